@@ -1,0 +1,32 @@
+# Backup Desk — the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: help run test bench lint fmt deps app ui
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+run: ## Install what is missing, build, and open the desktop app (demo provider when no account)
+	scripts/deps.sh run
+	npm --prefix ui run build
+	cargo build --release -p backup-desk-app --features custom-protocol
+	./target/release/backup-desk-app
+
+test: ## Install what tests need, then run every check and test; ends with "N passed, N failed"
+	scripts/test.sh
+
+bench: ## Benchmarks (SFTP engine vs OpenSSH sftp); prints a table, writes target/bench/
+	scripts/deps.sh test
+	scripts/bench.sh
+
+lint: ## Format check, clippy, UI type check and lint
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	npm --prefix ui run check
+	npm --prefix ui run lint
+
+fmt: ## Format Rust and UI sources
+	cargo fmt --all
+	npm --prefix ui exec -- eslint . --fix

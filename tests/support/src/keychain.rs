@@ -1,0 +1,238 @@
+//! A real Secret Service (gnome-keyring) in a private D-Bus session.
+//!
+//! The app keeps keys and tokens in the OS keychain; on Linux that is the
+//! Secret Service. Each [`SecretService`] runs its own `dbus-daemon` and an
+//! unlocked `gnome-keyring-daemon` with a temporary `HOME` and XDG dirs, so
+//! tests never touch the developer's keyring and never race each other's
+//! collections.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use tempfile::TempDir;
+
+use crate::find_program;
+
+/// A running private D-Bus session with an unlocked Secret Service.
+#[derive(Debug)]
+pub struct SecretService {
+    /// `DBUS_SESSION_BUS_ADDRESS` of the private bus.
+    pub bus_address: String,
+    dir: TempDir,
+    bus: Child,
+    keyring: Child,
+}
+
+impl SecretService {
+    /// Starts `dbus-daemon` and `gnome-keyring-daemon --unlock`, and waits
+    /// until `org.freedesktop.secrets` answers with an unlocked collection.
+    pub fn start() -> anyhow::Result<SecretService> {
+        let dbus_daemon =
+            find_program("dbus-daemon").context("dbus-daemon not found: install dbus")?;
+        let gnome_keyring = find_program("gnome-keyring-daemon")
+            .context("gnome-keyring-daemon not found: install gnome-keyring")?;
+        let dir = tempfile::tempdir()?;
+        for sub in ["home", "data", "config", "cache", "runtime"] {
+            fs::create_dir_all(dir.path().join(sub))?;
+        }
+        set_user_only(&dir.path().join("runtime"))?;
+        let socket = dir.path().join("bus");
+        let mut bus = Command::new(dbus_daemon)
+            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .arg(format!("--address=unix:path={}", socket.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("start dbus-daemon")?;
+        let mut line = String::new();
+        BufReader::new(bus.stdout.take().context("dbus-daemon stdout")?)
+            .read_line(&mut line)
+            .context("read the bus address")?;
+        let bus_address = line.trim().to_owned();
+        if bus_address.is_empty() {
+            let _ = bus.kill();
+            bail!("dbus-daemon printed no address");
+        }
+        let mut keyring = Command::new(gnome_keyring)
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .envs(env_for(dir.path(), &bus_address))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("start gnome-keyring-daemon")?;
+        {
+            let mut stdin = keyring.stdin.take().context("gnome-keyring stdin")?;
+            stdin.write_all(b"test-keyring-password")?;
+        }
+        let service = SecretService {
+            bus_address,
+            dir,
+            bus,
+            keyring,
+        };
+        service.wait_ready()?;
+        Ok(service)
+    }
+
+    /// The environment a child process needs to use this Secret Service.
+    pub fn env(&self) -> Vec<(String, String)> {
+        env_for(self.dir.path(), &self.bus_address)
+    }
+
+    /// The temporary `HOME` of this session.
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// Points *this* process at the private session until the guard drops.
+    ///
+    /// Tests in one binary that take the guard are serialized by a global
+    /// lock, since the environment is process-wide.
+    pub fn enter(&self) -> SessionGuard<'_> {
+        static LOCK: Mutex<()> = Mutex::new(());
+        let lock = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let saved = self
+            .env()
+            .into_iter()
+            .map(|(key, value)| {
+                let old = std::env::var_os(&key);
+                set_env(&key, Some(value.as_ref()));
+                (key, old)
+            })
+            .collect();
+        SessionGuard {
+            _lock: lock,
+            saved,
+            _service: self,
+        }
+    }
+
+    /// Reads a secret with `secret-tool`, independent of the code under test.
+    pub fn lookup(&self, attributes: &[(&str, &str)]) -> anyhow::Result<Option<String>> {
+        let mut cmd = Command::new("secret-tool");
+        cmd.arg("lookup").envs(self.env());
+        for (key, value) in attributes {
+            cmd.arg(key).arg(value);
+        }
+        let out = cmd
+            .output()
+            .context("run secret-tool (install libsecret-tools)")?;
+        if out.status.success() {
+            Ok(Some(String::from_utf8_lossy(&out.stdout).into_owned()))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Stores a secret with `secret-tool` (used by the readiness probe).
+    pub fn store(
+        &self,
+        label: &str,
+        attributes: &[(&str, &str)],
+        secret: &str,
+    ) -> anyhow::Result<()> {
+        let mut cmd = Command::new("secret-tool");
+        cmd.arg("store")
+            .arg(format!("--label={label}"))
+            .envs(self.env());
+        for (key, value) in attributes {
+            cmd.arg(key).arg(value);
+        }
+        let mut child = cmd.stdin(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        child
+            .stdin
+            .take()
+            .context("secret-tool stdin")?
+            .write_all(secret.as_bytes())?;
+        let out = child.wait_with_output()?;
+        if !out.status.success() {
+            bail!(
+                "secret-tool store failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
+    }
+
+    fn wait_ready(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let probe = [("backup-desk-harness", "probe")];
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            match self.store("harness probe", &probe, "ready") {
+                Ok(()) if self.lookup(&probe)?.as_deref() == Some("ready") => return Ok(()),
+                Ok(()) => last = "stored secret did not read back".into(),
+                Err(e) => last = e.to_string(),
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!("the Secret Service did not become ready: {last}")
+    }
+}
+
+impl Drop for SecretService {
+    fn drop(&mut self) {
+        for child in [&mut self.keyring, &mut self.bus] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Restores the process environment when dropped.
+#[derive(Debug)]
+pub struct SessionGuard<'a> {
+    _lock: MutexGuard<'static, ()>,
+    saved: Vec<(String, Option<std::ffi::OsString>)>,
+    _service: &'a SecretService,
+}
+
+impl Drop for SessionGuard<'_> {
+    fn drop(&mut self) {
+        for (key, old) in self.saved.drain(..) {
+            set_env(&key, old.as_deref());
+        }
+    }
+}
+
+fn env_for(dir: &Path, bus_address: &str) -> Vec<(String, String)> {
+    let sub = |name: &str| dir.join(name).display().to_string();
+    vec![
+        ("DBUS_SESSION_BUS_ADDRESS".into(), bus_address.to_owned()),
+        ("HOME".into(), sub("home")),
+        ("XDG_DATA_HOME".into(), sub("data")),
+        ("XDG_CONFIG_HOME".into(), sub("config")),
+        ("XDG_CACHE_HOME".into(), sub("cache")),
+        ("XDG_RUNTIME_DIR".into(), sub("runtime")),
+    ]
+}
+
+#[allow(unsafe_code)]
+fn set_env(key: &str, value: Option<&std::ffi::OsStr>) {
+    // SAFETY: only test code calls this, under the global lock in
+    // `SecretService::enter`; tests that read these variables take that lock.
+    unsafe {
+        match value {
+            Some(value) => std::env::set_var(key, value),
+            None => std::env::remove_var(key),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn set_user_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(not(unix))]
+fn set_user_only(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
