@@ -19,8 +19,10 @@ fn the_app_window_shows_its_heading_and_reaches_the_backend() {
     let session = driver
         .session(&app)
         .expect("open a WebDriver session on the app");
+    let shots = test_support::artifacts_dir("e2e");
     let heading = session
         .wait_for_text("h1", "Backup Desk", Duration::from_secs(30))
+        .inspect_err(|_| session.capture(&shots, "01-launch-failed"))
         .expect("the window shows the app's name");
     assert_eq!(heading.trim(), "Backup Desk");
     let status = session

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::{free_port, wait_for_port};
 
 /// The W3C key for element references in responses.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4a5cb9bd8a2a";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A running `tauri-driver`; killed on drop.
 #[derive(Debug)]
@@ -178,6 +178,20 @@ impl Session {
             &format!("{}/execute/sync", self.base),
             &json!({"script": script, "args": args}),
         )
+    }
+
+    /// The page's current HTML.
+    pub fn source(&self) -> anyhow::Result<String> {
+        Ok(get(&format!("{}/source", self.base))?.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Saves a screenshot and the page source under `dir` as `name.png` /
+    /// `name.html`, for a human to see why a step failed.
+    pub fn capture(&self, dir: &Path, name: &str) {
+        let _ = self.screenshot(&dir.join(format!("{name}.png")));
+        if let Ok(html) = self.source() {
+            let _ = std::fs::write(dir.join(format!("{name}.html")), html);
+        }
     }
 
     /// Saves a PNG screenshot of the window to `path`.
