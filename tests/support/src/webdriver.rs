@@ -182,7 +182,10 @@ impl Session {
 
     /// The page's current HTML.
     pub fn source(&self) -> anyhow::Result<String> {
-        Ok(get(&format!("{}/source", self.base))?.as_str().unwrap_or_default().to_owned())
+        Ok(get(&format!("{}/source", self.base))?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
     }
 
     /// Saves a screenshot and the page source under `dir` as `name.png` /

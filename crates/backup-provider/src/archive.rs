@@ -1,0 +1,136 @@
+//! Generates a backup's archive: a `.zip` with one CSV per non-empty object,
+//! made from the account's rows in the database, written atomically into the
+//! directory SFTP serves, with its size and SHA-256 computed once.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Read, Write};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use zip::CompressionMethod;
+use zip::write::{SimpleFileOptions, ZipWriter};
+
+use crate::error::ProviderError;
+use crate::sample::{OBJECTS, contact_row};
+
+/// A published archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Archive {
+    /// File name inside the archive directory (also the remote path).
+    pub file_name: String,
+    pub size_bytes: u64,
+    /// Lowercase hex SHA-256 of the whole file.
+    pub sha256: String,
+}
+
+/// The archive's file name: `<account>-<YYYYMMDD-HHMMSS>-<backup>.zip`.
+pub fn file_name(account_id: &str, backup_id: &str, at: OffsetDateTime) -> String {
+    format!(
+        "{account_id}-{:04}{:02}{:02}-{:02}{:02}{:02}-{backup_id}.zip",
+        at.year(),
+        at.month() as u8,
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// Writes the archive of `records` (object → CSV rows) to `dir/name`.
+///
+/// With `pad_to`, `contacts.csv` is padded with generated rows (stored,
+/// uncompressed) until the archive reaches about that many bytes, for
+/// benchmarks that need 1–4 GiB.
+pub fn generate(
+    dir: &Path,
+    name: &str,
+    records: &[(String, Vec<String>)],
+    pad_to: Option<u64>,
+) -> Result<Archive, ProviderError> {
+    let io = |what: &str, e: std::io::Error| ProviderError::Io(format!("{what}: {e}"));
+    fs::create_dir_all(dir).map_err(|e| io("create the archive dir", e))?;
+    let final_path = dir.join(name);
+    let tmp_path = dir.join(format!(".{name}.tmp"));
+    let file = File::create(&tmp_path).map_err(|e| io("create the archive", e))?;
+    let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let deflated = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .unix_permissions(0o600);
+    let zip_err = |e: zip::result::ZipError| ProviderError::Io(format!("write the archive: {e}"));
+    let mut written: u64 = 0;
+    for (object, header) in OBJECTS {
+        let rows = records
+            .iter()
+            .find(|(o, _)| o == object)
+            .map(|(_, r)| r.as_slice())
+            .unwrap_or(&[]);
+        let padding = *object == "contacts" && pad_to.is_some();
+        if rows.is_empty() && !padding {
+            continue; // an object with no records has no file
+        }
+        let options = if padding {
+            deflated
+                .compression_method(CompressionMethod::Stored)
+                .large_file(true)
+        } else {
+            deflated
+        };
+        zip.start_file(format!("{object}.csv"), options)
+            .map_err(zip_err)?;
+        write_line(&mut zip, header, &mut written)?;
+        for row in rows {
+            write_line(&mut zip, row, &mut written)?;
+        }
+        if let (true, Some(target)) = (padding, pad_to) {
+            let mut i = rows.len() + 1;
+            while written < target {
+                write_line(&mut zip, &contact_row(i, 0x5eed), &mut written)?;
+                i += 1;
+            }
+        }
+    }
+    let mut out = zip.finish().map_err(zip_err)?;
+    out.flush().map_err(|e| io("flush the archive", e))?;
+    let file = out
+        .into_inner()
+        .map_err(|e| io("flush the archive", e.into_error()))?;
+    file.sync_all().map_err(|e| io("sync the archive", e))?;
+    drop(file);
+    fs::rename(&tmp_path, &final_path).map_err(|e| io("publish the archive", e))?;
+    let (size_bytes, sha256) = hash_file(&final_path).map_err(|e| io("hash the archive", e))?;
+    Ok(Archive {
+        file_name: name.to_owned(),
+        size_bytes,
+        sha256,
+    })
+}
+
+fn write_line<W: Write + std::io::Seek>(
+    zip: &mut ZipWriter<W>,
+    text: &str,
+    written: &mut u64,
+) -> Result<(), ProviderError> {
+    let io = |e: std::io::Error| ProviderError::Io(format!("write the archive: {e}"));
+    zip.write_all(text.as_bytes()).map_err(io)?;
+    zip.write_all(b"\r\n").map_err(io)?;
+    *written += text.len() as u64 + 2;
+    Ok(())
+}
+
+/// Size and lowercase hex SHA-256 of a file.
+pub fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((size, crate::ids::hex(&hasher.finalize())))
+}

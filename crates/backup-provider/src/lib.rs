@@ -1,0 +1,87 @@
+//! The reference backup provider: a real implementation of the provider
+//! API contract (`api/openapi.yaml`) with SQLite persistence, the status
+//! lifecycle, server-side cooldown and expiry, and archives delivered over
+//! SFTP. It is Backup Desk's embedded demo and every test's counterpart.
+
+pub mod api;
+pub mod archive;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod lifecycle;
+pub mod problem;
+pub mod sample;
+pub mod store;
+
+pub use error::ProviderError;
+pub use store::Store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How to run the HTTP server.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub archive_dir: PathBuf,
+    pub sftp: api::SftpEndpoint,
+    pub auto: Option<lifecycle::AutoDelays>,
+}
+
+/// A running server: its bound address and a handle to stop it.
+#[derive(Debug)]
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Stops accepting and waits for in-flight requests.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Binds and serves the API in the background of the current runtime.
+pub async fn start(options: ServeOptions) -> Result<RunningServer, ProviderError> {
+    let store = Arc::new(Store::open(&options.data_dir)?);
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| ProviderError::Io(format!("cannot listen on {}: {e}", options.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ProviderError::Io(e.to_string()))?;
+    let state = api::ApiState {
+        store: Arc::clone(&store),
+        sftp: options.sftp,
+        archive_dir: options.archive_dir.clone(),
+    };
+    let auto = options
+        .auto
+        .map(|delays| tokio::spawn(lifecycle::run_auto(store, options.archive_dir, delays)));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, api::router(state))
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(error) = served {
+            eprintln!("backup-provider: server error: {error}");
+        }
+        if let Some(auto) = auto {
+            auto.abort();
+        }
+    });
+    Ok(RunningServer {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
+}

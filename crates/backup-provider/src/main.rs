@@ -1,0 +1,380 @@
+//! `backup-provider`: serve the provider API, and the admin and operator
+//! commands that act on the same data directory.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use backup_domain::{BackupPolicy, Role};
+use backup_provider::api::{SftpEndpoint, backup_json};
+use backup_provider::clock::{self, parse_duration};
+use backup_provider::lifecycle::{self, AutoDelays};
+use backup_provider::store::{Account, Person};
+use backup_provider::{ProviderError, ServeOptions, Store};
+use clap::{Args, Parser, Subcommand};
+
+/// The reference backup provider of Backup Desk.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// The provider's data directory (SQLite database and archives).
+    #[arg(
+        long,
+        global = true,
+        env = "BACKUP_PROVIDER_DATA",
+        default_value = "provider-data"
+    )]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the data directory (optionally with a movable clock, for tests and demos).
+    Init {
+        /// Allow `clock advance` on this data (never on a real provider).
+        #[arg(long)]
+        movable_clock: bool,
+        /// Directory the SFTP server serves archives from (default: DATA/archives).
+        #[arg(long)]
+        archive_dir: Option<PathBuf>,
+    },
+    /// Serve the HTTP API.
+    Serve(ServeArgs),
+    /// Manage accounts and their plans.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Manage people and their roles.
+    #[command(subcommand)]
+    Person(PersonCommand),
+    /// Issue an API token for a person (printed once; only its hash is kept).
+    Token {
+        #[arg(long)]
+        person: String,
+    },
+    /// Operator actions of the cloud team on a backup.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// The test clock.
+    #[command(subcommand)]
+    Clock(ClockCommand),
+    /// Download terms.
+    #[command(subcommand)]
+    Terms(TermsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TermsCommand {
+    /// Publish new download terms (everyone must accept them again).
+    Publish {
+        #[arg(long)]
+        version: String,
+        #[arg(long)]
+        text: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on (port 0 picks a free one; the bound address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Directory the SFTP server serves archives from; remembered for the
+    /// operator commands (default: the one given to `init`, else DATA/archives).
+    #[arg(long)]
+    archive_dir: Option<PathBuf>,
+    /// SFTP host published in deliveries.
+    #[arg(long, default_value = "127.0.0.1")]
+    sftp_host: String,
+    /// SFTP port published in deliveries.
+    #[arg(long, default_value_t = 22)]
+    sftp_port: u16,
+    /// Host key fingerprint of the SFTP server (`SHA256:…`); repeat for each key.
+    #[arg(long = "sftp-fingerprint")]
+    sftp_fingerprints: Vec<String>,
+    /// Move new requests through the lifecycle automatically (demos).
+    #[arg(long)]
+    auto: bool,
+    /// In auto mode, time from request to release.
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    auto_release_after: time::Duration,
+    /// In auto mode, time from release to a ready archive.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    auto_complete_after: time::Duration,
+}
+
+#[derive(Debug, Args)]
+struct PolicyArgs {
+    /// Plan name.
+    #[arg(long, default_value = "enterprise")]
+    plan: String,
+    /// Time between requests (e.g. 28d, 7d, 24h).
+    #[arg(long, default_value = "28d", value_parser = parse_duration)]
+    cooldown: time::Duration,
+    /// How long a ready backup can be downloaded (e.g. 10d, 14d).
+    #[arg(long, default_value = "10d", value_parser = parse_duration)]
+    window: time::Duration,
+    /// Whether a server error re-opens requesting at once.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    server_error_reopens: bool,
+}
+
+impl PolicyArgs {
+    fn policy(&self) -> BackupPolicy {
+        BackupPolicy {
+            plan: self.plan.clone(),
+            cooldown: self.cooldown,
+            download_window: self.window,
+            server_error_reopens: self.server_error_reopens,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create an account (seeded with sample CRM data).
+    Create {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Change an account's plan policy.
+    Policy {
+        id: String,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PersonCommand {
+    /// Add a person.
+    Add {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Give a person a role in an account (owner, admin or viewer).
+    Grant {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        person: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BackupCommand {
+    /// Release an awaiting backup (it moves to in progress).
+    Release { id: String },
+    /// Same as release: start preparing an awaiting backup.
+    Start { id: String },
+    /// Generate the archive of an in-progress backup and make it ready.
+    Complete {
+        id: String,
+        /// Pad the archive to about this many bytes (benchmarks).
+        #[arg(long)]
+        pad_to: Option<u64>,
+    },
+    /// Mark an awaiting or in-progress backup as failed (server error).
+    Fail {
+        id: String,
+        #[arg(long, default_value = "The server failed while generating the backup.")]
+        message: String,
+    },
+    /// Expire a ready backup now.
+    Expire { id: String },
+    /// Show a backup as JSON.
+    Show { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum ClockCommand {
+    /// Move the clock forward (only with a data dir made by `init --movable-clock`).
+    Advance {
+        #[arg(long, value_parser = parse_duration)]
+        by: time::Duration,
+    },
+    /// Print the provider's current time.
+    Show,
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    Role::from_wire(raw).ok_or_else(|| format!("{raw:?} is not a role: use owner, admin or viewer"))
+}
+
+fn print_backup(row: &backup_provider::store::BackupRow) {
+    println!("{}", backup_json(row));
+}
+
+fn run(cli: Cli) -> Result<(), ProviderError> {
+    let data = cli.data;
+    match cli.command {
+        Command::Init {
+            movable_clock,
+            archive_dir,
+        } => {
+            let store = Store::open(&data)?;
+            if movable_clock {
+                clock::make_movable(&store)?;
+            }
+            if let Some(dir) = archive_dir {
+                remember_archive_dir(&store, &dir)?;
+            }
+            println!("provider data ready in {}", data.display());
+        }
+        Command::Serve(args) => serve(data, args)?,
+        Command::Account(AccountCommand::Create { id, name, policy }) => {
+            if !backup_provider::ids::is_valid_id(&id) {
+                return Err(ProviderError::Invalid(format!(
+                    "{id:?}: account ids use letters, digits, - and _"
+                )));
+            }
+            let store = Store::open(&data)?;
+            let now = clock::now(&store)?;
+            store.create_account(
+                &Account {
+                    id: id.clone(),
+                    name,
+                    policy: policy.policy(),
+                },
+                now,
+            )?;
+            println!("account {id} created");
+        }
+        Command::Account(AccountCommand::Policy { id, policy }) => {
+            Store::open(&data)?.set_policy(&id, &policy.policy())?;
+            println!("account {id} policy updated");
+        }
+        Command::Person(PersonCommand::Add { id, name, email }) => {
+            if !backup_provider::ids::is_valid_id(&id) {
+                return Err(ProviderError::Invalid(format!(
+                    "{id:?}: person ids use letters, digits, - and _"
+                )));
+            }
+            Store::open(&data)?.add_person(&Person {
+                id: id.clone(),
+                name,
+                email,
+            })?;
+            println!("person {id} added");
+        }
+        Command::Person(PersonCommand::Grant {
+            account,
+            person,
+            role,
+        }) => {
+            Store::open(&data)?.grant(&account, &person, role)?;
+            println!("{person} is now {} of {account}", role.as_wire());
+        }
+        Command::Token { person } => {
+            let store = Store::open(&data)?;
+            let now = clock::now(&store)?;
+            println!("{}", store.issue_token(&person, now)?);
+        }
+        Command::Backup(command) => {
+            let store = Store::open(&data)?;
+            let archives = archive_dir(&store, &data)?;
+            let row = match command {
+                BackupCommand::Release { id } | BackupCommand::Start { id } => {
+                    lifecycle::release(&store, &id)?
+                }
+                BackupCommand::Complete { id, pad_to } => {
+                    lifecycle::complete(&store, &archives, &id, pad_to)?
+                }
+                BackupCommand::Fail { id, message } => lifecycle::fail(&store, &id, &message)?,
+                BackupCommand::Expire { id } => lifecycle::expire(&store, &archives, &id)?,
+                BackupCommand::Show { id } => store
+                    .backup_any(&id)?
+                    .ok_or_else(|| ProviderError::NotFound(format!("no backup {id}")))?,
+            };
+            print_backup(&row);
+        }
+        Command::Clock(ClockCommand::Advance { by }) => {
+            let now = clock::advance(&Store::open(&data)?, by)?;
+            println!(
+                "{}",
+                now.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            );
+        }
+        Command::Clock(ClockCommand::Show) => {
+            let now = clock::now(&Store::open(&data)?)?;
+            println!(
+                "{}",
+                now.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            );
+        }
+        Command::Terms(TermsCommand::Publish { version, text }) => {
+            let store = Store::open(&data)?;
+            store.set_setting("terms_version", &version)?;
+            store.set_setting("terms_text", &text)?;
+            println!("terms {version} published");
+        }
+    }
+    Ok(())
+}
+
+/// The archive directory of this data dir (`init`/`serve --archive-dir`, else DATA/archives).
+fn archive_dir(store: &Store, data: &std::path::Path) -> Result<PathBuf, ProviderError> {
+    Ok(store
+        .setting("archive_dir")?
+        .map(PathBuf::from)
+        .unwrap_or_else(|| data.join("archives")))
+}
+
+fn remember_archive_dir(store: &Store, dir: &std::path::Path) -> Result<(), ProviderError> {
+    let absolute = std::path::absolute(dir).map_err(|e| ProviderError::Io(e.to_string()))?;
+    store.set_setting("archive_dir", &absolute.display().to_string())
+}
+
+fn serve(data: PathBuf, args: ServeArgs) -> Result<(), ProviderError> {
+    let archive_dir = {
+        let store = Store::open(&data)?;
+        if let Some(dir) = &args.archive_dir {
+            remember_archive_dir(&store, dir)?;
+        }
+        archive_dir(&store, &data)?
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| ProviderError::Io(e.to_string()))?;
+    runtime.block_on(async move {
+        let options = ServeOptions {
+            archive_dir,
+            data_dir: data,
+            listen: args.listen,
+            sftp: SftpEndpoint {
+                host: args.sftp_host,
+                port: args.sftp_port,
+                host_key_fingerprints: args.sftp_fingerprints,
+            },
+            auto: args.auto.then_some(AutoDelays {
+                release_after: args.auto_release_after,
+                complete_after: args.auto_complete_after,
+            }),
+        };
+        let server = backup_provider::start(options).await?;
+        println!("backup-provider listening on http://{}", server.addr);
+        let _ = tokio::signal::ctrl_c().await;
+        server.stop().await;
+        Ok(())
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("backup-provider: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

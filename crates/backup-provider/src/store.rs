@@ -1,0 +1,672 @@
+//! The provider's persistent state in SQLite: accounts and their plans,
+//! people, roles, hashed tokens, backups, terms acceptances, the sample CRM
+//! data archives are made from, and settings (terms, the test clock).
+//!
+//! Every write that depends on a read (a backup request checks the gate and
+//! inserts) runs in one `IMMEDIATE` transaction, so concurrent servers and
+//! admin commands on the same data never request twice.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use backup_domain::{BackupPolicy, BackupStatus, PastRequest, RequestGate, Role, request_gate};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+use crate::error::ProviderError;
+use crate::ids;
+
+type Result<T> = std::result::Result<T, ProviderError>;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the whole first schema.
+    "CREATE TABLE accounts (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, plan TEXT NOT NULL,
+        cooldown_seconds INTEGER NOT NULL, download_window_seconds INTEGER NOT NULL,
+        server_error_reopens INTEGER NOT NULL, created_at INTEGER NOT NULL);
+     CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL UNIQUE);
+     CREATE TABLE memberships (
+        account_id TEXT NOT NULL REFERENCES accounts(id), person_id TEXT NOT NULL REFERENCES people(id),
+        role TEXT NOT NULL, PRIMARY KEY (account_id, person_id));
+     CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES people(id), created_at INTEGER NOT NULL);
+     CREATE TABLE backups (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+        account_id TEXT NOT NULL REFERENCES accounts(id), requested_at INTEGER NOT NULL,
+        requested_by TEXT NOT NULL REFERENCES people(id), status TEXT NOT NULL,
+        status_changed_at INTEGER NOT NULL, ready_at INTEGER, expires_at INTEGER,
+        size_bytes INTEGER, sha256 TEXT, file_name TEXT, error_message TEXT,
+        idempotency_key TEXT NOT NULL, UNIQUE (requested_by, idempotency_key));
+     CREATE INDEX backups_by_account ON backups (account_id, requested_at DESC, seq DESC);
+     CREATE TABLE terms_acceptances (
+        account_id TEXT NOT NULL, person_id TEXT NOT NULL, version TEXT NOT NULL,
+        accepted_at INTEGER NOT NULL, PRIMARY KEY (account_id, person_id, version));
+     CREATE TABLE crm_records (
+        account_id TEXT NOT NULL REFERENCES accounts(id), object TEXT NOT NULL,
+        seq INTEGER NOT NULL, fields TEXT NOT NULL, PRIMARY KEY (account_id, object, seq));
+     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+];
+
+/// The default download terms until an operator publishes others.
+pub const DEFAULT_TERMS_VERSION: &str = "2026-01";
+/// Text of the default terms.
+pub const DEFAULT_TERMS_TEXT: &str = "This archive contains your account's data, including \
+personal and sensitive information. Download it only to a device you control, store it \
+encrypted, share it with no one the account holder has not authorised in writing, and \
+delete it when you no longer need it.";
+
+/// An account and its plan's policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub policy: BackupPolicy,
+}
+
+/// A person who can hold tokens and memberships.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// One backup as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupRow {
+    pub seq: i64,
+    pub id: String,
+    pub account_id: String,
+    pub requested_at: OffsetDateTime,
+    pub requested_by: Person,
+    pub status: BackupStatus,
+    pub status_changed_at: OffsetDateTime,
+    pub ready_at: Option<OffsetDateTime>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub size_bytes: Option<i64>,
+    pub sha256: Option<String>,
+    pub file_name: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// What a backup request did.
+#[derive(Debug)]
+pub enum RequestOutcome {
+    /// A new backup was created.
+    Created(BackupRow),
+    /// The idempotency key was used before by this person on this account.
+    Replayed(BackupRow),
+    /// The gate refused.
+    Refused(RequestGate),
+}
+
+/// The SQLite-backed store; cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+fn ts(at: OffsetDateTime) -> i64 {
+    at.unix_timestamp()
+}
+
+fn from_ts(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Hex SHA-256 of a token: tokens are stored hashed, shown once.
+pub fn token_hash(token: &str) -> String {
+    ids::hex(&Sha256::digest(token.as_bytes()))
+}
+
+const BACKUP_COLUMNS: &str = "b.seq, b.id, b.account_id, b.requested_at, p.id, p.name, p.email, \
+    b.status, b.status_changed_at, b.ready_at, b.expires_at, b.size_bytes, b.sha256, b.file_name, \
+    b.error_message";
+
+fn backup_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<BackupRow> {
+    Ok(BackupRow {
+        seq: row.get(0)?,
+        id: row.get(1)?,
+        account_id: row.get(2)?,
+        requested_at: from_ts(row.get(3)?),
+        requested_by: Person {
+            id: row.get(4)?,
+            name: row.get(5)?,
+            email: row.get(6)?,
+        },
+        status: BackupStatus::from_wire(&row.get::<_, String>(7)?),
+        status_changed_at: from_ts(row.get(8)?),
+        ready_at: row.get::<_, Option<i64>>(9)?.map(from_ts),
+        expires_at: row.get::<_, Option<i64>>(10)?.map(from_ts),
+        size_bytes: row.get(11)?,
+        sha256: row.get(12)?,
+        file_name: row.get(13)?,
+        error_message: row.get(14)?,
+    })
+}
+
+impl Store {
+    /// Opens (creating if needed) `DIR/provider.sqlite3` and migrates it.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            ProviderError::Io(format!(
+                "cannot create the data dir {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let conn = Connection::open(data_dir.join("provider.sqlite3"))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            conn.execute_batch(&format!(
+                "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
+                index + 1
+            ))?;
+        }
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    // --- settings -------------------------------------------------------
+
+    /// A setting's value.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The current download terms: (version, text).
+    pub fn terms(&self) -> Result<(String, String)> {
+        Ok((
+            self.setting("terms_version")?
+                .unwrap_or_else(|| DEFAULT_TERMS_VERSION.into()),
+            self.setting("terms_text")?
+                .unwrap_or_else(|| DEFAULT_TERMS_TEXT.into()),
+        ))
+    }
+
+    // --- accounts and people -------------------------------------------
+
+    /// Creates an account with a plan and seeds its sample CRM data.
+    pub fn create_account(&self, account: &Account, now: OffsetDateTime) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO accounts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                account.id,
+                account.name,
+                account.policy.plan,
+                account.policy.cooldown.whole_seconds(),
+                account.policy.download_window.whole_seconds(),
+                account.policy.server_error_reopens,
+                ts(now)
+            ],
+        )?;
+        if inserted == 0 {
+            return Err(ProviderError::Conflict(format!(
+                "account {} already exists",
+                account.id
+            )));
+        }
+        crate::sample::seed(&tx, &account.id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Changes an account's plan policy.
+    pub fn set_policy(&self, account_id: &str, policy: &BackupPolicy) -> Result<()> {
+        let changed = self.conn().execute(
+            "UPDATE accounts SET plan = ?2, cooldown_seconds = ?3, download_window_seconds = ?4,
+             server_error_reopens = ?5 WHERE id = ?1",
+            params![
+                account_id,
+                policy.plan,
+                policy.cooldown.whole_seconds(),
+                policy.download_window.whole_seconds(),
+                policy.server_error_reopens
+            ],
+        )?;
+        if changed == 0 {
+            return Err(ProviderError::NotFound(format!("no account {account_id}")));
+        }
+        Ok(())
+    }
+
+    /// An account by id.
+    pub fn account(&self, id: &str) -> Result<Option<Account>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, name, plan, cooldown_seconds, download_window_seconds, server_error_reopens
+                 FROM accounts WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(Account {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        policy: BackupPolicy {
+                            plan: r.get(2)?,
+                            cooldown: Duration::seconds(r.get(3)?),
+                            download_window: Duration::seconds(r.get(4)?),
+                            server_error_reopens: r.get(5)?,
+                        },
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Adds a person.
+    pub fn add_person(&self, person: &Person) -> Result<()> {
+        let inserted = self.conn().execute(
+            "INSERT OR IGNORE INTO people VALUES (?1, ?2, ?3)",
+            params![person.id, person.name, person.email],
+        )?;
+        if inserted == 0 {
+            return Err(ProviderError::Conflict(format!(
+                "a person with id {} or email {} already exists",
+                person.id, person.email
+            )));
+        }
+        Ok(())
+    }
+
+    /// Gives `person` a `role` in `account`. An owner's role cannot be changed.
+    pub fn grant(&self, account_id: &str, person_id: &str, role: Role) -> Result<()> {
+        let conn = self.conn();
+        let current: Option<String> = conn
+            .query_row(
+                "SELECT role FROM memberships WHERE account_id = ?1 AND person_id = ?2",
+                [account_id, person_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if current.as_deref() == Some("owner") && role != Role::Owner {
+            return Err(ProviderError::Conflict(
+                "the account owner has every permission and cannot be edited".into(),
+            ));
+        }
+        conn.execute(
+            "INSERT INTO memberships VALUES (?1, ?2, ?3)
+             ON CONFLICT (account_id, person_id) DO UPDATE SET role = excluded.role",
+            params![account_id, person_id, role.as_wire()],
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                ProviderError::NotFound(format!("no account {account_id} or no person {person_id}"))
+            }
+            other => other.into(),
+        })?;
+        Ok(())
+    }
+
+    /// Issues a new token for `person_id`; the plaintext is returned once and
+    /// only its hash is kept.
+    pub fn issue_token(&self, person_id: &str, now: OffsetDateTime) -> Result<String> {
+        if self.person(person_id)?.is_none() {
+            return Err(ProviderError::NotFound(format!("no person {person_id}")));
+        }
+        let token = format!("bdp_{}", ids::random_hex(24));
+        self.conn().execute(
+            "INSERT INTO tokens VALUES (?1, ?2, ?3)",
+            params![token_hash(&token), person_id, ts(now)],
+        )?;
+        Ok(token)
+    }
+
+    /// A person by id.
+    pub fn person(&self, id: &str) -> Result<Option<Person>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, name, email FROM people WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(Person {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        email: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// The person a token belongs to.
+    pub fn person_by_token(&self, token: &str) -> Result<Option<Person>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT p.id, p.name, p.email FROM tokens t JOIN people p ON p.id = t.person_id
+                 WHERE t.hash = ?1",
+                [token_hash(token)],
+                |r| {
+                    Ok(Person {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        email: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Every account `person_id` belongs to, with the role.
+    pub fn memberships(&self, person_id: &str) -> Result<Vec<(Account, Role)>> {
+        let ids: Vec<(String, String)> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare(
+                "SELECT account_id, role FROM memberships WHERE person_id = ?1 ORDER BY account_id",
+            )?;
+            stmt.query_map([person_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let mut out = Vec::new();
+        for (account_id, role) in ids {
+            if let (Some(account), Some(role)) =
+                (self.account(&account_id)?, Role::from_wire(&role))
+            {
+                out.push((account, role));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `person_id`'s role in `account_id`, if a member.
+    pub fn role(&self, account_id: &str, person_id: &str) -> Result<Option<Role>> {
+        let role: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT role FROM memberships WHERE account_id = ?1 AND person_id = ?2",
+                [account_id, person_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(role.as_deref().and_then(Role::from_wire))
+    }
+
+    // --- backups --------------------------------------------------------
+
+    fn history_in(conn: &Connection, account_id: &str) -> Result<Vec<PastRequest>> {
+        let mut stmt =
+            conn.prepare("SELECT requested_at, status FROM backups WHERE account_id = ?1")?;
+        let rows = stmt
+            .query_map([account_id], |r| {
+                Ok(PastRequest {
+                    requested_at: from_ts(r.get(0)?),
+                    status: BackupStatus::from_wire(&r.get::<_, String>(1)?),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// The gate for `role` in `account` at `now`.
+    pub fn gate(&self, account: &Account, role: Role, now: OffsetDateTime) -> Result<RequestGate> {
+        let history = Self::history_in(&self.conn(), &account.id)?;
+        Ok(request_gate(&account.policy, role, &history, now))
+    }
+
+    /// Requests a backup: replays a used idempotency key, else checks the
+    /// gate and inserts, atomically.
+    pub fn request_backup(
+        &self,
+        account: &Account,
+        person: &Person,
+        role: Role,
+        idempotency_key: &str,
+        now: OffsetDateTime,
+    ) -> Result<RequestOutcome> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let previous: Option<(String, String)> = tx
+            .query_row(
+                "SELECT id, account_id FROM backups WHERE requested_by = ?1 AND idempotency_key = ?2",
+                [&person.id, idempotency_key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((id, account_id)) = previous {
+            if account_id != account.id {
+                return Err(ProviderError::IdempotencyConflict);
+            }
+            let row = Self::backup_in(&tx, &account.id, &id)?.ok_or(ProviderError::Internal)?;
+            return Ok(RequestOutcome::Replayed(row));
+        }
+        let history = Self::history_in(&tx, &account.id)?;
+        let gate = request_gate(&account.policy, role, &history, now);
+        if !gate.allowed {
+            return Ok(RequestOutcome::Refused(gate));
+        }
+        let id = format!("bk_{}", ids::random_hex(8));
+        tx.execute(
+            "INSERT INTO backups (id, account_id, requested_at, requested_by, status,
+             status_changed_at, idempotency_key) VALUES (?1, ?2, ?3, ?4, 'awaiting_release', ?3, ?5)",
+            params![id, account.id, ts(now), person.id, idempotency_key],
+        )?;
+        let row = Self::backup_in(&tx, &account.id, &id)?.ok_or(ProviderError::Internal)?;
+        tx.commit()?;
+        Ok(RequestOutcome::Created(row))
+    }
+
+    fn backup_in(conn: &Connection, account_id: &str, id: &str) -> Result<Option<BackupRow>> {
+        Ok(conn
+            .query_row(
+                &format!(
+                    "SELECT {BACKUP_COLUMNS} FROM backups b JOIN people p ON p.id = b.requested_by
+                     WHERE b.account_id = ?1 AND b.id = ?2"
+                ),
+                [account_id, id],
+                backup_from_row,
+            )
+            .optional()?)
+    }
+
+    /// A backup of `account_id`.
+    pub fn backup(&self, account_id: &str, id: &str) -> Result<Option<BackupRow>> {
+        Self::backup_in(&self.conn(), account_id, id)
+    }
+
+    /// A backup by id alone (operator commands).
+    pub fn backup_any(&self, id: &str) -> Result<Option<BackupRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!(
+                    "SELECT {BACKUP_COLUMNS} FROM backups b JOIN people p ON p.id = b.requested_by
+                     WHERE b.id = ?1"
+                ),
+                [id],
+                backup_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Up to `limit` backups, newest first, after the cursor position
+    /// `(requested_at, seq)`.
+    pub fn list_backups(
+        &self,
+        account_id: &str,
+        limit: usize,
+        after: Option<(i64, i64)>,
+    ) -> Result<Vec<BackupRow>> {
+        let (at, seq) = after.unwrap_or((i64::MAX, i64::MAX));
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {BACKUP_COLUMNS} FROM backups b JOIN people p ON p.id = b.requested_by
+             WHERE b.account_id = ?1 AND (b.requested_at < ?2 OR (b.requested_at = ?2 AND b.seq < ?3))
+             ORDER BY b.requested_at DESC, b.seq DESC LIMIT ?4"
+        ))?;
+        let rows = stmt
+            .query_map(params![account_id, at, seq, limit as i64], backup_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Moves a backup from one of `from` to `to`, recording `at`.
+    pub fn transition(
+        &self,
+        id: &str,
+        from: &[BackupStatus],
+        to: BackupStatus,
+        at: OffsetDateTime,
+        error_message: Option<&str>,
+    ) -> Result<BackupRow> {
+        let row = self
+            .backup_any(id)?
+            .ok_or_else(|| ProviderError::NotFound(format!("no backup {id}")))?;
+        if !from.contains(&row.status) {
+            return Err(ProviderError::Conflict(format!(
+                "backup {id} is {} and cannot become {to}",
+                row.status
+            )));
+        }
+        self.conn().execute(
+            "UPDATE backups SET status = ?2, status_changed_at = ?3, error_message = ?4 WHERE id = ?1",
+            params![id, to.as_wire(), ts(at), error_message],
+        )?;
+        self.backup_any(id)?.ok_or(ProviderError::Internal)
+    }
+
+    /// Marks an in-progress backup ready with its published archive.
+    pub fn mark_ready(
+        &self,
+        id: &str,
+        archive: &crate::archive::Archive,
+        at: OffsetDateTime,
+        window: Duration,
+    ) -> Result<BackupRow> {
+        let changed = self.conn().execute(
+            "UPDATE backups SET status = 'ready', status_changed_at = ?2, ready_at = ?2,
+             expires_at = ?3, size_bytes = ?4, sha256 = ?5, file_name = ?6
+             WHERE id = ?1 AND status = 'in_progress'",
+            params![
+                id,
+                ts(at),
+                ts(backup_domain::expires_at(at, window)),
+                archive.size_bytes as i64,
+                archive.sha256,
+                archive.file_name
+            ],
+        )?;
+        if changed == 0 {
+            return Err(ProviderError::Conflict(format!(
+                "backup {id} is no longer in progress"
+            )));
+        }
+        self.backup_any(id)?.ok_or(ProviderError::Internal)
+    }
+
+    /// Expires every ready backup whose window ended at or before `now`;
+    /// the status change is dated at the window's end. Returns the archives
+    /// to delete.
+    pub fn expire_due(&self, now: OffsetDateTime) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "UPDATE backups SET status = 'expired', status_changed_at = expires_at
+             WHERE status = 'ready' AND expires_at <= ?1 RETURNING file_name",
+        )?;
+        let names = stmt
+            .query_map([ts(now)], |r| r.get::<_, Option<String>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(names.into_iter().flatten().collect())
+    }
+
+    /// Backups in `status` whose status changed at or before `before` (auto mode).
+    pub fn due(&self, status: &BackupStatus, before: OffsetDateTime) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id FROM backups WHERE status = ?1 AND status_changed_at <= ?2 ORDER BY seq",
+        )?;
+        let ids = stmt
+            .query_map(params![status.as_wire(), ts(before)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    // --- terms ----------------------------------------------------------
+
+    /// When `person_id` accepted `version` for `account_id`, if they did.
+    pub fn acceptance(
+        &self,
+        account_id: &str,
+        person_id: &str,
+        version: &str,
+    ) -> Result<Option<OffsetDateTime>> {
+        let at: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT accepted_at FROM terms_acceptances
+                 WHERE account_id = ?1 AND person_id = ?2 AND version = ?3",
+                [account_id, person_id, version],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(at.map(from_ts))
+    }
+
+    /// Records an acceptance; returns `(accepted_at, newly_recorded)`.
+    pub fn accept_terms(
+        &self,
+        account_id: &str,
+        person_id: &str,
+        version: &str,
+        now: OffsetDateTime,
+    ) -> Result<(OffsetDateTime, bool)> {
+        let inserted = self.conn().execute(
+            "INSERT OR IGNORE INTO terms_acceptances VALUES (?1, ?2, ?3, ?4)",
+            params![account_id, person_id, version, ts(now)],
+        )?;
+        let at = self
+            .acceptance(account_id, person_id, version)?
+            .ok_or(ProviderError::Internal)?;
+        Ok((at, inserted == 1))
+    }
+
+    /// The sample CRM records of an account, grouped by object, in order.
+    pub fn records(&self, account_id: &str) -> Result<Vec<(String, Vec<String>)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT object, fields FROM crm_records WHERE account_id = ?1 ORDER BY object, seq",
+        )?;
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        let rows = stmt.query_map([account_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (object, fields) = row?;
+            match out.last_mut() {
+                Some((last, list)) if *last == object => list.push(fields),
+                _ => out.push((object, vec![fields])),
+            }
+        }
+        Ok(out)
+    }
+}

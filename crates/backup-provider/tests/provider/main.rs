@@ -1,0 +1,10 @@
+//! Tests of the reference provider against its running binary, real SQLite
+//! and (for delivery) a real OpenSSH sshd; every response is checked
+//! against `api/openapi.yaml`.
+
+mod access;
+mod bad_input;
+mod contract;
+mod cooldown;
+mod lifecycle;
+mod support;
