@@ -2,6 +2,16 @@
 //! function and maps its error; none returns a key, passphrase or token.
 
 use serde::Serialize;
+use tauri::State;
+
+/// The provider the app is connected to.
+#[derive(Debug, Clone)]
+pub struct ProviderConnection {
+    /// What the window calls it ("Demo provider" for the built-in demo).
+    pub label: String,
+    /// Its API base URL (`http://127.0.0.1:PORT` for the demo).
+    pub base_url: String,
+}
 
 /// What the window shows about the running app.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -14,11 +24,11 @@ pub struct AppInfo {
 
 /// Name and version of the app and the provider it is connected to.
 #[tauri::command]
-pub fn app_info() -> AppInfo {
+pub fn app_info(connection: State<'_, ProviderConnection>) -> AppInfo {
     AppInfo {
         name: "Backup Desk".to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        provider: "Demo provider".to_owned(),
+        provider: connection.label.clone(),
     }
 }
 
@@ -30,6 +40,10 @@ mod tests {
     #[test]
     fn app_info_answers_over_ipc_in_the_real_setup() {
         let app = crate::build_app(mock_builder())
+            .manage(super::ProviderConnection {
+                label: "Demo provider".into(),
+                base_url: "http://127.0.0.1:9".into(),
+            })
             .build(mock_context(noop_assets()))
             .expect("the app must build on the mock runtime");
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())

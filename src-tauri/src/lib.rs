@@ -5,18 +5,37 @@
 
 mod commands;
 
-use tauri::{Builder, Runtime};
+use std::sync::Mutex;
 
-pub use commands::AppInfo;
+use tauri::{Builder, Manager, Runtime};
+
+pub use commands::{AppInfo, ProviderConnection};
 
 /// Registers the app's commands and plugins on `builder`.
 pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder.invoke_handler(tauri::generate_handler![commands::app_info])
 }
 
+/// Keeps the in-process demo provider running for the app's lifetime.
+struct DemoProvider(#[allow(dead_code)] Mutex<backup_provider::demo::Demo>);
+
+/// Starts the built-in demo provider in the app's data dir (no account is
+/// configured yet, so the app opens on the demo).
+fn start_demo<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = app.path().app_data_dir()?.join("demo-provider");
+    let demo = tauri::async_runtime::block_on(backup_provider::demo::start(&dir))?;
+    app.manage(ProviderConnection {
+        label: "Demo provider".into(),
+        base_url: demo.base_url.clone(),
+    });
+    app.manage(DemoProvider(Mutex::new(demo)));
+    Ok(())
+}
+
 /// Runs the desktop app until its last window closes.
 pub fn run() {
-    if let Err(error) = build_app(Builder::default()).run(tauri::generate_context!()) {
+    let app = build_app(Builder::default()).setup(start_demo);
+    if let Err(error) = app.run(tauri::generate_context!()) {
         eprintln!("Backup Desk could not start: {error}");
         std::process::exit(1);
     }

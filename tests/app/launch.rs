@@ -13,7 +13,7 @@ fn the_app_window_shows_its_heading_and_reaches_the_backend() {
         "build the app first (make test does): {}",
         app.display()
     );
-    let (_home, env) = super::private_home();
+    let (home, env) = super::private_home();
     let driver = TauriDriver::start(&env).expect("start tauri-driver");
     let launched = Instant::now();
     let session = driver
@@ -37,6 +37,14 @@ fn the_app_window_shows_its_heading_and_reaches_the_backend() {
         "no account configured → the demo: {status}"
     );
     let painted = launched.elapsed();
+    let demo_db = home
+        .path()
+        .join("data/app.backupdesk.desktop/demo-provider/provider.sqlite3");
+    assert!(
+        demo_db.is_file(),
+        "the built-in demo provider runs from the app's data dir: {}",
+        demo_db.display()
+    );
     let shots = test_support::artifacts_dir("e2e");
     session
         .screenshot(&shots.join("01-launch.png"))

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod archive;
 pub mod clock;
+pub mod demo;
 pub mod error;
 pub mod ids;
 pub mod lifecycle;

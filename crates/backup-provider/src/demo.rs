@@ -1,0 +1,166 @@
+//! The built-in demo: the reference provider started in-process on
+//! loopback, with a demo account whose history shows backups in several
+//! statuses. The desktop app and the CLI open on it when no account is
+//! configured.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use backup_domain::{BackupPolicy, BackupStatus, Role};
+use time::{Duration, OffsetDateTime};
+
+use crate::api::SftpEndpoint;
+use crate::error::ProviderError;
+use crate::lifecycle::AutoDelays;
+use crate::store::{Account, Person, RequestOutcome, Store};
+use crate::{RunningServer, ServeOptions, archive, clock};
+
+/// The demo account's id.
+pub const DEMO_ACCOUNT: &str = "demo";
+const DEMO_PERSON: &str = "demo-admin";
+
+/// A running demo provider.
+#[derive(Debug)]
+pub struct Demo {
+    pub server: RunningServer,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// A token of the demo account's owner (keep it out of logs and the web view).
+    pub token: String,
+    pub account_id: String,
+}
+
+/// Starts the demo provider on a free loopback port, seeding `data_dir` the first time.
+pub async fn start(data_dir: &Path) -> Result<Demo, ProviderError> {
+    let store = Store::open(data_dir)?;
+    let now = clock::now(&store)?;
+    let archive_dir: PathBuf = data_dir.join("archives");
+    if store.account(DEMO_ACCOUNT)?.is_none() {
+        seed(&store, &archive_dir, now)?;
+    }
+    let token = store.issue_token(DEMO_PERSON, now)?;
+    drop(store);
+    let server = crate::start(ServeOptions {
+        data_dir: data_dir.to_path_buf(),
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        archive_dir,
+        sftp: SftpEndpoint {
+            host: "127.0.0.1".into(),
+            port: 22,
+            host_key_fingerprints: Vec::new(),
+        },
+        auto: Some(AutoDelays {
+            release_after: Duration::seconds(5),
+            complete_after: Duration::seconds(10),
+        }),
+    })
+    .await?;
+    Ok(Demo {
+        base_url: format!("http://{}", server.addr),
+        server,
+        token,
+        account_id: DEMO_ACCOUNT.into(),
+    })
+}
+
+/// Creates the demo account and a history: an expired backup, a server
+/// error, and a ready one.
+fn seed(store: &Store, archive_dir: &Path, now: OffsetDateTime) -> Result<(), ProviderError> {
+    let policy = BackupPolicy::reference_default();
+    let account = Account {
+        id: DEMO_ACCOUNT.into(),
+        name: "Demo Company".into(),
+        policy: policy.clone(),
+    };
+    let start = now - Duration::days(75);
+    store.create_account(&account, start)?;
+    let person = Person {
+        id: DEMO_PERSON.into(),
+        name: "Demo Admin".into(),
+        email: "admin@demo.example".into(),
+    };
+    store.add_person(&person)?;
+    store.grant(DEMO_ACCOUNT, DEMO_PERSON, Role::Owner)?;
+    let request = |at: OffsetDateTime, key: &str| -> Result<String, ProviderError> {
+        match store.request_backup(&account, &person, Role::Owner, key, at)? {
+            RequestOutcome::Created(row) => Ok(row.id),
+            _ => Err(ProviderError::Internal),
+        }
+    };
+    let publish = |id: &str, at: OffsetDateTime| -> Result<(), ProviderError> {
+        store.transition(
+            id,
+            &[BackupStatus::AwaitingRelease],
+            BackupStatus::InProgress,
+            at,
+            None,
+        )?;
+        let name = archive::file_name(DEMO_ACCOUNT, id, at);
+        let published = archive::generate(archive_dir, &name, &store.records(DEMO_ACCOUNT)?, None)?;
+        store.mark_ready(
+            id,
+            &published,
+            at + Duration::hours(2),
+            policy.download_window,
+        )?;
+        Ok(())
+    };
+    let first = request(now - Duration::days(70), "demo-seed-0001")?;
+    publish(&first, now - Duration::days(70))?;
+    let failed = request(now - Duration::days(40), "demo-seed-0002")?;
+    store.transition(
+        &failed,
+        &[BackupStatus::AwaitingRelease],
+        BackupStatus::ServerError,
+        now - Duration::days(40) + Duration::hours(3),
+        Some("The database dump failed; request the backup again."),
+    )?;
+    let retried = request(now - Duration::days(39), "demo-seed-0003")?;
+    publish(&retried, now - Duration::days(39))?;
+    let recent = request(now - Duration::days(3), "demo-seed-0004")?;
+    publish(&recent, now - Duration::days(3))?;
+    for name in store.expire_due(now)? {
+        let _ = std::fs::remove_file(archive_dir.join(name));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_demo_serves_a_history_with_expired_failed_and_ready_backups() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let demo = start(dir.path()).await.expect("demo starts");
+        let store = Store::open(dir.path()).expect("store");
+        let statuses: Vec<String> = store
+            .list_backups(DEMO_ACCOUNT, 10, None)
+            .expect("list")
+            .iter()
+            .map(|b| b.status.as_wire().to_owned())
+            .collect();
+        assert_eq!(
+            statuses,
+            ["ready", "expired", "server_error", "expired"],
+            "newest first"
+        );
+        assert!(demo.base_url.starts_with("http://127.0.0.1:"));
+        let person = store
+            .person_by_token(&demo.token)
+            .expect("lookup")
+            .expect("the token works");
+        assert_eq!(person.id, DEMO_PERSON);
+        demo.server.stop().await;
+        let again = start(dir.path()).await.expect("restart on the same data");
+        assert_eq!(
+            store
+                .list_backups(DEMO_ACCOUNT, 10, None)
+                .expect("list")
+                .len(),
+            4,
+            "seeded once"
+        );
+        again.server.stop().await;
+    }
+}
