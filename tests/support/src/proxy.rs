@@ -241,6 +241,8 @@ fn accept_loop(listener: TcpListener, control: Arc<Control>) {
 
 enum Chunk {
     Data(Instant, Vec<u8>),
+    /// The armed cut fired: deliver what came before, then drop every connection.
+    Cut,
     Eof,
 }
 
@@ -270,8 +272,8 @@ fn pump(control: Arc<Control>, direction: Direction, mut from: TcpStream, mut to
                 }
             }
             if cut {
-                reader_control.cut_all();
-                break;
+                let _ = tx.send(Chunk::Cut);
+                return;
             }
         }
         let _ = tx.send(Chunk::Eof);
@@ -290,6 +292,10 @@ fn pump(control: Arc<Control>, direction: Direction, mut from: TcpStream, mut to
                     }
                     control.forwarded[direction.index()]
                         .fetch_add(data.len() as u64, Ordering::SeqCst);
+                }
+                Chunk::Cut => {
+                    control.cut_all();
+                    break;
                 }
                 Chunk::Eof => break,
             }
