@@ -19,7 +19,10 @@ finish() {
 
 # Adds the counts a test runner printed in $1 (nextest, cargo test or vitest).
 count() {
-  local p f
+  local p f log
+  log=$(mktemp)
+  sed 's/\x1b\[[0-9;]*m//g' "$1" > "$log"
+  set -- "$log"
   p=$(grep -E '^ +Summary \[' "$1" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' | awk '{s+=$1} END {if (NR) print s}')
   f=$(grep -E '^ +Summary \[' "$1" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' | awk '{s+=$1} END {if (NR) print s}')
   if [[ -z "$p" ]]; then
@@ -30,6 +33,7 @@ count() {
     p=$(grep -E '^ +Tests +' "$1" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' | head -1)
     f=$(grep -E '^ +Tests +' "$1" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' | head -1)
   fi
+  rm -f "$log"
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
 }
@@ -75,5 +79,5 @@ step "ui unit tests" tests npm --prefix ui run test
 step "generated types are committed" check scripts/check-generated.sh
 step "app build" check cargo build -p backup-desk-app --features custom-protocol --locked
 step "webdriver e2e" tests xvfb-run -a --server-args="-screen 0 1280x800x24" \
-  cargo test -p backup-desk-e2e --test e2e --locked -- --ignored --test-threads=1 app::
+  cargo test -p backup-desk-e2e --test e2e --locked -- --ignored --test-threads=1 --nocapture app::
 finish 0
