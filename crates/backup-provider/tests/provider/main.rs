@@ -3,8 +3,10 @@
 //! against `api/openapi.yaml`.
 
 mod access;
+mod auto;
 mod bad_input;
 mod contract;
 mod cooldown;
+mod gate_parity;
 mod lifecycle;
 mod support;

@@ -41,6 +41,15 @@ impl Provider {
 
     /// Like [`Provider::start`], with extra `account create` options for `acme`.
     pub fn start_with_policy(sftp: Option<&SshServer>, policy: &[&str]) -> Provider {
+        Self::start_serving_with(sftp, policy, &[])
+    }
+
+    /// Like [`Provider::start_with_policy`], with extra `serve` options.
+    pub fn start_serving_with(
+        sftp: Option<&SshServer>,
+        policy: &[&str],
+        serve: &[&str],
+    ) -> Provider {
         let data = tempfile::tempdir().expect("data dir");
         let admin = |args: &[&str]| run_admin(data.path(), args);
         match sftp {
@@ -154,6 +163,7 @@ impl Provider {
             serve_args.push("--sftp-fingerprint".into());
             serve_args.push("SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU".into());
         }
+        serve_args.extend(serve.iter().map(|s| s.to_string()));
         let (child, base) = spawn_server(data.path(), &serve_args);
         Provider {
             data,
