@@ -1,0 +1,29 @@
+//! The SFTP download engine of Backup Desk.
+//!
+//! A ready backup is downloaded over N parallel SSH sessions (ssh2 on the
+//! bundled libssh2 with OpenSSL), after the server's host key has been
+//! checked and before anything else happens. Bytes land in `<name>.part`
+//! with a journal beside it, so a cut, a server restart or a killed app
+//! resumes where it stopped; the SHA-256 is computed as the completed
+//! prefix grows and must equal the provider's before the file gets its
+//! final, never-overwriting, user-only name.
+//!
+//! Everything here blocks: async callers run it on `spawn_blocking` or a
+//! thread of their own.
+
+mod engine;
+mod error;
+pub mod files;
+mod hostkey;
+mod io_at;
+pub mod journal;
+mod progress;
+mod session;
+
+pub use engine::{
+    DownloadSpec, Downloaded, TransferOptions, discard_partial, download, partial_paths,
+};
+pub use error::TransferError;
+pub use hostkey::{HostKeyPolicy, fingerprint_from_sha256};
+pub use progress::{CancelToken, Progress};
+pub use session::{Endpoint, PrivateKey, Timeouts};

@@ -1,0 +1,279 @@
+//! Opening an SFTP session: TCP with a connect timeout, SSH handshake with
+//! ciphers that are fast in libssh2, host key check *before* authentication,
+//! then public-key authentication from memory.
+
+use std::fmt;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use base64::Engine;
+use ssh2::{HashType, MethodType, Session, Sftp};
+
+use crate::error::TransferError;
+use crate::hostkey::{self, HostKeyPolicy};
+
+/// Where to connect and as whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+}
+
+/// A private key in memory (PEM or OpenSSH format) and its passphrase.
+/// `Debug` never prints either.
+#[derive(Clone)]
+pub struct PrivateKey {
+    pem: String,
+    passphrase: Option<String>,
+}
+
+impl PrivateKey {
+    pub fn new(pem: impl Into<String>, passphrase: Option<String>) -> PrivateKey {
+        PrivateKey {
+            pem: pem.into(),
+            passphrase,
+        }
+    }
+
+    /// Whether the key file is encrypted (PEM `ENCRYPTED` markers, or an
+    /// OpenSSH key whose cipher is not `none`).
+    pub fn is_encrypted(&self) -> bool {
+        if self.pem.contains("ENCRYPTED") {
+            return true;
+        }
+        let Some(body) = self
+            .pem
+            .split("-----BEGIN OPENSSH PRIVATE KEY-----")
+            .nth(1)
+            .and_then(|rest| rest.split("-----END").next())
+        else {
+            return false;
+        };
+        let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        let Ok(blob) = base64::engine::general_purpose::STANDARD.decode(compact) else {
+            return false;
+        };
+        // "openssh-key-v1\0" then string ciphername (u32 length + bytes).
+        let rest = blob.get(15..).unwrap_or_default();
+        let len = rest
+            .get(..4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
+        match len.and_then(|n| rest.get(4..4 + n)) {
+            Some(cipher) => cipher != b"none",
+            None => false,
+        }
+    }
+}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PrivateKey(<redacted>)")
+    }
+}
+
+/// Timeouts and keepalives of a connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// Longest any single blocking operation (a read, the handshake) may take.
+    pub operation: Duration,
+    /// Keepalive interval while idle.
+    pub keepalive: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            connect: Duration::from_secs(15),
+            operation: Duration::from_secs(30),
+            keepalive: Duration::from_secs(15),
+        }
+    }
+}
+
+/// An authenticated session with its SFTP channel and a handle on the
+/// socket (to abort a blocking read on cancel).
+pub(crate) struct Connected {
+    pub sftp: Sftp,
+    pub socket: TcpStream,
+    // Keeps the session alive as long as the SFTP channel.
+    _session: Session,
+}
+
+fn network(what: &str, e: impl fmt::Display) -> TransferError {
+    TransferError::Network(format!("{what}: {e}"))
+}
+
+/// Connects, verifies the host key against `policy` and authenticates.
+pub(crate) fn connect(
+    endpoint: &Endpoint,
+    key: &PrivateKey,
+    policy: &HostKeyPolicy,
+    timeouts: &Timeouts,
+) -> Result<Connected, TransferError> {
+    let addrs = (endpoint.host.as_str(), endpoint.port)
+        .to_socket_addrs()
+        .map_err(|e| network(&format!("cannot resolve {}", endpoint.host), e))?;
+    let mut last = None;
+    let mut tcp = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, timeouts.connect) {
+            Ok(stream) => {
+                tcp = Some(stream);
+                break;
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    let tcp = tcp.ok_or_else(|| {
+        network(
+            &format!("cannot connect to {}:{}", endpoint.host, endpoint.port),
+            last.map(|e| e.to_string())
+                .unwrap_or_else(|| "no address".into()),
+        )
+    })?;
+    let _ = tcp.set_nodelay(true);
+    let socket = tcp.try_clone().map_err(|e| network("socket", e))?;
+    let mut session = Session::new().map_err(|e| network("ssh session", e))?;
+    // libssh2 is fastest with chacha20-poly1305 or AES-CTR; its GCM path is slow.
+    // Prefer Ed25519 host keys as OpenSSH does, so a pin is stable.
+    let _ = session.method_pref(
+        MethodType::HostKey,
+        "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256,ssh-rsa",
+    );
+    let ciphers = "chacha20-poly1305@openssh.com,aes128-ctr,aes256-ctr,aes192-ctr";
+    let _ = session.method_pref(MethodType::CryptCs, ciphers);
+    let _ = session.method_pref(MethodType::CryptSc, ciphers);
+    let _ = session.method_pref(MethodType::MacCs, "hmac-sha2-256,hmac-sha2-512,hmac-sha1");
+    let _ = session.method_pref(MethodType::MacSc, "hmac-sha2-256,hmac-sha2-512,hmac-sha1");
+    session.set_timeout(timeouts.operation.as_millis().min(u32::MAX as u128) as u32);
+    session.set_tcp_stream(tcp);
+    session
+        .handshake()
+        .map_err(|e| network("SSH handshake", e))?;
+    let hash = session
+        .host_key_hash(HashType::Sha256)
+        .ok_or_else(|| network("SSH handshake", "the server presented no host key"))?;
+    let fingerprint = hostkey::fingerprint_from_sha256(hash);
+    hostkey::check(policy, &endpoint.host, &fingerprint)?;
+    authenticate(&session, endpoint, key)?;
+    session.set_keepalive(
+        true,
+        timeouts.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
+    );
+    let sftp = session.sftp().map_err(|e| network("starting SFTP", e))?;
+    Ok(Connected {
+        sftp,
+        socket,
+        _session: session,
+    })
+}
+
+fn authenticate(
+    session: &Session,
+    endpoint: &Endpoint,
+    key: &PrivateKey,
+) -> Result<(), TransferError> {
+    let result = session.userauth_pubkey_memory(
+        &endpoint.username,
+        None,
+        &key.pem,
+        key.passphrase.as_deref(),
+    );
+    match result {
+        Ok(()) if session.authenticated() => Ok(()),
+        Ok(()) => Err(refused(endpoint)),
+        Err(error) => Err(explain_auth_error(&error.to_string(), key, endpoint)),
+    }
+}
+
+fn refused(endpoint: &Endpoint) -> TransferError {
+    TransferError::AuthFailed(format!(
+        "The server did not accept this key for user {:?}. Check the username, and that your provider has the key's public part.",
+        endpoint.username
+    ))
+}
+
+/// Turns libssh2's key errors into words a user understands.
+pub(crate) fn explain_auth_error(
+    message: &str,
+    key: &PrivateKey,
+    endpoint: &Endpoint,
+) -> TransferError {
+    let lower = message.to_lowercase();
+    let key_unreadable = lower.contains("unsupported private key format")
+        || lower.contains("unable to extract public key")
+        || lower.contains("wrong passphrase")
+        || lower.contains("unable to decrypt")
+        || lower.contains("invalid key data");
+    if key_unreadable && key.is_encrypted() {
+        return TransferError::AuthFailed(match key.passphrase {
+            Some(_) => {
+                "The key's passphrase is wrong. Enter it again, or import the key again.".into()
+            }
+            None => "This key is protected by a passphrase; enter it to use the key.".into(),
+        });
+    }
+    if key_unreadable {
+        return TransferError::AuthFailed(
+            "The private key could not be read: it is damaged or in a format that is not supported (use a PEM or OpenSSH key: RSA, ECDSA or Ed25519).".into(),
+        );
+    }
+    if lower.contains("authentication failed")
+        || lower.contains("username/publickey combination invalid")
+    {
+        return refused(endpoint);
+    }
+    TransferError::Network(format!("authentication: {message}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint() -> Endpoint {
+        Endpoint {
+            host: "h".into(),
+            port: 22,
+            username: "u".into(),
+        }
+    }
+
+    #[test]
+    fn a_wrong_passphrase_is_said_in_plain_words() {
+        let key = PrivateKey::new(
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n",
+            Some("x".into()),
+        );
+        let error = explain_auth_error(
+            "[Session(-16)] Unsupported private key format",
+            &key,
+            &endpoint(),
+        );
+        assert!(error.to_string().contains("passphrase is wrong"), "{error}");
+        let no_pass = PrivateKey::new("-----BEGIN ENCRYPTED PRIVATE KEY-----\n", None);
+        let error = explain_auth_error(
+            "Unable to extract public key from private key file",
+            &no_pass,
+            &endpoint(),
+        );
+        assert!(
+            error.to_string().contains("protected by a passphrase"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn debug_never_prints_the_key_or_passphrase() {
+        let key = PrivateKey::new(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRETBYTES\n",
+            Some("hunter2".into()),
+        );
+        let shown = format!("{key:?}");
+        assert!(
+            !shown.contains("SECRETBYTES") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,218 @@
+//! Byte-exact downloads: small, empty, every key kind, with progress.
+
+use backup_transfer::{CancelToken, Progress, TransferError, download, partial_paths};
+use test_support::sshd::{ClientKey, KeyKind};
+
+use crate::support::{Served, listing, sha256_hex};
+
+#[test]
+fn a_small_file_arrives_byte_exact_verified_and_user_only() {
+    let served = Served::new(5 * 1024 * 1024 + 123);
+    let dest = tempfile::tempdir().expect("dest");
+    let mut reports: Vec<Progress> = Vec::new();
+    let done = download(
+        &served.spec(dest.path()),
+        &mut |p| reports.push(p),
+        &CancelToken::new(),
+    )
+    .expect("download");
+    assert_eq!(
+        std::fs::read(&done.path).expect("read"),
+        served.contents,
+        "byte-exact"
+    );
+    assert_eq!(done.sha256, sha256_hex(&served.contents));
+    assert_eq!(done.path, dest.path().join("acme-archive.zip"));
+    assert_eq!(
+        listing(dest.path()),
+        vec!["acme-archive.zip"],
+        "no .part or journal left behind"
+    );
+    assert!(
+        done.streams_used >= 2,
+        "several sessions took part: {}",
+        done.streams_used
+    );
+    let last = reports.last().expect("progress reported");
+    assert_eq!(
+        (last.done, last.total),
+        (served.contents.len() as u64, served.contents.len() as u64)
+    );
+    assert!(
+        reports.windows(2).all(|w| w[0].done <= w[1].done),
+        "progress never goes back"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&done.path)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+#[test]
+fn an_empty_file_downloads_as_an_empty_file() {
+    let served = Served::new(0);
+    let dest = tempfile::tempdir().expect("dest");
+    let done =
+        download(&served.spec(dest.path()), &mut |_| {}, &CancelToken::new()).expect("download");
+    assert_eq!(std::fs::metadata(&done.path).expect("meta").len(), 0);
+    assert_eq!(done.sha256, sha256_hex(b""));
+}
+
+#[test]
+fn every_key_kind_authenticates_with_and_without_passphrase() {
+    let kinds = [
+        (KeyKind::RsaPem, None),
+        (KeyKind::RsaPem, Some("pem pass")),
+        (KeyKind::RsaPkcs8, None),
+        (KeyKind::RsaPkcs8, Some("pkcs8 pass")),
+        (KeyKind::RsaOpenSsh, Some("openssh pass")),
+        (KeyKind::Ecdsa, None),
+        (KeyKind::EcdsaPem, None),
+        (KeyKind::Ed25519, None),
+        (KeyKind::Ed25519, Some("ed pass")),
+    ];
+    for (kind, passphrase) in kinds {
+        let served = Served::with_key(ClientKey::generate(kind, passphrase).expect("key"), 200_000);
+        let dest = tempfile::tempdir().expect("dest");
+        let done = download(&served.spec(dest.path()), &mut |_| {}, &CancelToken::new())
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{kind:?} (passphrase: {}) must work: {e}",
+                    passphrase.is_some()
+                )
+            });
+        assert_eq!(
+            std::fs::read(&done.path).expect("read"),
+            served.contents,
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_or_missing_passphrase_is_explained_in_words() {
+    let served = Served::with_key(
+        ClientKey::generate(KeyKind::RsaPem, Some("right")).expect("key"),
+        1000,
+    );
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec(dest.path());
+    spec.key = backup_transfer::PrivateKey::new(
+        String::from_utf8(served.key.private_pem.clone()).expect("pem"),
+        Some("wrong".into()),
+    );
+    match download(&spec, &mut |_| {}, &CancelToken::new()) {
+        Err(TransferError::AuthFailed(message)) => {
+            assert!(message.contains("passphrase is wrong"), "{message}")
+        }
+        other => panic!("a wrong passphrase must be an auth failure: {other:?}"),
+    }
+    spec.key = backup_transfer::PrivateKey::new(
+        String::from_utf8(served.key.private_pem.clone()).expect("pem"),
+        None,
+    );
+    match download(&spec, &mut |_| {}, &CancelToken::new()) {
+        Err(TransferError::AuthFailed(message)) => {
+            assert!(message.contains("protected by a passphrase"), "{message}")
+        }
+        other => panic!("a missing passphrase must be an auth failure: {other:?}"),
+    }
+    assert!(
+        listing(dest.path()).is_empty(),
+        "nothing is written when login fails"
+    );
+}
+
+#[test]
+fn a_key_the_server_does_not_know_is_refused() {
+    let served = Served::new(1000);
+    let stranger = ClientKey::generate(KeyKind::Ed25519, None).expect("key");
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec(dest.path());
+    spec.key = backup_transfer::PrivateKey::new(
+        String::from_utf8(stranger.private_pem.clone()).expect("pem"),
+        None,
+    );
+    match download(&spec, &mut |_| {}, &CancelToken::new()) {
+        Err(TransferError::AuthFailed(message)) => {
+            assert!(message.contains("did not accept this key"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_missing_remote_file_is_not_found() {
+    let served = Served::new(1000);
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec(dest.path());
+    spec.remote_path = "backups/gone.zip".into();
+    assert!(matches!(
+        download(&spec, &mut |_| {}, &CancelToken::new()),
+        Err(TransferError::NotFound(_))
+    ));
+}
+
+#[test]
+fn an_existing_file_with_the_same_name_is_kept() {
+    let served = Served::new(10_000);
+    let dest = tempfile::tempdir().expect("dest");
+    std::fs::write(dest.path().join("acme-archive.zip"), b"my older copy").expect("existing");
+    let done =
+        download(&served.spec(dest.path()), &mut |_| {}, &CancelToken::new()).expect("download");
+    assert_eq!(done.path, dest.path().join("acme-archive (1).zip"));
+    assert_eq!(
+        std::fs::read(dest.path().join("acme-archive.zip")).expect("old"),
+        b"my older copy"
+    );
+    let (part, journal) = partial_paths(dest.path(), "acme-archive.zip");
+    assert!(!part.exists() && !journal.exists());
+}
+
+#[test]
+fn a_file_larger_than_4_gib_downloads_exactly() {
+    // Sparse on the server: 4 GiB + 1 MiB with data only at both ends.
+    let served = Served::new(0);
+    let path = served.server.served_dir.join("backups/huge.zip");
+    let size: u64 = (4 << 30) + (1 << 20);
+    {
+        let file = std::fs::File::create(&path).expect("create");
+        file.set_len(size).expect("sparse length");
+        use std::os::unix::fs::FileExt;
+        file.write_all_at(b"head of the archive", 0).expect("head");
+        file.write_all_at(b"tail of the archive", size - 19)
+            .expect("tail");
+    }
+    let expected = {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        let mut reader =
+            std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&path).expect("open"));
+        std::io::copy(&mut reader, &mut hasher).expect("hash");
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec(dest.path());
+    spec.remote_path = "backups/huge.zip".into();
+    spec.expected_size = size;
+    spec.expected_sha256 = expected.clone();
+    spec.options.segment_size = 64 << 20;
+    spec.options.read_size = 2 << 20;
+    let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("download");
+    assert_eq!(done.size, size);
+    assert_eq!(done.sha256, expected, "offsets past 4 GiB are right");
+    let file = std::fs::File::open(&done.path).expect("open");
+    let mut tail = [0u8; 19];
+    std::os::unix::fs::FileExt::read_exact_at(&file, &mut tail, size - 19).expect("tail");
+    assert_eq!(&tail, b"tail of the archive");
+}

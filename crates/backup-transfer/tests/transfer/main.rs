@@ -1,0 +1,8 @@
+//! The engine against a real OpenSSH sshd, with the fault proxy between
+//! when the network must misbehave.
+
+mod basics;
+mod faults;
+mod hostkeys;
+mod resume;
+mod support;
