@@ -53,6 +53,7 @@ pub async fn start(data_dir: &Path) -> Result<Demo, ProviderError> {
             release_after: Duration::seconds(5),
             complete_after: Duration::seconds(10),
         }),
+        embedded_sftp: None,
     })
     .await?;
     Ok(Demo {

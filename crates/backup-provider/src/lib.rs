@@ -12,6 +12,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod problem;
 pub mod sample;
+pub mod sftp_server;
 pub mod store;
 
 pub use error::ProviderError;
@@ -29,14 +30,28 @@ pub struct ServeOptions {
     pub archive_dir: PathBuf,
     pub sftp: api::SftpEndpoint,
     pub auto: Option<lifecycle::AutoDelays>,
+    /// Serve archives with the embedded SFTP server (demo mode, providers
+    /// without sshd); deliveries then point at it instead of `sftp`.
+    pub embedded_sftp: Option<EmbeddedSftp>,
+}
+
+/// Where the embedded SFTP server listens and whom it lets in.
+#[derive(Debug, Clone)]
+pub struct EmbeddedSftp {
+    pub listen: SocketAddr,
+    /// OpenSSH public key lines allowed to download.
+    pub authorized_keys: Vec<String>,
 }
 
 /// A running server: its bound address and a handle to stop it.
 #[derive(Debug)]
 pub struct RunningServer {
     pub addr: SocketAddr,
+    /// The SFTP endpoint deliveries point at.
+    pub sftp: api::SftpEndpoint,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    embedded: Option<sftp_server::EmbeddedSftpServer>,
 }
 
 impl RunningServer {
@@ -46,6 +61,9 @@ impl RunningServer {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        if let Some(embedded) = self.embedded.take() {
+            embedded.stop().await;
+        }
     }
 }
 
@@ -58,9 +76,27 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ProviderError
     let addr = listener
         .local_addr()
         .map_err(|e| ProviderError::Io(e.to_string()))?;
+    let (sftp, embedded) = match options.embedded_sftp {
+        None => (options.sftp, None),
+        Some(config) => {
+            let server = sftp_server::EmbeddedSftpServer::start(sftp_server::SftpServerOptions {
+                listen: config.listen,
+                root: options.archive_dir.clone(),
+                host_key_path: options.data_dir.join("sftp_host_ed25519_key"),
+                authorized_keys: config.authorized_keys,
+            })
+            .await?;
+            let endpoint = api::SftpEndpoint {
+                host: server.addr.ip().to_string(),
+                port: server.addr.port(),
+                host_key_fingerprints: vec![server.host_key_fingerprint.clone()],
+            };
+            (endpoint, Some(server))
+        }
+    };
     let state = api::ApiState {
         store: Arc::clone(&store),
-        sftp: options.sftp,
+        sftp: sftp.clone(),
         archive_dir: options.archive_dir.clone(),
     };
     let auto = options
@@ -82,7 +118,9 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ProviderError
     });
     Ok(RunningServer {
         addr,
+        sftp,
         shutdown: Some(tx),
         task,
+        embedded,
     })
 }

@@ -93,6 +93,13 @@ struct ServeArgs {
     /// Host key fingerprint of the SFTP server (`SHA256:…`); repeat for each key.
     #[arg(long = "sftp-fingerprint")]
     sftp_fingerprints: Vec<String>,
+    /// Serve archives with the built-in SFTP server on this address
+    /// (read-only, public-key only) instead of an external sshd.
+    #[arg(long)]
+    embedded_sftp: Option<SocketAddr>,
+    /// `authorized_keys` file of the built-in SFTP server.
+    #[arg(long, requires = "embedded_sftp")]
+    sftp_authorized_keys: Option<PathBuf>,
     /// Move new requests through the lifecycle automatically (demos).
     #[arg(long)]
     auto: bool,
@@ -344,6 +351,33 @@ fn serve(data: PathBuf, args: ServeArgs) -> Result<(), ProviderError> {
         }
         archive_dir(&store, &data)?
     };
+    let embedded_sftp = match args.embedded_sftp {
+        None => None,
+        Some(listen) => {
+            let authorized_keys = match &args.sftp_authorized_keys {
+                Some(path) => std::fs::read_to_string(path)
+                    .map_err(|e| {
+                        ProviderError::Invalid(format!("cannot read {}: {e}", path.display()))
+                    })?
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_owned)
+                    .collect(),
+                None => Vec::new(),
+            };
+            if authorized_keys.is_empty() {
+                return Err(ProviderError::Invalid(
+                    "the embedded SFTP server needs --sftp-authorized-keys FILE with at least one public key".into(),
+                ));
+            }
+            Some(backup_provider::EmbeddedSftp {
+                listen,
+                authorized_keys,
+            })
+        }
+    };
+    let embedded = embedded_sftp.is_some();
     let runtime = tokio::runtime::Runtime::new().map_err(|e| ProviderError::Io(e.to_string()))?;
     runtime.block_on(async move {
         let options = ServeOptions {
@@ -359,9 +393,18 @@ fn serve(data: PathBuf, args: ServeArgs) -> Result<(), ProviderError> {
                 release_after: args.auto_release_after,
                 complete_after: args.auto_complete_after,
             }),
+            embedded_sftp,
         };
         let server = backup_provider::start(options).await?;
         println!("backup-provider listening on http://{}", server.addr);
+        if embedded {
+            println!(
+                "embedded SFTP on {}:{} ({})",
+                server.sftp.host,
+                server.sftp.port,
+                server.sftp.host_key_fingerprints.join(", ")
+            );
+        }
         let _ = tokio::signal::ctrl_c().await;
         server.stop().await;
         Ok(())

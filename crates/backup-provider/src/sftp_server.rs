@@ -26,6 +26,9 @@ use russh_sftp::protocol::{
 
 use crate::error::ProviderError;
 
+type Ssh<T> = Result<T, russh::Error>;
+type Sftp<T> = Result<T, StatusCode>;
+
 /// Longest read answered at once (OpenSSH's client accepts 256 KiB packets).
 const MAX_READ: u32 = 255 * 1024;
 /// Directory entries returned per `readdir` reply.
@@ -222,19 +225,11 @@ impl SshSession {
 impl russh::server::Handler for SshSession {
     type Error = russh::Error;
 
-    async fn auth_publickey_offered(
-        &mut self,
-        _: &str,
-        offer: PublicKeyOffer<'_>,
-    ) -> Result<Auth, Self::Error> {
+    async fn auth_publickey_offered(&mut self, _: &str, offer: PublicKeyOffer<'_>) -> Ssh<Auth> {
         Ok(self.verdict(offer.public_key))
     }
 
-    async fn auth_publickey(
-        &mut self,
-        _: &str,
-        key: VerifiedPublicKey<'_>,
-    ) -> Result<Auth, Self::Error> {
+    async fn auth_publickey(&mut self, _: &str, key: VerifiedPublicKey<'_>) -> Ssh<Auth> {
         Ok(self.verdict(key.public_key))
     }
 
@@ -243,7 +238,7 @@ impl russh::server::Handler for SshSession {
         channel: Channel<Msg>,
         reply: ChannelOpenHandle,
         _: &mut Session,
-    ) -> Result<(), Self::Error> {
+    ) -> Ssh<()> {
         if self.channels.len() < 8 {
             self.channels.insert(channel.id(), channel);
             reply.accept().await;
@@ -251,20 +246,12 @@ impl russh::server::Handler for SshSession {
         Ok(())
     }
 
-    async fn channel_close(
-        &mut self,
-        channel: ChannelId,
-        _: &mut Session,
-    ) -> Result<(), Self::Error> {
+    async fn channel_close(&mut self, channel: ChannelId, _: &mut Session) -> Ssh<()> {
         self.channels.remove(&channel);
         Ok(())
     }
 
-    async fn channel_eof(
-        &mut self,
-        channel: ChannelId,
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
+    async fn channel_eof(&mut self, channel: ChannelId, session: &mut Session) -> Ssh<()> {
         session.close(channel)
     }
 
@@ -273,7 +260,7 @@ impl russh::server::Handler for SshSession {
         channel: ChannelId,
         name: &str,
         session: &mut Session,
-    ) -> Result<(), Self::Error> {
+    ) -> Ssh<()> {
         let open = if name == "sftp" {
             self.channels.remove(&channel)
         } else {
@@ -288,11 +275,7 @@ impl russh::server::Handler for SshSession {
         Ok(())
     }
 
-    async fn shell_request(
-        &mut self,
-        channel: ChannelId,
-        session: &mut Session,
-    ) -> Result<(), Self::Error> {
+    async fn shell_request(&mut self, channel: ChannelId, session: &mut Session) -> Ssh<()> {
         session.channel_failure(channel)
     }
 
@@ -301,7 +284,7 @@ impl russh::server::Handler for SshSession {
         channel: ChannelId,
         _: &[u8],
         session: &mut Session,
-    ) -> Result<(), Self::Error> {
+    ) -> Ssh<()> {
         session.channel_failure(channel)
     }
 
@@ -315,7 +298,7 @@ impl russh::server::Handler for SshSession {
         _: u32,
         _: &[(Pty, u32)],
         session: &mut Session,
-    ) -> Result<(), Self::Error> {
+    ) -> Ssh<()> {
         session.channel_failure(channel)
     }
 
@@ -327,7 +310,7 @@ impl russh::server::Handler for SshSession {
         _: &str,
         _: u32,
         session: &mut Session,
-    ) -> Result<(), Self::Error> {
+    ) -> Ssh<()> {
         session.channel_failure(channel)
     }
 }
@@ -357,7 +340,7 @@ impl ReadOnlySftp {
 
     /// The real, canonical path for an SFTP path; `NoSuchFile` for anything
     /// missing or outside the root (after following symlinks).
-    async fn resolve(&self, path: &str) -> Result<PathBuf, StatusCode> {
+    async fn resolve(&self, path: &str) -> Sftp<PathBuf> {
         let parts = lexical(path).ok_or(StatusCode::NoSuchFile)?;
         let joined = parts
             .iter()
@@ -371,7 +354,7 @@ impl ReadOnlySftp {
     }
 
     /// Attributes of a path; symlinks inside the root are followed, never shown.
-    async fn stat_path(&self, id: u32, path: &str) -> Result<Attrs, StatusCode> {
+    async fn stat_path(&self, id: u32, path: &str) -> Sftp<Attrs> {
         let real = self.resolve(path).await?;
         let metadata = blocking(move || std::fs::metadata(real)).await?;
         Ok(Attrs {
@@ -380,7 +363,7 @@ impl ReadOnlySftp {
         })
     }
 
-    fn insert(&mut self, item: OpenItem) -> Result<String, StatusCode> {
+    fn insert(&mut self, item: OpenItem) -> Sftp<String> {
         if self.handles.len() >= MAX_HANDLES {
             return Err(StatusCode::Failure);
         }
@@ -418,7 +401,7 @@ fn status_of(error: io::Error) -> StatusCode {
 
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> io::Result<T> + Send + 'static,
-) -> Result<T, StatusCode> {
+) -> Sftp<T> {
     blocking_io(work).await.map_err(status_of)
 }
 
@@ -492,6 +475,15 @@ const WRITE_FLAGS: OpenFlags = OpenFlags::WRITE
     .union(OpenFlags::TRUNCATE)
     .union(OpenFlags::EXCLUDE);
 
+/// Answers each listed SFTP request with `PermissionDenied`: the server is read-only.
+macro_rules! refuse_writes {
+    ($($op:ident($($arg:ty),*);)*) => {$(
+        async fn $op(&mut self, $(_: $arg),*) -> Sftp<Status> {
+            Err(StatusCode::PermissionDenied)
+        }
+    )*};
+}
+
 impl russh_sftp::server::Handler for ReadOnlySftp {
     type Error = StatusCode;
 
@@ -499,28 +491,28 @@ impl russh_sftp::server::Handler for ReadOnlySftp {
         StatusCode::OpUnsupported
     }
 
-    async fn init(&mut self, _: u32, _: HashMap<String, String>) -> Result<Version, Self::Error> {
+    async fn init(&mut self, _: u32, _: HashMap<String, String>) -> Sftp<Version> {
         if std::mem::replace(&mut self.initialized, true) {
             return Err(StatusCode::BadMessage);
         }
         Ok(Version::new()) // version 3, no extensions
     }
 
-    async fn realpath(&mut self, id: u32, path: String) -> Result<Name, Self::Error> {
+    async fn realpath(&mut self, id: u32, path: String) -> Sftp<Name> {
         let parts = lexical(&path).ok_or(StatusCode::NoSuchFile)?;
         let files = vec![SftpFile::dummy(format!("/{}", parts.join("/")))];
         Ok(Name { id, files })
     }
 
-    async fn stat(&mut self, id: u32, path: String) -> Result<Attrs, Self::Error> {
+    async fn stat(&mut self, id: u32, path: String) -> Sftp<Attrs> {
         self.stat_path(id, &path).await
     }
 
-    async fn lstat(&mut self, id: u32, path: String) -> Result<Attrs, Self::Error> {
+    async fn lstat(&mut self, id: u32, path: String) -> Sftp<Attrs> {
         self.stat_path(id, &path).await
     }
 
-    async fn fstat(&mut self, id: u32, handle: String) -> Result<Attrs, Self::Error> {
+    async fn fstat(&mut self, id: u32, handle: String) -> Sftp<Attrs> {
         let metadata = match self.handles.get(&handle) {
             Some(OpenItem::File(file)) => {
                 let file = Arc::clone(file);
@@ -544,7 +536,7 @@ impl russh_sftp::server::Handler for ReadOnlySftp {
         filename: String,
         pflags: OpenFlags,
         _: FileAttributes,
-    ) -> Result<Handle, Self::Error> {
+    ) -> Sftp<Handle> {
         if pflags.intersects(WRITE_FLAGS) {
             return Err(StatusCode::PermissionDenied);
         }
@@ -562,13 +554,7 @@ impl russh_sftp::server::Handler for ReadOnlySftp {
         Ok(Handle { id, handle })
     }
 
-    async fn read(
-        &mut self,
-        id: u32,
-        handle: String,
-        offset: u64,
-        len: u32,
-    ) -> Result<Data, Self::Error> {
+    async fn read(&mut self, id: u32, handle: String, offset: u64, len: u32) -> Sftp<Data> {
         let Some(OpenItem::File(file)) = self.handles.get(&handle) else {
             return Err(StatusCode::Failure);
         };
@@ -581,14 +567,14 @@ impl russh_sftp::server::Handler for ReadOnlySftp {
         Ok(Data { id, data })
     }
 
-    async fn close(&mut self, id: u32, handle: String) -> Result<Status, Self::Error> {
+    async fn close(&mut self, id: u32, handle: String) -> Sftp<Status> {
         self.handles
             .remove(&handle)
             .map(|_| ok(id))
             .ok_or(StatusCode::Failure)
     }
 
-    async fn opendir(&mut self, id: u32, path: String) -> Result<Handle, Self::Error> {
+    async fn opendir(&mut self, id: u32, path: String) -> Sftp<Handle> {
         let real = self.resolve(&path).await?;
         let (dir, root) = (real.clone(), Arc::clone(&self.root));
         let files = blocking(move || list_dir(&dir, &root)).await?;
@@ -596,7 +582,7 @@ impl russh_sftp::server::Handler for ReadOnlySftp {
         Ok(Handle { id, handle })
     }
 
-    async fn readdir(&mut self, id: u32, handle: String) -> Result<Name, Self::Error> {
+    async fn readdir(&mut self, id: u32, handle: String) -> Sftp<Name> {
         let Some(OpenItem::Dir(_, entries)) = self.handles.get_mut(&handle) else {
             return Err(StatusCode::Failure);
         };
@@ -609,44 +595,254 @@ impl russh_sftp::server::Handler for ReadOnlySftp {
         }
     }
 
-    async fn write(
-        &mut self,
-        _: u32,
-        _: String,
-        _: u64,
-        _: Vec<u8>,
-    ) -> Result<Status, Self::Error> {
-        Err(StatusCode::PermissionDenied)
+    refuse_writes! {
+        write(u32, String, u64, Vec<u8>);
+        setstat(u32, String, FileAttributes);
+        fsetstat(u32, String, FileAttributes);
+        remove(u32, String);
+        mkdir(u32, String, FileAttributes);
+        rmdir(u32, String);
+        rename(u32, String, String);
+        symlink(u32, String, String);
     }
-    async fn setstat(
-        &mut self,
-        _: u32,
-        _: String,
-        _: FileAttributes,
-    ) -> Result<Status, Self::Error> {
-        Err(StatusCode::PermissionDenied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::{Command, Output, Stdio};
+
+    struct Fixture {
+        dir: tempfile::TempDir,
+        root: PathBuf,
+        key: PathBuf,
+        server: EmbeddedSftpServer,
     }
-    async fn fsetstat(
-        &mut self,
-        _: u32,
-        _: String,
-        _: FileAttributes,
-    ) -> Result<Status, Self::Error> {
-        Err(StatusCode::PermissionDenied)
+
+    /// A fresh `ssh-keygen` Ed25519 key pair at `dir/name` (and `dir/name.pub`).
+    fn keygen(dir: &Path, name: &str) -> PathBuf {
+        let path = dir.join(name);
+        let status = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .status()
+            .expect("ssh-keygen (openssh-client) must be installed");
+        assert!(status.success(), "ssh-keygen failed");
+        path
     }
-    async fn remove(&mut self, _: u32, _: String) -> Result<Status, Self::Error> {
-        Err(StatusCode::PermissionDenied)
+
+    async fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("archives");
+        std::fs::create_dir(&root).expect("root");
+        let key = keygen(dir.path(), "id");
+        let public = std::fs::read_to_string(dir.path().join("id.pub")).expect("id.pub");
+        let server = EmbeddedSftpServer::start(SftpServerOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            root: root.clone(),
+            host_key_path: dir.path().join("host_key"),
+            authorized_keys: vec![public],
+        })
+        .await
+        .expect("the SFTP server starts");
+        Fixture {
+            dir,
+            root,
+            key,
+            server,
+        }
     }
-    async fn mkdir(&mut self, _: u32, _: String, _: FileAttributes) -> Result<Status, Self::Error> {
-        Err(StatusCode::PermissionDenied)
+
+    /// Runs OpenSSH's `sftp` in batch mode against the fixture's server.
+    async fn sftp(fx: &Fixture, key: &Path, commands: &str) -> Output {
+        let mut batch = tempfile::NamedTempFile::new_in(fx.dir.path()).expect("batch file");
+        batch.write_all(commands.as_bytes()).expect("batch written");
+        let port = fx.server.addr.port().to_string();
+        let key = key.to_path_buf();
+        let run = tokio::task::spawn_blocking(move || {
+            Command::new("sftp")
+                .arg("-b")
+                .arg(batch.path())
+                .args([
+                    "-P",
+                    port.as_str(),
+                    "-F",
+                    "/dev/null",
+                    "-o",
+                    "BatchMode=yes",
+                ])
+                .args([
+                    "-o",
+                    "StrictHostKeyChecking=no",
+                    "-o",
+                    "UserKnownHostsFile=/dev/null",
+                ])
+                .args(["-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10"])
+                .args(["-o", "LogLevel=ERROR", "-i"])
+                .arg(&key)
+                .arg("test@127.0.0.1")
+                .env_remove("SSH_AUTH_SOCK")
+                .stdin(Stdio::null())
+                .output()
+        });
+        let output = tokio::time::timeout(Duration::from_secs(120), run)
+            .await
+            .expect("sftp finishes within 2 minutes")
+            .expect("join");
+        output.expect("sftp (openssh-client) must be installed")
     }
-    async fn rmdir(&mut self, _: u32, _: String) -> Result<Status, Self::Error> {
-        Err(StatusCode::PermissionDenied)
+
+    fn describe(output: &Output) -> String {
+        let (out, err) = (&output.stdout, &output.stderr);
+        format!(
+            "stdout: {}\nstderr: {}",
+            String::from_utf8_lossy(out),
+            String::from_utf8_lossy(err)
+        )
     }
-    async fn rename(&mut self, _: u32, _: String, _: String) -> Result<Status, Self::Error> {
-        Err(StatusCode::PermissionDenied)
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn get_downloads_a_large_file_byte_exact() {
+        let fx = fixture().await;
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let content: Vec<u8> = (0..3 * 1024 * 1024 + 7)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect();
+        std::fs::write(fx.root.join("big.bin"), &content).expect("big.bin");
+        let local = fx.dir.path().join("downloaded.bin");
+        let commands = format!("ls -l\nget big.bin \"{}\"\n", local.display());
+        let output = sftp(&fx, &fx.key, &commands).await;
+        assert!(output.status.success(), "{}", describe(&output));
+        assert!(String::from_utf8_lossy(&output.stdout).contains("big.bin"));
+        let downloaded = std::fs::read(&local).expect("downloaded");
+        assert!(
+            downloaded == content,
+            "the download differs ({} bytes)",
+            downloaded.len()
+        );
+        fx.server.stop().await;
     }
-    async fn symlink(&mut self, _: u32, _: String, _: String) -> Result<Status, Self::Error> {
-        Err(StatusCode::PermissionDenied)
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_key_that_is_not_authorized_is_refused() {
+        let fx = fixture().await;
+        let stranger = keygen(fx.dir.path(), "stranger");
+        let output = sftp(&fx, &stranger, "ls\n").await;
+        assert!(!output.status.success(), "{}", describe(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("Permission denied"), "{stderr}");
+        fx.server.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn paths_never_escape_the_root() {
+        let fx = fixture().await;
+        std::fs::write(fx.dir.path().join("outside.txt"), "secret").expect("outside");
+        std::fs::write(fx.root.join("inside.txt"), "archive").expect("inside");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(fx.dir.path().join("outside.txt"), fx.root.join("link"))
+            .expect("symlink");
+        let out = |name: &str| fx.dir.path().join(name);
+        let commands = format!(
+            "-get ../outside.txt \"{}\"\n-get /../../outside.txt \"{}\"\n-get link \"{}\"\n\
+             get inside.txt \"{}\"\n",
+            out("1").display(),
+            out("2").display(),
+            out("3").display(),
+            out("4").display(),
+        );
+        let output = sftp(&fx, &fx.key, &commands).await;
+        assert!(output.status.success(), "{}", describe(&output));
+        for escaped in ["1", "2", "3"] {
+            assert!(!out(escaped).exists(), "escape {escaped} succeeded");
+        }
+        assert_eq!(
+            std::fs::read_to_string(out("4")).expect("inside"),
+            "archive"
+        );
+        let commands = format!("get ../outside.txt \"{}\"\n", out("5").display());
+        let output = sftp(&fx, &fx.key, &commands).await;
+        assert!(!output.status.success(), "{}", describe(&output));
+        fx.server.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_server_is_read_only() {
+        let fx = fixture().await;
+        std::fs::write(fx.root.join("keep.txt"), "keep").expect("keep");
+        let local = fx.dir.path().join("local.txt");
+        std::fs::write(&local, "upload").expect("local");
+        let commands = format!(
+            "-mkdir made\n-rm keep.txt\n-rename keep.txt moved.txt\nput \"{}\" up.txt\n",
+            local.display()
+        );
+        let output = sftp(&fx, &fx.key, &commands).await;
+        assert!(
+            !output.status.success(),
+            "put must fail: {}",
+            describe(&output)
+        );
+        assert!(!fx.root.join("up.txt").exists());
+        assert!(!fx.root.join("made").exists());
+        assert!(!fx.root.join("moved.txt").exists());
+        assert_eq!(
+            std::fs::read_to_string(fx.root.join("keep.txt")).expect("kept"),
+            "keep"
+        );
+        fx.server.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_fingerprint_matches_ssh_keygen_and_the_key_persists() {
+        let fx = fixture().await;
+        let host_key = fx.dir.path().join("host_key");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&host_key)
+                .expect("host key")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let public = Command::new("ssh-keygen")
+            .arg("-y")
+            .arg("-f")
+            .arg(&host_key)
+            .output();
+        let public = public.expect("ssh-keygen -y");
+        assert!(public.status.success(), "{}", describe(&public));
+        let public_path = fx.dir.path().join("host_key.pub");
+        std::fs::write(&public_path, &public.stdout).expect("host_key.pub");
+        let listed = Command::new("ssh-keygen")
+            .args(["-l", "-E", "sha256", "-f"])
+            .arg(&public_path)
+            .output()
+            .expect("ssh-keygen -l");
+        let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+        let printed = listed.split_whitespace().nth(1);
+        assert_eq!(
+            printed,
+            Some(fx.server.host_key_fingerprint.as_str()),
+            "{listed}"
+        );
+        let first = fx.server.host_key_fingerprint.clone();
+        fx.server.stop().await;
+        let again = EmbeddedSftpServer::start(SftpServerOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            root: fx.root.clone(),
+            host_key_path: host_key,
+            authorized_keys: Vec::new(),
+        })
+        .await
+        .expect("restarts");
+        assert_eq!(again.host_key_fingerprint, first, "the host key is reused");
+        again.stop().await;
     }
 }

@@ -7,6 +7,7 @@ mod auto;
 mod bad_input;
 mod contract;
 mod cooldown;
+mod embedded;
 mod gate_parity;
 mod lifecycle;
 mod support;
