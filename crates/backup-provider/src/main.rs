@@ -396,19 +396,30 @@ fn serve(data: PathBuf, args: ServeArgs) -> Result<(), ProviderError> {
             embedded_sftp,
         };
         let server = backup_provider::start(options).await?;
-        println!("backup-provider listening on http://{}", server.addr);
+        say(&format!(
+            "backup-provider listening on http://{}",
+            server.addr
+        ));
         if embedded {
-            println!(
+            say(&format!(
                 "embedded SFTP on {}:{} ({})",
                 server.sftp.host,
                 server.sftp.port,
                 server.sftp.host_key_fingerprints.join(", ")
-            );
+            ));
         }
         let _ = tokio::signal::ctrl_c().await;
         server.stop().await;
         Ok(())
     })
+}
+
+/// Prints a status line; a closed stdout (a supervisor that stopped
+/// reading) must not bring the server down.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
 fn main() -> ExitCode {

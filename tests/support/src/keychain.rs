@@ -42,9 +42,24 @@ impl SecretService {
         }
         set_user_only(&dir.path().join("runtime"))?;
         let socket = dir.path().join("bus");
+        // A bus without service activation: if anything asked for the
+        // Secret Service before our daemon owns the name, the standard
+        // session config would start a second, locked gnome-keyring.
+        let config = dir.path().join("bus.conf");
+        fs::write(
+            &config,
+            format!(
+                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\" \
+                 \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
+                 <busconfig><type>session</type><listen>unix:path={}</listen>\
+                 <auth>EXTERNAL</auth><policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>\
+                 <allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
+                socket.display()
+            ),
+        )?;
         let mut bus = Command::new(dbus_daemon)
-            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
-            .arg(format!("--address=unix:path={}", socket.display()))
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--nopidfile", "--print-address=1"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -161,8 +176,32 @@ impl SecretService {
         Ok(())
     }
 
+    /// Whether our gnome-keyring owns `org.freedesktop.secrets` on the bus
+    /// (asked without activating anything).
+    fn owns_name(&self) -> bool {
+        Command::new("dbus-send")
+            .envs(self.env())
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.secrets",
+            ])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+            .unwrap_or(false)
+    }
+
     fn wait_ready(&self) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(15);
+        while !self.owns_name() {
+            if Instant::now() > deadline {
+                bail!("gnome-keyring-daemon never took org.freedesktop.secrets on the private bus");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let probe = [("backup-desk-harness", "probe")];
         let mut last = String::new();
         while Instant::now() < deadline {

@@ -299,9 +299,10 @@ fn spawn_server(data: &Path, args: &[String]) -> (Child, String) {
         .spawn()
         .expect("start provider");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read address");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    reader.read_line(&mut line).expect("read address");
+    // Keep draining the server's output so it never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let base = line.trim().rsplit(' ').next().expect("address").to_owned();
     assert!(
         base.starts_with("http://127.0.0.1:"),
