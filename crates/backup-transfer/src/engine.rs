@@ -3,7 +3,7 @@
 //! prefix so verification ends right after the last byte, a journal records
 //! what is on disk, and a verified file is finalized atomically.
 
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -101,7 +101,8 @@ pub fn discard_partial(dest_dir: &Path, file_name: &str) {
 }
 
 struct Plan {
-    queue: VecDeque<(u64, u64)>,
+    /// Unclaimed segments by start offset.
+    queue: BTreeMap<u64, u64>,
     done: RangeSet,
     active: usize,
     ever_connected: usize,
@@ -201,12 +202,12 @@ pub fn download(
         .save(&journal_path)
         .map_err(|e| TransferError::local(&journal_path, e))?;
 
-    let mut queue = VecDeque::new();
+    let mut queue = BTreeMap::new();
     for (start, end) in done.missing(size) {
         let mut at = start;
         while at < end {
             let stop = (at + options.segment_size).min(end);
-            queue.push_back((at, stop));
+            queue.insert(at, stop);
             at = stop;
         }
     }
@@ -364,6 +365,7 @@ fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<Connected>) 
     let mut file: Option<ssh2::File> = None;
     let mut failures = 0u32;
     let mut connected_once = connection.is_some();
+    let mut first_pick = true;
     let finish = |error: Option<TransferError>| {
         let mut plan = shared.lock();
         plan.active -= 1;
@@ -384,16 +386,28 @@ fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<Connected>) 
             let mut plan = shared.lock();
             if plan.abort {
                 None
+            } else if first_pick {
+                // Each session starts in its own region of the file, so it
+                // can read on contiguously (see the extension below).
+                first_pick = false;
+                let nth = index * plan.queue.len() / options.streams.max(1);
+                let key = plan
+                    .queue
+                    .keys()
+                    .nth(nth)
+                    .or_else(|| plan.queue.keys().next())
+                    .copied();
+                key.and_then(|k| plan.queue.remove_entry(&k))
             } else {
-                plan.queue.pop_front()
+                plan.queue.pop_first()
             }
         };
-        let Some((start, end)) = segment else {
+        let Some((start, mut end)) = segment else {
             return finish(None);
         };
-        let requeue = |from: u64| {
+        let requeue = |from: u64, end: u64| {
             if from < end {
-                shared.lock().queue.push_front((from, end));
+                shared.lock().queue.insert(from, end);
             }
         };
         if connection.is_none() {
@@ -412,7 +426,7 @@ fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<Connected>) 
                     connection = Some(c);
                 }
                 Err(error) => {
-                    requeue(start);
+                    requeue(start, end);
                     let others = shared.lock().active > 1;
                     if !connected_once && index > 0 && others {
                         // The server limits sessions: go on with fewer.
@@ -437,7 +451,7 @@ fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<Connected>) 
             match conn.sftp.open(Path::new(&spec.remote_path)) {
                 Ok(f) => file = Some(f),
                 Err(error) => {
-                    requeue(start);
+                    requeue(start, end);
                     let error = map_sftp_error(error, &spec.remote_path);
                     if error.is_retryable() && failures < options.max_retries {
                         failures += 1;
@@ -453,7 +467,7 @@ fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<Connected>) 
             continue;
         };
         if let Err(error) = remote.seek(SeekFrom::Start(start)) {
-            requeue(start);
+            requeue(start, end);
             file = None;
             connection = None;
             failures += 1;
@@ -465,20 +479,27 @@ fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<Connected>) 
         let mut at = start;
         while at < end {
             if shared.cancel.is_cancelled() || shared.lock().abort {
-                requeue(at);
+                requeue(at, end);
                 return finish(None);
+            }
+            if end - at <= 4 * buf.len() as u64 {
+                // Claim the next segment if nobody has: reading on without
+                // a seek keeps libssh2's pipeline full instead of tapering.
+                if let Some(next_end) = shared.lock().queue.remove(&end) {
+                    end = next_end;
+                }
             }
             let want = read_len(buf.len(), end - at);
             match remote.read(&mut buf[..want]) {
                 Ok(0) => {
-                    requeue(at);
+                    requeue(at, end);
                     return finish(Some(TransferError::RemoteChanged(
                         "the file on the server ended early".into(),
                     )));
                 }
                 Ok(n) => {
                     if let Err(e) = io_at::write_all_at(shared.part, &buf[..n], at) {
-                        requeue(at);
+                        requeue(at, end);
                         let dir = spec.dest_dir.clone();
                         return finish(Some(if files::is_no_space(&e) {
                             TransferError::DiskFull {
@@ -496,7 +517,7 @@ fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<Connected>) 
                     shared.changed.notify_all();
                 }
                 Err(error) => {
-                    requeue(at);
+                    requeue(at, end);
                     file = None;
                     connection = None;
                     if shared.cancel.is_cancelled() {

@@ -1,0 +1,385 @@
+//! `make bench`: the engine against OpenSSH `sftp` on the same archive, in
+//! the same run, interleaved (A B A B…), medians of ≥ 3 runs:
+//! 1. loopback: engine with 1, 2 and 4 sessions vs `sftp` (default cipher);
+//! 2. an emulated internet link (fault proxy: 50 ms RTT, 100 MB/s shared cap);
+//! 3. the engine's peak RSS on a 4 GiB file, and the cost of verification.
+//!
+//! Prints a table and writes `target/bench/sftp.json`. Options:
+//! `--size-mib N` (default 1024), `--runs N` (default 3), `--skip-link`, `--skip-rss`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use backup_transfer::{
+    CancelToken, DownloadSpec, Endpoint, HostKeyPolicy, PrivateKey, Timeouts, TransferOptions,
+    download,
+};
+use sha2::{Digest, Sha256};
+use test_support::proxy::FaultProxy;
+use test_support::sshd::{ClientKey, KeyKind, SshServer};
+
+struct Args {
+    size_mib: u64,
+    runs: usize,
+    link: bool,
+    rss: bool,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        size_mib: 1024,
+        runs: 3,
+        link: true,
+        rss: true,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--size-mib" => {
+                args.size_mib = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(args.size_mib)
+            }
+            "--runs" => {
+                args.runs = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(args.runs)
+                    .max(1)
+            }
+            "--skip-link" => args.link = false,
+            "--skip-rss" => args.rss = false,
+            "--child-rss" => child_rss(it.collect()),
+            other => {
+                eprintln!("unknown option {other}; see the file's header for options");
+                std::process::exit(2);
+            }
+        }
+    }
+    args
+}
+
+/// Writes `size` bytes of cheap pseudo-random data (incompressible for SSH).
+fn make_archive(path: &Path, size: u64) -> String {
+    let mut file = std::io::BufWriter::with_capacity(
+        8 << 20,
+        std::fs::File::create(path).expect("create archive"),
+    );
+    let mut hasher = Sha256::new();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut block = vec![0u8; 1 << 20];
+    let mut left = size;
+    while left > 0 {
+        for chunk in block.chunks_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            chunk.copy_from_slice(&state.to_le_bytes()[..chunk.len()]);
+        }
+        let n = left.min(block.len() as u64) as usize;
+        file.write_all(&block[..n]).expect("write archive");
+        hasher.update(&block[..n]);
+        left -= n as u64;
+    }
+    file.flush().expect("flush");
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn spec(
+    server: &SshServer,
+    key: &ClientKey,
+    port: u16,
+    remote: &str,
+    size: u64,
+    sha: &str,
+    dest: &Path,
+) -> DownloadSpec {
+    DownloadSpec {
+        endpoint: Endpoint {
+            host: "127.0.0.1".into(),
+            port,
+            username: server.user.clone(),
+        },
+        key: PrivateKey::new(String::from_utf8_lossy(&key.private_pem).into_owned(), None),
+        host_keys: HostKeyPolicy {
+            pinned: Some(server.host_key_fingerprints[0].clone()),
+            ..HostKeyPolicy::default()
+        },
+        remote_path: remote.into(),
+        expected_size: size,
+        expected_sha256: sha.into(),
+        dest_dir: dest.to_path_buf(),
+        file_name: "bench.zip".into(),
+        options: TransferOptions {
+            timeouts: Timeouts {
+                operation: Duration::from_secs(60),
+                ..Timeouts::default()
+            },
+            ..TransferOptions::default()
+        },
+    }
+}
+
+fn engine_run(spec: &DownloadSpec, streams: usize, verify: bool) -> f64 {
+    let mut spec = spec.clone();
+    spec.options.streams = streams;
+    spec.options.verify = verify;
+    let started = Instant::now();
+    let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("engine download");
+    let secs = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&done.path);
+    secs
+}
+
+fn openssh_run(server: &SshServer, key: &ClientKey, port: u16, remote: &str, dest: &Path) -> f64 {
+    let local = dest.join("openssh.zip");
+    let batch = dest.join("batch");
+    std::fs::write(&batch, format!("get {remote} {}\n", local.display())).expect("batch");
+    let started = Instant::now();
+    let status = Command::new("sftp")
+        .args(["-q", "-b"])
+        .arg(&batch)
+        .arg("-i")
+        .arg(&key.private_path)
+        .args([
+            "-P",
+            &port.to_string(),
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+        ])
+        .args(["-o", "BatchMode=yes", &format!("{}@127.0.0.1", server.user)])
+        .stdout(Stdio::null())
+        .status()
+        .expect("run sftp");
+    let secs = started.elapsed().as_secs_f64();
+    assert!(status.success(), "OpenSSH sftp failed");
+    let _ = std::fs::remove_file(&local);
+    secs
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// A named way to download the archive once, returning seconds.
+type Contender<'a> = (&'a str, Box<dyn FnMut() -> f64 + 'a>);
+
+/// Runs each contender `runs` times, interleaved; returns median seconds per contender.
+fn interleaved(runs: usize, contenders: &mut [Contender<'_>]) -> Vec<f64> {
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
+    for round in 0..runs {
+        for (i, (name, run)) in contenders.iter_mut().enumerate() {
+            let t = run();
+            eprintln!("  run {}/{runs} {name}: {t:.2} s", round + 1);
+            times[i].push(t);
+        }
+    }
+    times.into_iter().map(median).collect()
+}
+
+/// Child mode: download once and print the peak RSS (VmHWM, KiB).
+fn child_rss(args: Vec<String>) -> ! {
+    let json: serde_json::Value = serde_json::from_str(&args[0]).expect("child spec");
+    let spec = DownloadSpec {
+        endpoint: Endpoint {
+            host: "127.0.0.1".into(),
+            port: json["port"].as_u64().expect("port") as u16,
+            username: json["user"].as_str().expect("user").into(),
+        },
+        key: PrivateKey::new(
+            std::fs::read_to_string(json["key"].as_str().expect("key")).expect("key file"),
+            None,
+        ),
+        host_keys: HostKeyPolicy {
+            pinned: Some(json["pin"].as_str().expect("pin").into()),
+            ..HostKeyPolicy::default()
+        },
+        remote_path: json["remote"].as_str().expect("remote").into(),
+        expected_size: json["size"].as_u64().expect("size"),
+        expected_sha256: json["sha"].as_str().expect("sha").into(),
+        dest_dir: PathBuf::from(json["dest"].as_str().expect("dest")),
+        file_name: "rss.zip".into(),
+        options: TransferOptions::default(),
+    };
+    let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("download");
+    let _ = std::fs::remove_file(&done.path);
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .unwrap_or("VmHWM: 0 kB");
+    println!("{}", hwm.split_whitespace().nth(1).unwrap_or("0"));
+    std::process::exit(0);
+}
+
+fn main() {
+    let args = parse_args();
+    let key = ClientKey::generate(KeyKind::Ed25519, None).expect("key");
+    let server = SshServer::start(&[&key]).expect("sshd");
+    let size = args.size_mib << 20;
+    eprintln!("making a {} MiB archive…", args.size_mib);
+    let sha = make_archive(&server.served_dir.join("bench.zip"), size);
+    let dest =
+        tempfile::tempdir_in(std::env::current_dir().expect("cwd").join("target")).expect("dest");
+    let mib = size as f64 / 1_048_576.0;
+    let mut report = serde_json::json!({"size_bytes": size, "runs": args.runs});
+
+    println!(
+        "\n== loopback, {:.0} MiB, medians of {} interleaved runs ==",
+        mib, args.runs
+    );
+    let base = spec(
+        &server,
+        &key,
+        server.port,
+        "bench.zip",
+        size,
+        &sha,
+        dest.path(),
+    );
+    let medians = interleaved(
+        args.runs,
+        &mut [
+            (
+                "openssh sftp",
+                Box::new(|| openssh_run(&server, &key, server.port, "bench.zip", dest.path())),
+            ),
+            ("engine N=1", Box::new(|| engine_run(&base, 1, true))),
+            ("engine N=2", Box::new(|| engine_run(&base, 2, true))),
+            ("engine N=4", Box::new(|| engine_run(&base, 4, true))),
+            (
+                "engine N=4 no verify",
+                Box::new(|| engine_run(&base, 4, false)),
+            ),
+        ],
+    );
+    let openssh = medians[0];
+    println!(
+        "{:<24} {:>8} {:>10} {:>10}",
+        "client", "seconds", "MB/s", "vs sftp"
+    );
+    let names = [
+        "openssh sftp",
+        "engine N=1",
+        "engine N=2",
+        "engine N=4",
+        "engine N=4 no verify",
+    ];
+    for (name, t) in names.iter().zip(&medians) {
+        println!(
+            "{name:<24} {t:>8.2} {:>10.1} {:>9.2}×",
+            size as f64 / t / 1e6,
+            openssh / t
+        );
+    }
+    let verify_overhead = medians[3] / medians[4] - 1.0;
+    println!(
+        "verification overhead (N=4, on vs off): {:+.1}%",
+        verify_overhead * 100.0
+    );
+    report["loopback"] = serde_json::json!({
+        "openssh_s": medians[0], "engine_n1_s": medians[1], "engine_n2_s": medians[2], "engine_n4_s": medians[3],
+        "engine_n4_noverify_s": medians[4], "ratio_n4_vs_openssh": openssh / medians[3], "verify_overhead": verify_overhead,
+    });
+
+    if args.link {
+        let proxy = FaultProxy::to_local_port(server.port).expect("proxy");
+        let cap = 100_000_000u64;
+        proxy.set_link(Duration::from_millis(50), Some(cap));
+        println!(
+            "\n== emulated link: 50 ms RTT, 100 MB/s shared cap, {:.0} MiB ==",
+            mib
+        );
+        let linked = spec(
+            &server,
+            &key,
+            proxy.port,
+            "bench.zip",
+            size,
+            &sha,
+            dest.path(),
+        );
+        let medians = interleaved(
+            args.runs,
+            &mut [
+                (
+                    "openssh sftp",
+                    Box::new(|| openssh_run(&server, &key, proxy.port, "bench.zip", dest.path())),
+                ),
+                ("engine N=4", Box::new(|| engine_run(&linked, 4, true))),
+            ],
+        );
+        let (o, e) = (medians[0], medians[1]);
+        println!(
+            "{:<24} {:>8} {:>10} {:>10}",
+            "client", "seconds", "MB/s", "of cap"
+        );
+        println!(
+            "{:<24} {o:>8.2} {:>10.1} {:>9.0}%",
+            "openssh sftp",
+            size as f64 / o / 1e6,
+            size as f64 / o / cap as f64 * 100.0
+        );
+        println!(
+            "{:<24} {e:>8.2} {:>10.1} {:>9.0}%",
+            "engine N=4",
+            size as f64 / e / 1e6,
+            size as f64 / e / cap as f64 * 100.0
+        );
+        println!("engine vs openssh on the link: {:.2}×", o / e);
+        report["link"] = serde_json::json!({
+            "rtt_ms": 50, "cap_bytes_per_s": cap, "openssh_s": o, "engine_n4_s": e,
+            "ratio_vs_openssh": o / e, "fraction_of_cap": size as f64 / e / cap as f64,
+        });
+    }
+
+    if args.rss {
+        let big = 4u64 << 30;
+        eprintln!("making a 4 GiB archive for the memory measurement…");
+        let big_sha = make_archive(&server.served_dir.join("big.zip"), big);
+        let key_path = dest.path().join("id_bench");
+        std::fs::write(&key_path, &key.private_pem).expect("key");
+        let child = serde_json::json!({
+            "port": server.port, "user": server.user, "key": key_path, "pin": server.host_key_fingerprints[0],
+            "remote": "big.zip", "size": big, "sha": big_sha, "dest": dest.path(),
+        });
+        let out = Command::new(std::env::current_exe().expect("exe"))
+            .args(["--child-rss", &child.to_string()])
+            .output()
+            .expect("child");
+        assert!(
+            out.status.success(),
+            "child failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let kib: u64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        println!(
+            "\n== memory ==\npeak RSS of the engine downloading 4 GiB with 4 sessions: {:.1} MiB",
+            kib as f64 / 1024.0
+        );
+        report["peak_rss_mib_4gib"] = serde_json::json!(kib as f64 / 1024.0);
+        let _ = std::fs::remove_file(server.served_dir.join("big.zip"));
+    }
+
+    let out_dir = std::env::current_dir().expect("cwd").join("target/bench");
+    std::fs::create_dir_all(&out_dir).expect("bench dir");
+    std::fs::write(
+        out_dir.join("sftp.json"),
+        serde_json::to_string_pretty(&report).expect("json"),
+    )
+    .expect("write");
+    println!("\nwritten: target/bench/sftp.json");
+}
