@@ -216,3 +216,57 @@ fn a_file_larger_than_4_gib_downloads_exactly() {
     std::os::unix::fs::FileExt::read_exact_at(&file, &mut tail, size - 19).expect("tail");
     assert_eq!(&tail, b"tail of the archive");
 }
+
+#[test]
+fn a_checksum_mismatch_discards_the_download_and_says_so() {
+    let served = Served::new(300_000);
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec(dest.path());
+    spec.expected_sha256 = "0".repeat(64);
+    match download(&spec, &mut |_| {}, &CancelToken::new()) {
+        Err(error @ TransferError::VerificationFailed { .. }) => {
+            assert!(error.to_string().contains("discarded"), "{error}")
+        }
+        other => panic!("a wrong checksum must fail verification: {other:?}"),
+    }
+    assert!(
+        listing(dest.path()).is_empty(),
+        "no final file and no partial left: {:?}",
+        listing(dest.path())
+    );
+}
+
+#[test]
+fn a_remote_file_of_another_size_than_published_is_not_downloaded() {
+    let served = Served::new(300_000);
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec(dest.path());
+    spec.expected_size += 1;
+    let result = download(&spec, &mut |_| {}, &CancelToken::new());
+    assert!(
+        matches!(result, Err(TransferError::RemoteChanged(_))),
+        "{result:?}"
+    );
+    assert!(listing(dest.path()).is_empty());
+}
+
+#[test]
+fn stream_counts_outside_1_to_16_and_missing_folders_are_refused() {
+    let served = Served::new(1000);
+    let dest = tempfile::tempdir().expect("dest");
+    for streams in [0, 17] {
+        let mut spec = served.spec(dest.path());
+        spec.options.streams = streams;
+        let result = download(&spec, &mut |_| {}, &CancelToken::new());
+        assert!(
+            matches!(&result, Err(TransferError::Invalid(m)) if m.contains("1 to 16")),
+            "{result:?}"
+        );
+    }
+    let spec = served.spec(&dest.path().join("no-such-folder"));
+    let result = download(&spec, &mut |_| {}, &CancelToken::new());
+    assert!(
+        matches!(result, Err(TransferError::LocalIo { .. })),
+        "{result:?}"
+    );
+}
