@@ -399,17 +399,40 @@ fn refusal(gate: &RequestGate) -> Problem {
     }
 }
 
+/// The caller, the account (with their role) and the backup a
+/// `/accounts/{account}/backups/{backup_id}/…` path names, expiry applied.
+struct BackupScope {
+    person: Person,
+    account: Account,
+    role: Role,
+    row: BackupRow,
+}
+
+fn backup_scope(
+    state: &ApiState,
+    headers: &HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<BackupScope, Problem> {
+    let person = authenticate(state, headers)?;
+    let (account_id, backup_id) = path_two(path)?;
+    let (account, role) = membership(state, &person, &account_id)?;
+    now_expired(state)?;
+    let row = find_backup(state, &account, &backup_id)?;
+    Ok(BackupScope {
+        person,
+        account,
+        role,
+        row,
+    })
+}
+
 async fn get_backup(
     State(state): State<ApiState>,
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult {
-    let person = authenticate(&state, &headers)?;
-    let (account_id, backup_id) = path_two(path)?;
-    let (account, _) = membership(&state, &person, &account_id)?;
-    now_expired(&state)?;
-    let row = find_backup(&state, &account, &backup_id)?;
-    Ok(json_response(StatusCode::OK, backup_json(&row)))
+    let scope = backup_scope(&state, &headers, path)?;
+    Ok(json_response(StatusCode::OK, backup_json(&scope.row)))
 }
 
 async fn get_terms(
@@ -417,10 +440,9 @@ async fn get_terms(
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult {
-    let person = authenticate(&state, &headers)?;
-    let (account_id, backup_id) = path_two(path)?;
-    let (account, _) = membership(&state, &person, &account_id)?;
-    find_backup(&state, &account, &backup_id)?;
+    let BackupScope {
+        person, account, ..
+    } = backup_scope(&state, &headers, path)?;
     let (version, text) = state.store.terms().map_err(internal)?;
     let accepted_at = state
         .store
@@ -445,10 +467,12 @@ async fn accept_terms(
     path: Result<Path<(String, String)>, PathRejection>,
     body: Body,
 ) -> ApiResult {
-    let person = authenticate(&state, &headers)?;
-    let (account_id, backup_id) = path_two(path)?;
-    let (account, role) = membership(&state, &person, &account_id)?;
-    find_backup(&state, &account, &backup_id)?;
+    let BackupScope {
+        person,
+        account,
+        role,
+        ..
+    } = backup_scope(&state, &headers, path)?;
     let request: TermsAcceptanceRequest = read_json(body).await?;
     if !role.may_download() {
         return Err(Problem::forbidden(
@@ -487,11 +511,12 @@ async fn delivery(
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult {
-    let person = authenticate(&state, &headers)?;
-    let (account_id, backup_id) = path_two(path)?;
-    let (account, role) = membership(&state, &person, &account_id)?;
-    now_expired(&state)?;
-    let row = find_backup(&state, &account, &backup_id)?;
+    let BackupScope {
+        person,
+        account,
+        role,
+        row,
+    } = backup_scope(&state, &headers, path)?;
     if !role.may_download() {
         return Err(Problem::forbidden(
             "Your role in this account may not download backups.",

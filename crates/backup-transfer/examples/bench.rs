@@ -8,8 +8,8 @@
 //! `--size-mib N` (default 1024), `--runs N` (default 3), `--skip-link`, `--skip-rss`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use backup_transfer::{
@@ -18,7 +18,7 @@ use backup_transfer::{
 };
 use sha2::{Digest, Sha256};
 use test_support::proxy::FaultProxy;
-use test_support::sshd::{ClientKey, KeyKind, SshServer};
+use test_support::sshd::{ClientKey, KeyKind, SshServer, sftp_get};
 
 struct Args {
     size_mib: u64,
@@ -101,15 +101,31 @@ fn spec(
     sha: &str,
     dest: &Path,
 ) -> DownloadSpec {
+    let pem = String::from_utf8_lossy(&key.private_pem).into_owned();
+    let pin = &server.host_key_fingerprints[0];
+    spec_for(port, &server.user, pem, pin, remote, size, sha, dest)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn spec_for(
+    port: u16,
+    user: &str,
+    pem: String,
+    pin: &str,
+    remote: &str,
+    size: u64,
+    sha: &str,
+    dest: &Path,
+) -> DownloadSpec {
     DownloadSpec {
         endpoint: Endpoint {
             host: "127.0.0.1".into(),
             port,
-            username: server.user.clone(),
+            username: user.into(),
         },
-        key: PrivateKey::new(String::from_utf8_lossy(&key.private_pem).into_owned(), None),
+        key: PrivateKey::new(pem, None),
         host_keys: HostKeyPolicy {
-            pinned: Some(server.host_key_fingerprints[0].clone()),
+            pinned: Some(pin.into()),
             ..HostKeyPolicy::default()
         },
         remote_path: remote.into(),
@@ -140,28 +156,9 @@ fn engine_run(spec: &DownloadSpec, streams: usize, verify: bool) -> f64 {
 
 fn openssh_run(server: &SshServer, key: &ClientKey, port: u16, remote: &str, dest: &Path) -> f64 {
     let local = dest.join("openssh.zip");
-    let batch = dest.join("batch");
-    std::fs::write(&batch, format!("get {remote} {}\n", local.display())).expect("batch");
     let started = Instant::now();
-    let status = Command::new("sftp")
-        .args(["-q", "-b"])
-        .arg(&batch)
-        .arg("-i")
-        .arg(&key.private_path)
-        .args([
-            "-P",
-            &port.to_string(),
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-        ])
-        .args(["-o", "BatchMode=yes", &format!("{}@127.0.0.1", server.user)])
-        .stdout(Stdio::null())
-        .status()
-        .expect("run sftp");
+    sftp_get(port, &server.user, key, remote, &local).expect("OpenSSH sftp download");
     let secs = started.elapsed().as_secs_f64();
-    assert!(status.success(), "OpenSSH sftp failed");
     let _ = std::fs::remove_file(&local);
     secs
 }
@@ -190,27 +187,18 @@ fn interleaved(runs: usize, contenders: &mut [Contender<'_>]) -> Vec<f64> {
 /// Child mode: download once and print the peak RSS (VmHWM, KiB).
 fn child_rss(args: Vec<String>) -> ! {
     let json: serde_json::Value = serde_json::from_str(&args[0]).expect("child spec");
-    let spec = DownloadSpec {
-        endpoint: Endpoint {
-            host: "127.0.0.1".into(),
-            port: json["port"].as_u64().expect("port") as u16,
-            username: json["user"].as_str().expect("user").into(),
-        },
-        key: PrivateKey::new(
-            std::fs::read_to_string(json["key"].as_str().expect("key")).expect("key file"),
-            None,
-        ),
-        host_keys: HostKeyPolicy {
-            pinned: Some(json["pin"].as_str().expect("pin").into()),
-            ..HostKeyPolicy::default()
-        },
-        remote_path: json["remote"].as_str().expect("remote").into(),
-        expected_size: json["size"].as_u64().expect("size"),
-        expected_sha256: json["sha"].as_str().expect("sha").into(),
-        dest_dir: PathBuf::from(json["dest"].as_str().expect("dest")),
-        file_name: "rss.zip".into(),
-        options: TransferOptions::default(),
-    };
+    let text = |k: &str| json[k].as_str().unwrap_or_default().to_owned();
+    let mut spec = spec_for(
+        json["port"].as_u64().unwrap_or(22) as u16,
+        &text("user"),
+        std::fs::read_to_string(text("key")).expect("key file"),
+        &text("pin"),
+        &text("remote"),
+        json["size"].as_u64().unwrap_or(0),
+        &text("sha"),
+        Path::new(&text("dest")),
+    );
+    spec.file_name = "rss.zip".into();
     let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("download");
     let _ = std::fs::remove_file(&done.path);
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

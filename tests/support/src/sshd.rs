@@ -254,25 +254,7 @@ impl SshServer {
 
     /// Downloads `remote` to `local` with OpenSSH's `sftp` client (the peer tool).
     pub fn sftp_get(&self, key: &ClientKey, remote: &str, local: &Path) -> anyhow::Result<()> {
-        let batch = self.dir.path().join("sftp-batch");
-        fs::write(
-            &batch,
-            format!("get \"{remote}\" \"{}\"\n", local.display()),
-        )?;
-        let out = Command::new("sftp")
-            .args(["-q", "-b"])
-            .arg(&batch)
-            .args(["-i"])
-            .arg(&key.private_path)
-            .args(self.ssh_options())
-            .arg(format!("{}@127.0.0.1", self.user))
-            .stdin(Stdio::null())
-            .output()
-            .context("run sftp (install openssh-client)")?;
-        if !out.status.success() {
-            bail!("sftp get failed: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        Ok(())
+        sftp_get(self.port, &self.user, key, remote, local)
     }
 
     /// The `-o`/`-P` options that point OpenSSH clients at this server.
@@ -363,4 +345,46 @@ pub fn current_user() -> String {
         .filter(|s| !s.is_empty())
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "root".to_owned())
+}
+
+/// Downloads `remote` to `local` with OpenSSH's `sftp` from any SFTP server
+/// on `127.0.0.1:port` (the peer tool of the benchmark and the tests).
+/// The host key is not checked: these servers are the tests' own.
+pub fn sftp_get(
+    port: u16,
+    user: &str,
+    key: &ClientKey,
+    remote: &str,
+    local: &Path,
+) -> anyhow::Result<()> {
+    let mut batch = local.as_os_str().to_owned();
+    batch.push(".sftp-batch");
+    let batch = std::path::PathBuf::from(batch);
+    fs::write(
+        &batch,
+        format!("get \"{remote}\" \"{}\"\n", local.display()),
+    )?;
+    let out = Command::new("sftp")
+        .args(["-q", "-b"])
+        .arg(&batch)
+        .arg("-i")
+        .arg(&key.private_path)
+        .args(["-P", &port.to_string(), "-o", "StrictHostKeyChecking=no"])
+        .args([
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+        ])
+        .arg(format!("{user}@127.0.0.1"))
+        .stdin(Stdio::null())
+        .output()
+        .context("run sftp (install openssh-client)")?;
+    let _ = fs::remove_file(&batch);
+    if !out.status.success() {
+        bail!("sftp get failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
 }

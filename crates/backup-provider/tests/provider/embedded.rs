@@ -1,48 +1,10 @@
 //! The provider's own SFTP server delivers archives that OpenSSH `sftp`
 //! downloads byte-exact, to the authorized key only.
 
-use std::process::Command;
-
 use sha2::{Digest, Sha256};
-use test_support::sshd::{ClientKey, KeyKind};
+use test_support::sshd::{ClientKey, KeyKind, sftp_get};
 
 use crate::support::Provider;
-
-fn sftp_get(
-    port: u64,
-    key: &ClientKey,
-    remote: &str,
-    local: &std::path::Path,
-) -> std::process::Output {
-    let batch = local.with_extension("batch");
-    std::fs::write(
-        &batch,
-        format!("get \"{remote}\" \"{}\"\n", local.display()),
-    )
-    .expect("batch");
-    Command::new("sftp")
-        .args(["-q", "-b"])
-        .arg(&batch)
-        .arg("-i")
-        .arg(&key.private_path)
-        .args([
-            "-P",
-            &port.to_string(),
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-        ])
-        .args([
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "IdentitiesOnly=yes",
-            "downloader@127.0.0.1",
-        ])
-        .output()
-        .expect("run sftp")
-}
 
 #[test]
 fn the_embedded_sftp_server_delivers_ready_archives_to_the_authorized_key_only() {
@@ -85,12 +47,8 @@ fn the_embedded_sftp_server_delivers_ready_archives_to_the_authorized_key_only()
     );
     let remote = sftp["remote_path"].as_str().expect("path");
     let local = keys_dir.path().join("download.zip");
-    let out = sftp_get(port, &key, remote, &local);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let port = u16::try_from(port).expect("a port");
+    sftp_get(port, "downloader", &key, remote, &local).expect("OpenSSH sftp downloads it");
     let bytes = std::fs::read(&local).expect("downloaded");
     let sha: String = Sha256::digest(&bytes)
         .iter()
@@ -98,9 +56,9 @@ fn the_embedded_sftp_server_delivers_ready_archives_to_the_authorized_key_only()
         .collect();
     assert_eq!(sha, sftp["sha256"].as_str().expect("sha"));
     let refused = keys_dir.path().join("refused.zip");
-    let out = sftp_get(port, &stranger, remote, &refused);
+    let result = sftp_get(port, "downloader", &stranger, remote, &refused);
     assert!(
-        !out.status.success() && !refused.exists(),
+        result.is_err() && !refused.exists(),
         "an unknown key gets nothing"
     );
 }
