@@ -21,6 +21,8 @@ use test_support::proxy::FaultProxy;
 use test_support::sshd::{ClientKey, KeyKind, SshServer, sftp_get};
 
 struct Args {
+    read_kib: usize,
+    loopback: bool,
     size_mib: u64,
     runs: usize,
     link: bool,
@@ -29,6 +31,8 @@ struct Args {
 
 fn parse_args() -> Args {
     let mut args = Args {
+        read_kib: 0,
+        loopback: true,
         size_mib: 1024,
         runs: 3,
         link: true,
@@ -51,6 +55,8 @@ fn parse_args() -> Args {
                     .max(1)
             }
             "--skip-link" => args.link = false,
+            "--skip-loopback" => args.loopback = false,
+            "--read-kib" => args.read_kib = it.next().and_then(|v| v.parse().ok()).unwrap_or(0),
             "--skip-rss" => args.rss = false,
             "--child-rss" => child_rss(it.collect()),
             other => {
@@ -222,63 +228,66 @@ fn main() {
     let mib = size as f64 / 1_048_576.0;
     let mut report = serde_json::json!({"size_bytes": size, "runs": args.runs});
 
-    println!(
-        "\n== loopback, {:.0} MiB, medians of {} interleaved runs ==",
-        mib, args.runs
-    );
-    let base = spec(
-        &server,
-        &key,
-        server.port,
-        "bench.zip",
-        size,
-        &sha,
-        dest.path(),
-    );
-    let medians = interleaved(
-        args.runs,
-        &mut [
-            (
-                "openssh sftp",
-                Box::new(|| openssh_run(&server, &key, server.port, "bench.zip", dest.path())),
-            ),
-            ("engine N=1", Box::new(|| engine_run(&base, 1, true))),
-            ("engine N=2", Box::new(|| engine_run(&base, 2, true))),
-            ("engine N=4", Box::new(|| engine_run(&base, 4, true))),
-            (
-                "engine N=4 no verify",
-                Box::new(|| engine_run(&base, 4, false)),
-            ),
-        ],
-    );
-    let openssh = medians[0];
-    println!(
-        "{:<24} {:>8} {:>10} {:>10}",
-        "client", "seconds", "MB/s", "vs sftp"
-    );
-    let names = [
-        "openssh sftp",
-        "engine N=1",
-        "engine N=2",
-        "engine N=4",
-        "engine N=4 no verify",
-    ];
-    for (name, t) in names.iter().zip(&medians) {
+    if args.loopback {
         println!(
-            "{name:<24} {t:>8.2} {:>10.1} {:>9.2}×",
-            size as f64 / t / 1e6,
-            openssh / t
+            "\n== loopback, {:.0} MiB, medians of {} interleaved runs ==",
+            mib, args.runs
         );
+        let mut base = spec(
+            &server,
+            &key,
+            server.port,
+            "bench.zip",
+            size,
+            &sha,
+            dest.path(),
+        );
+        base.options.read_size = args.read_kib * 1024;
+        let medians = interleaved(
+            args.runs,
+            &mut [
+                (
+                    "openssh sftp",
+                    Box::new(|| openssh_run(&server, &key, server.port, "bench.zip", dest.path())),
+                ),
+                ("engine N=1", Box::new(|| engine_run(&base, 1, true))),
+                ("engine N=2", Box::new(|| engine_run(&base, 2, true))),
+                ("engine N=4", Box::new(|| engine_run(&base, 4, true))),
+                (
+                    "engine N=4 no verify",
+                    Box::new(|| engine_run(&base, 4, false)),
+                ),
+            ],
+        );
+        let openssh = medians[0];
+        println!(
+            "{:<24} {:>8} {:>10} {:>10}",
+            "client", "seconds", "MB/s", "vs sftp"
+        );
+        let names = [
+            "openssh sftp",
+            "engine N=1",
+            "engine N=2",
+            "engine N=4",
+            "engine N=4 no verify",
+        ];
+        for (name, t) in names.iter().zip(&medians) {
+            println!(
+                "{name:<24} {t:>8.2} {:>10.1} {:>9.2}×",
+                size as f64 / t / 1e6,
+                openssh / t
+            );
+        }
+        let verify_overhead = medians[3] / medians[4] - 1.0;
+        println!(
+            "verification overhead (N=4, on vs off): {:+.1}%",
+            verify_overhead * 100.0
+        );
+        report["loopback"] = serde_json::json!({
+            "openssh_s": medians[0], "engine_n1_s": medians[1], "engine_n2_s": medians[2], "engine_n4_s": medians[3],
+            "engine_n4_noverify_s": medians[4], "ratio_n4_vs_openssh": openssh / medians[3], "verify_overhead": verify_overhead,
+        });
     }
-    let verify_overhead = medians[3] / medians[4] - 1.0;
-    println!(
-        "verification overhead (N=4, on vs off): {:+.1}%",
-        verify_overhead * 100.0
-    );
-    report["loopback"] = serde_json::json!({
-        "openssh_s": medians[0], "engine_n1_s": medians[1], "engine_n2_s": medians[2], "engine_n4_s": medians[3],
-        "engine_n4_noverify_s": medians[4], "ratio_n4_vs_openssh": openssh / medians[3], "verify_overhead": verify_overhead,
-    });
 
     if args.link {
         let proxy = FaultProxy::to_local_port(server.port).expect("proxy");
@@ -288,7 +297,7 @@ fn main() {
             "\n== emulated link: 50 ms RTT, 100 MB/s shared cap, {:.0} MiB ==",
             mib
         );
-        let linked = spec(
+        let mut linked = spec(
             &server,
             &key,
             proxy.port,
@@ -297,6 +306,7 @@ fn main() {
             &sha,
             dest.path(),
         );
+        linked.options.read_size = args.read_kib * 1024;
         let medians = interleaved(
             args.runs,
             &mut [

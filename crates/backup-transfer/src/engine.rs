@@ -27,7 +27,9 @@ pub struct TransferOptions {
     /// Parallel SSH sessions, 1–16.
     pub streams: usize,
     /// Bytes asked of libssh2 per read; it keeps requests in flight in
-    /// proportion, so large reads keep a long link full.
+    /// proportion, so large reads keep a long link full. `0` picks it from
+    /// the measured round trip: small on a LAN (less CPU per byte), large on
+    /// a long link.
     pub read_size: usize,
     /// Work unit handed to a session. A cut loses what was in flight, up to
     /// `streams × 4 × read_size`; keep the segment at least that large so a
@@ -47,7 +49,7 @@ impl Default for TransferOptions {
     fn default() -> TransferOptions {
         TransferOptions {
             streams: 4,
-            read_size: 2 * 1024 * 1024,
+            read_size: 0,
             segment_size: 32 * 1024 * 1024,
             timeouts: Timeouts::default(),
             max_retries: 5,
@@ -117,6 +119,7 @@ struct Shared<'a> {
     spec: &'a DownloadSpec,
     part: &'a File,
     cancel: &'a CancelToken,
+    read_size: usize,
 }
 
 impl Shared<'_> {
@@ -164,10 +167,15 @@ pub fn download(
         &options.timeouts,
     )?;
     cancel.register(&first.socket);
+    let asked = Instant::now();
     let stat = first
         .sftp
         .stat(Path::new(&spec.remote_path))
         .map_err(|e| map_sftp_error(e, &spec.remote_path))?;
+    let read_size = match options.read_size {
+        0 => read_size_for(asked.elapsed()),
+        chosen => chosen,
+    };
     let size = stat.size.unwrap_or(0);
     let mtime = stat.mtime.unwrap_or(0);
     if size != spec.expected_size {
@@ -226,6 +234,7 @@ pub fn download(
         spec,
         part: &part,
         cancel,
+        read_size,
     };
     let mut meter = ProgressMeter::new(size, options.progress_interval);
     let outcome = thread::scope(|scope| {
@@ -361,7 +370,7 @@ fn follow_prefix(
 fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<Connected>) {
     let spec = shared.spec;
     let options = &spec.options;
-    let mut buf = vec![0u8; options.read_size.max(32 * 1024)];
+    let mut buf = vec![0u8; shared.read_size.max(32 * 1024)];
     let mut file: Option<ssh2::File> = None;
     let mut failures = 0u32;
     let mut connected_once = connection.is_some();
@@ -538,6 +547,17 @@ fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<Connected>) 
     }
 }
 
+/// The read size for a link whose SFTP round trip took `rtt`: enough in
+/// flight (4 × the read, libssh2's read-ahead) to cover the bandwidth-delay
+/// product of a fast link, and no more (big reads cost CPU on a LAN).
+fn read_size_for(rtt: Duration) -> usize {
+    match rtt.as_micros() {
+        0..=2_000 => 256 * 1024,
+        2_001..=10_000 => 1024 * 1024,
+        _ => 2 * 1024 * 1024,
+    }
+}
+
 /// How much to ask libssh2 for with `remaining` bytes left in the segment.
 ///
 /// libssh2 keeps requests in flight up to four times the buffer it is given;
@@ -555,5 +575,45 @@ fn backoff(cancel: &CancelToken, base: Duration, attempt: u32) {
     let until = Instant::now() + delay;
     while Instant::now() < until && !cancel.is_cancelled() {
         thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_grow_with_the_round_trip_so_long_links_stay_full() {
+        assert_eq!(
+            read_size_for(Duration::from_micros(300)),
+            256 * 1024,
+            "LAN: less CPU per byte"
+        );
+        assert_eq!(read_size_for(Duration::from_millis(5)), 1024 * 1024);
+        assert_eq!(
+            read_size_for(Duration::from_millis(50)),
+            2 * 1024 * 1024,
+            "internet: fill the pipe"
+        );
+    }
+
+    #[test]
+    fn reads_taper_at_the_end_of_a_segment_so_nothing_is_fetched_past_it() {
+        let read = 2 * 1024 * 1024;
+        assert_eq!(
+            read_len(read, 100 * 1024 * 1024),
+            read,
+            "mid-segment: full reads"
+        );
+        assert_eq!(
+            read_len(read, 4 * 1024 * 1024),
+            1024 * 1024,
+            "libssh2 reads ahead 4×: a quarter is left"
+        );
+        assert_eq!(
+            read_len(read, 10_000),
+            10_000,
+            "never more than what is left"
+        );
     }
 }
