@@ -11,6 +11,7 @@ const MOVABLE: &str = "clock_movable";
 const OFFSET: &str = "clock_offset_seconds";
 
 /// Now, as the provider sees it, truncated to whole seconds (the API's precision).
+#[allow(clippy::disallowed_methods)] // the provider's one reading of the wall clock
 pub fn now(store: &Store) -> Result<OffsetDateTime, ProviderError> {
     let real = OffsetDateTime::now_utc();
     let offset = if is_movable(store)? {

@@ -103,7 +103,11 @@ fn a_replaced_remote_file_restarts_the_download_instead_of_splicing() {
         .write(true)
         .open(&path)
         .expect("open");
-    file.set_modified(std::time::SystemTime::now() + Duration::from_secs(60))
+    let modified = std::fs::metadata(&path)
+        .expect("meta")
+        .modified()
+        .expect("mtime");
+    file.set_modified(modified + Duration::from_secs(60))
         .expect("mtime");
     spec.expected_sha256 = sha256_hex(&replacement);
     let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("restart");
