@@ -28,6 +28,9 @@ pub enum GateReason {
     RequestInProgress,
     /// This person's role may not request.
     Forbidden,
+    /// A reason a newer provider gives that this client does not know.
+    #[serde(other)]
+    Other,
 }
 
 impl GateReason {
@@ -37,6 +40,7 @@ impl GateReason {
             GateReason::CooldownActive => "cooldown_active",
             GateReason::RequestInProgress => "request_in_progress",
             GateReason::Forbidden => "forbidden",
+            GateReason::Other => "other",
         }
     }
 }
