@@ -1,0 +1,48 @@
+//! What the audit log records: who did what, when, on which account.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// One recorded event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum AuditEvent {
+    RequestMade { backup_id: String },
+    TermsAccepted { backup_id: String, version: String },
+    HostKeyAccepted { host: String, fingerprint: String },
+    HostKeyRejected { host: String, fingerprint: String },
+    DownloadStarted { backup_id: String },
+    DownloadResumed { backup_id: String, from_bytes: u64 },
+    DownloadFinished { backup_id: String, path: String },
+    DownloadVerified { backup_id: String, sha256: String },
+    DownloadFailed { backup_id: String, reason: String },
+}
+
+impl AuditEvent {
+    /// The event's kind, as stored in its own column for filtering.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AuditEvent::RequestMade { .. } => "request_made",
+            AuditEvent::TermsAccepted { .. } => "terms_accepted",
+            AuditEvent::HostKeyAccepted { .. } => "host_key_accepted",
+            AuditEvent::HostKeyRejected { .. } => "host_key_rejected",
+            AuditEvent::DownloadStarted { .. } => "download_started",
+            AuditEvent::DownloadResumed { .. } => "download_resumed",
+            AuditEvent::DownloadFinished { .. } => "download_finished",
+            AuditEvent::DownloadVerified { .. } => "download_verified",
+            AuditEvent::DownloadFailed { .. } => "download_failed",
+        }
+    }
+}
+
+/// A row of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: OffsetDateTime,
+    /// The local account id, when the event concerns one.
+    pub account: Option<i64>,
+    /// Who did it (the person's name or id at the provider, or "auto").
+    pub actor: String,
+    pub event: AuditEvent,
+}
