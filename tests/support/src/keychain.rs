@@ -111,8 +111,9 @@ impl SecretService {
     /// Tests in one binary that take the guard are serialized by a global
     /// lock, since the environment is process-wide.
     pub fn enter(&self) -> SessionGuard<'_> {
-        static LOCK: Mutex<()> = Mutex::new(());
-        let lock = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let lock = ENV_LOCK
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let saved = self
             .env()
             .into_iter()
@@ -222,6 +223,40 @@ impl Drop for SecretService {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+/// Serializes the tests of one binary that point the process at a bus.
+static ENV_LOCK: Mutex<()> = Mutex::new(());
+
+/// Points this process at a session bus where nothing listens — a machine
+/// without a Secret Service — until the guard drops.
+pub fn no_secret_service() -> NoServiceGuard {
+    let lock = ENV_LOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().expect("temp dir for a dead bus address");
+    let address = format!("unix:path={}", dir.path().join("no-bus-here").display());
+    let old = std::env::var_os("DBUS_SESSION_BUS_ADDRESS");
+    set_env("DBUS_SESSION_BUS_ADDRESS", Some(address.as_ref()));
+    NoServiceGuard {
+        _lock: lock,
+        old,
+        _dir: dir,
+    }
+}
+
+/// Restores the bus address when dropped.
+#[derive(Debug)]
+pub struct NoServiceGuard {
+    _lock: MutexGuard<'static, ()>,
+    old: Option<std::ffi::OsString>,
+    _dir: TempDir,
+}
+
+impl Drop for NoServiceGuard {
+    fn drop(&mut self) {
+        set_env("DBUS_SESSION_BUS_ADDRESS", self.old.as_deref());
     }
 }
 

@@ -1,0 +1,22 @@
+//! The key store: a `.pem` (or OpenSSH) private key is validated once at
+//! import, then kept so that only the OS keychain unlocks it; the API token
+//! and a key's passphrase are kept in the keychain too. Callers only ever
+//! see a key's type and SHA256 fingerprint, until the download engine asks
+//! for the key itself.
+//!
+//! Why not the key itself in the keychain: Windows' Credential Manager caps
+//! a secret at 2,560 bytes and an RSA-4096 PEM is larger. So the key is
+//! encrypted (ChaCha20-Poly1305) into the app's data dir with a random
+//! 256-bit key, and that small key is what the keychain holds. Without the
+//! keychain the file is useless; without a keychain there is no fallback to
+//! plain text — import fails and says what to install or unlock.
+
+mod backend;
+mod error;
+mod keyfile;
+mod store;
+
+pub use backend::{KeyringBackend, MemoryBackend, SecretBackend};
+pub use error::KeyError;
+pub use keyfile::{KeyInfo, inspect, read_key_file};
+pub use store::{KeyStore, UnlockedKey};
