@@ -88,6 +88,19 @@ pub struct Downloaded {
     pub streams_used: usize,
 }
 
+/// Connects, checks the host key and logs in with the key, as a download
+/// would, then opens SFTP; returns the server's fingerprint. For "Test
+/// connection" in the app and `connection test` in the CLI.
+pub fn test_connection(
+    endpoint: &Endpoint,
+    key: &PrivateKey,
+    host_keys: &HostKeyPolicy,
+    timeouts: &Timeouts,
+) -> Result<String, TransferError> {
+    let connected = session::connect(endpoint, key, host_keys, timeouts)?;
+    Ok(connected.fingerprint)
+}
+
 /// Paths of the partial file and its journal for a suggested name.
 pub fn partial_paths(dest_dir: &Path, file_name: &str) -> (PathBuf, PathBuf) {
     let part = dest_dir.join(format!("{}.part", files::sanitize_file_name(file_name)));

@@ -97,6 +97,8 @@ impl Default for Timeouts {
 pub(crate) struct Connected {
     pub sftp: Sftp,
     pub socket: TcpStream,
+    /// The server's host key fingerprint (already checked).
+    pub fingerprint: String,
     // Keeps the session alive as long as the SFTP channel.
     _session: Session,
 }
@@ -166,6 +168,7 @@ pub(crate) fn connect(
     Ok(Connected {
         sftp,
         socket,
+        fingerprint,
         _session: session,
     })
 }

@@ -1,0 +1,239 @@
+//! `backup-desk`: request, follow and download SaaS account backups from
+//! the command line, on the same core, accounts, keychain and local
+//! database as the desktop app — plus `auto`, which never lets a download
+//! window pass.
+
+mod commands;
+mod context;
+mod fail;
+mod prompt;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{account, auto, backups, connection, key};
+use crate::context::Context;
+use crate::fail::{CliResult, Exit};
+
+/// Request, follow and download your SaaS account backups.
+///
+/// Exit codes: 0 ok, 1 other failure, 2 usage (a missing flag, nobody to
+/// answer a prompt), 3 authentication (token or SSH key refused, role not
+/// allowed), 4 host key changed or unknown, 5 cooldown active or a request
+/// in progress, 6 not ready or expired, 7 verification failed, 8 network.
+#[derive(Debug, Parser)]
+#[command(name = "backup-desk", version, about, long_about)]
+struct Cli {
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Data directory (default: the desktop app's, e.g. ~/.local/share/app.backupdesk.desktop).
+    #[arg(long, global = true, env = "BACKUP_DESK_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// The account to act on: its local id or its id at the provider.
+    #[arg(long, global = true)]
+    account: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add, list, remove or pick accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Import, show or remove the account's SSH private key.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Set or test the SFTP connection.
+    #[command(subcommand)]
+    Connection(ConnectionCommand),
+    /// List, request and download backups.
+    #[command(subcommand)]
+    Backups(BackupsCommand),
+    /// Request and download automatically, keeping the newest N archives.
+    Auto {
+        /// How many verified archives to keep per account.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
+        keep: u16,
+        /// One pass, then exit (for cron, systemd timers, Task Scheduler).
+        #[arg(long)]
+        once: bool,
+        /// Minutes between passes when not --once.
+        #[arg(long, default_value_t = 15)]
+        interval_minutes: u64,
+        /// Where archives go (a folder per account inside).
+        #[arg(long)]
+        to: Option<PathBuf>,
+        /// Accept the download terms without asking.
+        #[arg(long)]
+        accept_terms: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Add an account; the token is read from stdin or a hidden prompt, never from arguments.
+    Add {
+        /// The provider's address, e.g. https://backups.example.com
+        #[arg(long)]
+        provider: String,
+    },
+    /// List the accounts (* marks the one in use).
+    List,
+    /// Remove an account with its token and key.
+    Remove { id: String },
+    /// Use this account when --account is not given.
+    Use { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Import a private key (.pem or OpenSSH); only the keychain unlocks it afterwards.
+    Import {
+        file: PathBuf,
+        /// Read the key's passphrase from stdin.
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
+    /// Show the key's type and fingerprint.
+    Show,
+    /// Remove the key.
+    Remove,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConnectionCommand {
+    /// Set where archives are downloaded from.
+    Set {
+        #[arg(long)]
+        host: String,
+        #[arg(long, default_value_t = 22)]
+        port: u16,
+        #[arg(long)]
+        user: String,
+    },
+    /// Connect and log in with the key; asks to trust an unknown server.
+    Test {
+        /// Trust this host key fingerprint without asking (SHA256:…).
+        #[arg(long)]
+        trust_fingerprint: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BackupsCommand {
+    /// The history with statuses, expiry countdowns and when the next request is allowed.
+    List,
+    /// Request a new backup.
+    Request {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Download a ready backup, verify it, and keep it.
+    Download {
+        /// The backup's id.
+        id: Option<String>,
+        /// The newest ready backup.
+        #[arg(long, conflicts_with = "id")]
+        latest: bool,
+        /// The folder to save into.
+        #[arg(long)]
+        to: Option<PathBuf>,
+        /// Parallel SSH sessions (1–16).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
+        streams: u8,
+        /// Accept the download terms without asking.
+        #[arg(long)]
+        accept_terms: bool,
+        /// Trust this host key fingerprint without asking (SHA256:…).
+        #[arg(long)]
+        trust_fingerprint: Option<String>,
+    },
+}
+
+async fn run(cli: Cli) -> CliResult {
+    let ctx = Context::open(cli.data_dir, cli.json)?;
+    let account = cli.account.as_deref();
+    match cli.command {
+        Command::Account(AccountCommand::Add { provider }) => {
+            account::add(&ctx, &provider, account).await
+        }
+        Command::Account(AccountCommand::List) => account::list(&ctx),
+        Command::Account(AccountCommand::Remove { id }) => account::remove(&ctx, &id),
+        Command::Account(AccountCommand::Use { id }) => account::use_account(&ctx, &id),
+        Command::Key(KeyCommand::Import {
+            file,
+            passphrase_stdin,
+        }) => key::import(&ctx, account, &file, passphrase_stdin),
+        Command::Key(KeyCommand::Show) => key::show(&ctx, account),
+        Command::Key(KeyCommand::Remove) => key::remove(&ctx, account),
+        Command::Connection(ConnectionCommand::Set { host, port, user }) => {
+            connection::set(&ctx, account, &host, port, &user)
+        }
+        Command::Connection(ConnectionCommand::Test { trust_fingerprint }) => {
+            connection::test(&ctx, account, trust_fingerprint.as_deref()).await
+        }
+        Command::Backups(BackupsCommand::List) => backups::list(&ctx, account).await,
+        Command::Backups(BackupsCommand::Request { yes }) => {
+            backups::request(&ctx, account, yes).await
+        }
+        Command::Backups(BackupsCommand::Download {
+            id,
+            latest,
+            to,
+            streams,
+            accept_terms,
+            trust_fingerprint,
+        }) => {
+            let args = backups::DownloadArgs {
+                id: id.as_deref(),
+                latest,
+                to,
+                streams: usize::from(streams),
+                accept_terms,
+                trust_fingerprint: trust_fingerprint.as_deref(),
+            };
+            backups::download(&ctx, account, &args).await
+        }
+        Command::Auto {
+            keep,
+            once,
+            interval_minutes,
+            to,
+            accept_terms,
+        } => {
+            let args = auto::AutoArgs {
+                keep: usize::from(keep),
+                once,
+                interval: Duration::from_secs(interval_minutes.max(1) * 60),
+                to,
+                accept_terms,
+            };
+            auto::run(&ctx, &args).await
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("backup-desk: cannot start: {error}");
+            return Exit::Failure.into();
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => Exit::Ok.into(),
+        Err(error) => {
+            eprintln!("backup-desk: {error}");
+            error.exit.into()
+        }
+    }
+}

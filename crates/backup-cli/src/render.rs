@@ -1,0 +1,103 @@
+//! How backups read on a terminal: status words, countdowns, sizes, dates.
+
+use backup_api::Backup;
+use backup_domain::{BackupStatus, DownloadWindow, download_window};
+use time::{Duration, OffsetDateTime};
+
+/// The status as the person reads it; unknown values are "Invalid value".
+pub fn status_word(status: &BackupStatus) -> &'static str {
+    match status {
+        BackupStatus::AwaitingRelease => "Awaiting release",
+        BackupStatus::InProgress => "In progress",
+        BackupStatus::Ready => "Ready to download",
+        BackupStatus::Expired => "Expired",
+        BackupStatus::ServerError => "Server error",
+        BackupStatus::Unknown(_) => "Invalid value",
+    }
+}
+
+/// "expires in 3 days", "expires in 5 hours (soon)", "expired", or "".
+pub fn window(backup: &Backup, now: OffsetDateTime) -> String {
+    match download_window(&backup.status, backup.expires_at, now) {
+        DownloadWindow::Open {
+            remaining,
+            expiring_soon,
+        } => {
+            let text = format!("expires in {}", human_duration(remaining));
+            if expiring_soon {
+                format!("{text} (soon)")
+            } else {
+                text
+            }
+        }
+        DownloadWindow::Expired => "expired".into(),
+        DownloadWindow::NotDownloadable => String::new(),
+    }
+}
+
+/// "3 days", "5 hours", "12 minutes", rounded to the nearest unit.
+pub fn human_duration(d: Duration) -> String {
+    let plural = |n: i64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    let secs = d.whole_seconds();
+    if secs >= 86_400 {
+        plural((secs + 43_200) / 86_400, "day")
+    } else if secs >= 3_600 {
+        plural((secs + 1_800) / 3_600, "hour")
+    } else {
+        plural(((secs + 30) / 60).max(1), "minute")
+    }
+}
+
+/// "1.5 GB", "820 kB".
+pub fn size(bytes: Option<u64>) -> String {
+    let Some(bytes) = bytes else {
+        return String::new();
+    };
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < units.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
+/// `2026-12-19 10:00 UTC`.
+pub fn date(at: OffsetDateTime) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&f)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_statuses_read_as_invalid_value() {
+        assert_eq!(
+            status_word(&BackupStatus::Unknown("x".into())),
+            "Invalid value"
+        );
+        assert_eq!(status_word(&BackupStatus::Ready), "Ready to download");
+    }
+
+    #[test]
+    fn durations_and_sizes_read_naturally() {
+        assert_eq!(
+            human_duration(Duration::days(3) + Duration::hours(2)),
+            "3 days"
+        );
+        assert_eq!(human_duration(Duration::hours(1)), "1 hour");
+        assert_eq!(human_duration(Duration::seconds(20)), "1 minute");
+        assert_eq!(size(Some(1_500_000_000)), "1.5 GB");
+        assert_eq!(size(Some(999)), "999 B");
+        assert_eq!(size(None), "");
+    }
+}

@@ -1,0 +1,6 @@
+//! `backup-desk` as a user runs it: a subprocess against the real provider
+//! (in-process, real SQLite), a real OpenSSH sshd and a real Secret Service.
+
+mod auto;
+mod flow;
+mod world;

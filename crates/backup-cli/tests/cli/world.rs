@@ -1,0 +1,195 @@
+//! Everything a CLI test talks to, started fresh per test.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use backup_domain::{BackupPolicy, Role};
+use backup_provider::api::SftpEndpoint;
+use backup_provider::store::{Account, Person, Store};
+use backup_provider::{RunningServer, ServeOptions, clock, lifecycle};
+use test_support::keychain::SecretService;
+use test_support::sshd::{ClientKey, KeyKind, SshServer};
+
+pub struct World {
+    pub secrets: SecretService,
+    pub sshd: SshServer,
+    pub key: ClientKey,
+    pub provider_dir: tempfile::TempDir,
+    pub cli_dir: tempfile::TempDir,
+    pub token: String,
+    pub base: String,
+    _server: RunningServer,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl World {
+    pub fn start() -> World {
+        let secrets = SecretService::start().expect("Secret Service");
+        let key = ClientKey::generate(KeyKind::Ed25519, None).expect("key");
+        let sshd = SshServer::start(&[&key]).expect("sshd");
+        let provider_dir = tempfile::tempdir().expect("provider data");
+        let store = Store::open(provider_dir.path()).expect("store");
+        clock::make_movable(&store).expect("movable clock");
+        let now = clock::now(&store).expect("now");
+        let account = Account {
+            id: "acme".into(),
+            name: "Acme Ltda".into(),
+            policy: BackupPolicy::reference_default(),
+        };
+        store.create_account(&account, now).expect("account");
+        store
+            .add_person(&Person {
+                id: "olivia".into(),
+                name: "Olivia".into(),
+                email: "o@example.com".into(),
+            })
+            .expect("person");
+        store.grant("acme", "olivia", Role::Owner).expect("grant");
+        let token = store.issue_token("olivia", now).expect("token");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let server = runtime
+            .block_on(backup_provider::start(ServeOptions {
+                data_dir: provider_dir.path().to_path_buf(),
+                listen: "127.0.0.1:0".parse().expect("addr"),
+                archive_dir: sshd.served_dir.clone(),
+                sftp: SftpEndpoint {
+                    host: "127.0.0.1".into(),
+                    port: sshd.port,
+                    host_key_fingerprints: sshd.host_key_fingerprints.clone(),
+                },
+                auto: None,
+                embedded_sftp: None,
+            }))
+            .expect("provider");
+        let base = format!("http://{}", server.addr);
+        World {
+            secrets,
+            sshd,
+            key,
+            provider_dir,
+            cli_dir: tempfile::tempdir().expect("cli data"),
+            token,
+            base,
+            _server: server,
+            _runtime: runtime,
+        }
+    }
+
+    /// Runs `backup-desk` with `stdin` (closed when `None`); fails the test
+    /// if it does not finish in 60 s (a prompt must never hang a script).
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_backup-desk"))
+            .args(args)
+            .envs(self.secrets.env())
+            .env("BACKUP_DESK_DATA_DIR", self.cli_dir.path())
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start backup-desk");
+        if let Some(text) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin");
+            pipe.write_all(text.as_bytes()).expect("write stdin");
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while child.try_wait().expect("wait").is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("backup-desk {args:?} hung");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.wait_with_output().expect("output")
+    }
+
+    /// Runs and expects exit code `code`; returns stdout + stderr.
+    pub fn expect(&self, args: &[&str], stdin: Option<&str>, code: i32) -> String {
+        let out = self.run(args, stdin);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "backup-desk {args:?} → {text}"
+        );
+        text
+    }
+
+    /// Adds the account, imports the key, sets and trusts the connection.
+    pub fn set_up(&self) {
+        self.expect(
+            &["account", "add", "--provider", &self.base],
+            Some(&format!("{}\n", self.token)),
+            0,
+        );
+        self.expect(
+            &[
+                "key",
+                "import",
+                &self.key.private_path.display().to_string(),
+            ],
+            None,
+            0,
+        );
+        let port = self.sshd.port.to_string();
+        self.expect(
+            &[
+                "connection",
+                "set",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--user",
+                &self.sshd.user,
+            ],
+            None,
+            0,
+        );
+        let fp = &self.sshd.host_key_fingerprints[0];
+        self.expect(&["connection", "test", "--trust-fingerprint", fp], None, 0);
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open(self.provider_dir.path()).expect("store")
+    }
+
+    /// The cloud team releases and completes every pending backup.
+    pub fn complete_pending(&self) -> Vec<String> {
+        let store = self.store();
+        let now = clock::now(&store).expect("now");
+        let pending = store
+            .due(&backup_domain::BackupStatus::AwaitingRelease, now)
+            .expect("due");
+        for id in &pending {
+            lifecycle::release(&store, id).expect("release");
+            lifecycle::complete(&store, &self.sshd.served_dir, id, None).expect("complete");
+        }
+        pending
+    }
+
+    pub fn advance(&self, days: i64) {
+        clock::advance(&self.store(), time::Duration::days(days)).expect("advance");
+    }
+
+    pub fn zips(dir: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+    }
+}
