@@ -37,7 +37,13 @@ pub fn window(backup: &Backup, now: OffsetDateTime) -> String {
 
 /// "3 days", "5 hours", "12 minutes", rounded to the nearest unit.
 pub fn human_duration(d: Duration) -> String {
-    let plural = |n: i64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
     let secs = d.whole_seconds();
     if secs >= 86_400 {
         plural((secs + 43_200) / 86_400, "day")
