@@ -329,12 +329,12 @@ impl LocalState {
         Ok(())
     }
 
-    /// The account's verified downloads, newest first.
+    /// The account's verified downloads, newest first (the later one first within a second).
     pub fn downloads(&self, account: i64) -> Result<Vec<DownloadRecord>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT account, backup_id, path, size_bytes, sha256, verified_at FROM downloads
-             WHERE account = ?1 ORDER BY verified_at DESC, backup_id DESC",
+             WHERE account = ?1 ORDER BY verified_at DESC, rowid DESC",
         )?;
         let rows = stmt
             .query_map([account], |r| {

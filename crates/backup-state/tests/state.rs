@@ -297,3 +297,35 @@ fn a_database_from_a_newer_version_is_not_touched() {
         assert_eq!(mode, 0o600, "user-only");
     }
 }
+
+#[test]
+fn downloads_verified_in_the_same_second_list_the_later_one_first() {
+    // Regression: `auto --keep 1` kept the older archive when two verified
+    // within one second, because ties were broken by the backup id.
+    let dir = tempfile::tempdir().expect("dir");
+    let state = LocalState::open_in(dir.path()).expect("open");
+    let id = state.upsert_account(&acme(), NOW).expect("add");
+    for backup in ["bk_ffff", "bk_0000"] {
+        state
+            .record_download(&DownloadRecord {
+                account: id,
+                backup_id: backup.into(),
+                path: format!("/tmp/{backup}.zip"),
+                size_bytes: 1,
+                sha256: "00".repeat(32),
+                verified_at: NOW,
+            })
+            .expect("record");
+    }
+    let order: Vec<String> = state
+        .downloads(id)
+        .expect("list")
+        .into_iter()
+        .map(|d| d.backup_id)
+        .collect();
+    assert_eq!(
+        order,
+        ["bk_0000", "bk_ffff"],
+        "the one recorded last is the newest"
+    );
+}
