@@ -23,7 +23,7 @@ struct DemoProvider(#[allow(dead_code)] Mutex<backup_provider::demo::Demo>);
 /// configured yet, so the app opens on the demo).
 fn start_demo<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
     let dir = app.path().app_data_dir()?.join("demo-provider");
-    let demo = tauri::async_runtime::block_on(backup_provider::demo::start(&dir))?;
+    let demo = tauri::async_runtime::block_on(backup_provider::demo::start(&dir, None))?;
     app.manage(ProviderConnection {
         label: "Demo provider".into(),
         base_url: demo.base_url.clone(),

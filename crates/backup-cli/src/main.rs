@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{account, auto, backups, connection, key};
+use crate::commands::{account, auto, backups, connection, demo, key};
 use crate::context::Context;
 use crate::fail::{CliResult, Exit};
 
@@ -55,6 +55,8 @@ enum Command {
     /// List, request and download backups.
     #[command(subcommand)]
     Backups(BackupsCommand),
+    /// Run the built-in demo provider and use it as the current account (Ctrl-C stops it).
+    Demo,
     /// Request and download automatically, keeping the newest N archives.
     Auto {
         /// How many verified archives to keep per account.
@@ -201,6 +203,7 @@ async fn run(cli: Cli) -> CliResult {
             };
             backups::download(&ctx, account, &args).await
         }
+        Command::Demo => demo::run(&ctx).await,
         Command::Auto {
             keep,
             once,

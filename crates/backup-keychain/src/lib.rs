@@ -20,3 +20,20 @@ pub use backend::{KeyringBackend, MemoryBackend, SecretBackend};
 pub use error::KeyError;
 pub use keyfile::{KeyInfo, inspect, read_key_file};
 pub use store::{KeyStore, UnlockedKey};
+
+/// A new Ed25519 key pair: (OpenSSH private key, `authorized_keys` line).
+/// Used by the demo, whose embedded SFTP server must know the key.
+pub fn generate_ed25519(comment: &str) -> Result<(String, String), KeyError> {
+    let mut key =
+        ssh_key::PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519)
+            .map_err(|e| KeyError::Keychain(format!("cannot make a key: {e}")))?;
+    key.set_comment(comment);
+    let private = key
+        .to_openssh(ssh_key::LineEnding::LF)
+        .map_err(|e| KeyError::Keychain(e.to_string()))?;
+    let public = key
+        .public_key()
+        .to_openssh()
+        .map_err(|e| KeyError::Keychain(e.to_string()))?;
+    Ok((private.to_string(), public))
+}

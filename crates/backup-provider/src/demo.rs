@@ -30,8 +30,10 @@ pub struct Demo {
     pub account_id: String,
 }
 
-/// Starts the demo provider on a free loopback port, seeding `data_dir` the first time.
-pub async fn start(data_dir: &Path) -> Result<Demo, ProviderError> {
+/// Starts the demo provider on a free loopback port, seeding `data_dir` the
+/// first time; with `sftp_keys` (OpenSSH public key lines) it also serves
+/// the archives with the embedded SFTP server to those keys.
+pub async fn start(data_dir: &Path, sftp_keys: Option<Vec<String>>) -> Result<Demo, ProviderError> {
     let store = Store::open(data_dir)?;
     let now = clock::now(&store)?;
     let archive_dir: PathBuf = data_dir.join("archives");
@@ -53,7 +55,10 @@ pub async fn start(data_dir: &Path) -> Result<Demo, ProviderError> {
             release_after: Duration::seconds(5),
             complete_after: Duration::seconds(10),
         }),
-        embedded_sftp: None,
+        embedded_sftp: sftp_keys.map(|authorized_keys| crate::EmbeddedSftp {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            authorized_keys,
+        }),
     })
     .await?;
     Ok(Demo {
@@ -133,7 +138,7 @@ mod tests {
     #[tokio::test]
     async fn the_demo_serves_a_history_with_expired_failed_and_ready_backups() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let demo = start(dir.path()).await.expect("demo starts");
+        let demo = start(dir.path(), None).await.expect("demo starts");
         let store = Store::open(dir.path()).expect("store");
         let statuses: Vec<String> = store
             .list_backups(DEMO_ACCOUNT, 10, None)
@@ -153,7 +158,9 @@ mod tests {
             .expect("the token works");
         assert_eq!(person.id, DEMO_PERSON);
         demo.server.stop().await;
-        let again = start(dir.path()).await.expect("restart on the same data");
+        let again = start(dir.path(), None)
+            .await
+            .expect("restart on the same data");
         assert_eq!(
             store
                 .list_backups(DEMO_ACCOUNT, 10, None)

@@ -4,4 +4,5 @@ pub mod account;
 pub mod auto;
 pub mod backups;
 pub mod connection;
+pub mod demo;
 pub mod key;

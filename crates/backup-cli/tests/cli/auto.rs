@@ -97,3 +97,39 @@ fn two_auto_processes_never_run_at_once() {
         "nothing was requested"
     );
 }
+
+#[test]
+fn a_download_that_fails_verification_never_deletes_the_good_copy() {
+    let world = World::start();
+    world.set_up();
+    let dest = tempfile::tempdir().expect("dest");
+    let to = dest.path().display().to_string();
+    let auto = [
+        "auto",
+        "--once",
+        "--keep",
+        "1",
+        "--accept-terms",
+        "--to",
+        &to,
+    ];
+    world.expect(&auto, None, 0);
+    world.complete_pending();
+    world.expect(&auto, None, 0);
+    let archives = dest.path().join("acme");
+    let good = World::zips(&archives);
+    assert_eq!(good.len(), 1);
+    world.advance(28);
+    world.expect(&auto, None, 0);
+    world.complete_pending();
+    // The provider's new archive is damaged after its checksum was published.
+    let store = world.store();
+    let newest = store.list_backups("acme", 1, None).expect("list").remove(0);
+    let remote = world.sshd.served_dir.join(newest.file_name.expect("file"));
+    let mut bytes = std::fs::read(&remote).expect("archive");
+    bytes[10] ^= 0xff;
+    std::fs::write(&remote, bytes).expect("damage");
+    let out = world.expect(&auto, None, 7);
+    assert!(out.contains("checksum"), "{out}");
+    assert_eq!(World::zips(&archives), good, "the only good copy is kept");
+}

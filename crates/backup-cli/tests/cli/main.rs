@@ -2,5 +2,6 @@
 //! (in-process, real SQLite), a real OpenSSH sshd and a real Secret Service.
 
 mod auto;
+mod demo;
 mod flow;
 mod world;
