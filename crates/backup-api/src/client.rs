@@ -241,14 +241,14 @@ impl ApiClient {
         }
     }
 
+    /// Sends a request and decodes the contract's answer or its problem.
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
-        segments: &[&str],
+        url: Url,
         body: Option<&Value>,
         idempotency_key: Option<&str>,
     ) -> Result<T, ApiError> {
-        let url = self.url(segments);
         let response = self.send(method, url, body, idempotency_key).await?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(|e| ApiError::Network {
@@ -261,20 +261,20 @@ impl ApiClient {
         Err(problem(status, &bytes))
     }
 
+    /// `GET` of the path made of `segments`.
+    async fn get<T: DeserializeOwned>(&self, segments: &[&str]) -> Result<T, ApiError> {
+        self.call(Method::GET, self.url(segments), None, None).await
+    }
+
     /// The person and every account they belong to.
     pub async fn me(&self) -> Result<Me, ApiError> {
-        self.call(Method::GET, &["v1", "me"], None, None).await
+        self.get(&["v1", "me"]).await
     }
 
     /// The account's plan policy.
     pub async fn policy(&self, account: &str) -> Result<BackupPolicy, ApiError> {
-        self.call(
-            Method::GET,
-            &["v1", "accounts", account, "backup-policy"],
-            None,
-            None,
-        )
-        .await
+        self.get(&["v1", "accounts", account, "backup-policy"])
+            .await
     }
 
     /// One page of the history (newest first) with the request gate.
@@ -294,16 +294,7 @@ impl ApiClient {
                 query.append_pair("cursor", cursor);
             }
         }
-        let response = self.send(Method::GET, url, None, None).await?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| ApiError::Network {
-            host: self.host(),
-            message: describe(&e),
-        })?;
-        if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(e.to_string()));
-        }
-        Err(problem(status, &bytes))
+        self.call(Method::GET, url, None, None).await
     }
 
     /// The whole history, following cursors; the gate and policy of the first page.
@@ -320,13 +311,7 @@ impl ApiClient {
 
     /// One backup.
     pub async fn backup(&self, account: &str, id: &str) -> Result<Backup, ApiError> {
-        self.call(
-            Method::GET,
-            &["v1", "accounts", account, "backups", id],
-            None,
-            None,
-        )
-        .await
+        self.get(&["v1", "accounts", account, "backups", id]).await
     }
 
     /// Requests a backup. `idempotency_key` must be new for a new request and
@@ -338,7 +323,7 @@ impl ApiClient {
     ) -> Result<Backup, ApiError> {
         self.call(
             Method::POST,
-            &["v1", "accounts", account, "backups"],
+            self.url(&["v1", "accounts", account, "backups"]),
             Some(&json!({})),
             Some(idempotency_key),
         )
@@ -347,13 +332,8 @@ impl ApiClient {
 
     /// The current download terms for this person.
     pub async fn terms(&self, account: &str, id: &str) -> Result<DownloadTerms, ApiError> {
-        self.call(
-            Method::GET,
-            &["v1", "accounts", account, "backups", id, "terms"],
-            None,
-            None,
-        )
-        .await
+        self.get(&["v1", "accounts", account, "backups", id, "terms"])
+            .await
     }
 
     /// Accepts the terms of `version`.
@@ -366,7 +346,7 @@ impl ApiClient {
         let body = json!({"terms_version": version});
         self.call(
             Method::POST,
-            &["v1", "accounts", account, "backups", id, "terms-acceptance"],
+            self.url(&["v1", "accounts", account, "backups", id, "terms-acceptance"]),
             Some(&body),
             None,
         )
@@ -375,13 +355,8 @@ impl ApiClient {
 
     /// Where and how to download a ready backup.
     pub async fn delivery(&self, account: &str, id: &str) -> Result<Delivery, ApiError> {
-        self.call(
-            Method::GET,
-            &["v1", "accounts", account, "backups", id, "delivery"],
-            None,
-            None,
-        )
-        .await
+        self.get(&["v1", "accounts", account, "backups", id, "delivery"])
+            .await
     }
 }
 

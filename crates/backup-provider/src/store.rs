@@ -120,6 +120,22 @@ pub fn token_hash(token: &str) -> String {
     ids::hex(&Sha256::digest(token.as_bytes()))
 }
 
+const ACCOUNT_COLUMNS: &str = "a.id, a.name, a.plan, a.cooldown_seconds, \
+    a.download_window_seconds, a.server_error_reopens";
+
+fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        policy: BackupPolicy {
+            plan: r.get(2)?,
+            cooldown: Duration::seconds(r.get(3)?),
+            download_window: Duration::seconds(r.get(4)?),
+            server_error_reopens: r.get(5)?,
+        },
+    })
+}
+
 const BACKUP_COLUMNS: &str = "b.seq, b.id, b.account_id, b.requested_at, p.id, p.name, p.email, \
     b.status, b.status_changed_at, b.ready_at, b.expires_at, b.size_bytes, b.sha256, b.file_name, \
     b.error_message";
@@ -262,21 +278,9 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT id, name, plan, cooldown_seconds, download_window_seconds, server_error_reopens
-                 FROM accounts WHERE id = ?1",
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = ?1"),
                 [id],
-                |r| {
-                    Ok(Account {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        policy: BackupPolicy {
-                            plan: r.get(2)?,
-                            cooldown: Duration::seconds(r.get(3)?),
-                            download_window: Duration::seconds(r.get(4)?),
-                            server_error_reopens: r.get(5)?,
-                        },
-                    })
-                },
+                account_from_row,
             )
             .optional()?)
     }
@@ -341,6 +345,14 @@ impl Store {
         Ok(token)
     }
 
+    /// Revokes every token of `person_id` and issues a new one (the demo does
+    /// this at each start, so tokens of earlier runs stop working).
+    pub fn reissue_token(&self, person_id: &str, now: OffsetDateTime) -> Result<String> {
+        self.conn()
+            .execute("DELETE FROM tokens WHERE person_id = ?1", [person_id])?;
+        self.issue_token(person_id, now)
+    }
+
     /// A person by id.
     pub fn person(&self, id: &str) -> Result<Option<Person>> {
         Ok(self
@@ -380,23 +392,21 @@ impl Store {
 
     /// Every account `person_id` belongs to, with the role.
     pub fn memberships(&self, person_id: &str) -> Result<Vec<(Account, Role)>> {
-        let ids: Vec<(String, String)> = {
-            let conn = self.conn();
-            let mut stmt = conn.prepare(
-                "SELECT account_id, role FROM memberships WHERE person_id = ?1 ORDER BY account_id",
-            )?;
-            stmt.query_map([person_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?
-        };
-        let mut out = Vec::new();
-        for (account_id, role) in ids {
-            if let (Some(account), Some(role)) =
-                (self.account(&account_id)?, Role::from_wire(&role))
-            {
-                out.push((account, role));
-            }
-        }
-        Ok(out)
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {ACCOUNT_COLUMNS}, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
+             WHERE m.person_id = ?1 ORDER BY a.id"
+        ))?;
+        let rows = stmt
+            .query_map([person_id], |r| {
+                Ok((account_from_row(r)?, r.get::<_, String>(6)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        // A role this provider does not know grants nothing.
+        Ok(rows
+            .into_iter()
+            .filter_map(|(account, role)| Role::from_wire(&role).map(|role| (account, role)))
+            .collect())
     }
 
     /// `person_id`'s role in `account_id`, if a member.
@@ -477,13 +487,22 @@ impl Store {
     }
 
     fn backup_in(conn: &Connection, account_id: &str, id: &str) -> Result<Option<BackupRow>> {
+        Self::query_backup(conn, "b.account_id = ?1 AND b.id = ?2", &[account_id, id])
+    }
+
+    /// The one backup matching `condition` (on the `b` alias), if any.
+    fn query_backup(
+        conn: &Connection,
+        condition: &str,
+        args: &[&str],
+    ) -> Result<Option<BackupRow>> {
         Ok(conn
             .query_row(
                 &format!(
                     "SELECT {BACKUP_COLUMNS} FROM backups b JOIN people p ON p.id = b.requested_by
-                     WHERE b.account_id = ?1 AND b.id = ?2"
+                     WHERE {condition}"
                 ),
-                [account_id, id],
+                rusqlite::params_from_iter(args),
                 backup_from_row,
             )
             .optional()?)
@@ -496,17 +515,7 @@ impl Store {
 
     /// A backup by id alone (operator commands).
     pub fn backup_any(&self, id: &str) -> Result<Option<BackupRow>> {
-        Ok(self
-            .conn()
-            .query_row(
-                &format!(
-                    "SELECT {BACKUP_COLUMNS} FROM backups b JOIN people p ON p.id = b.requested_by
-                     WHERE b.id = ?1"
-                ),
-                [id],
-                backup_from_row,
-            )
-            .optional()?)
+        Self::query_backup(&self.conn(), "b.id = ?1", &[id])
     }
 
     /// Up to `limit` backups, newest first, after the cursor position

@@ -77,6 +77,12 @@ impl Fixture {
         Store::open(self.dir.path()).expect("store")
     }
 
+    /// The cloud team releases `id` and generates its archive.
+    fn make_ready(&self, id: &str) {
+        lifecycle::release(&self.store(), id).expect("release");
+        lifecycle::complete(&self.store(), &self.archives(), id, None).expect("complete");
+    }
+
     fn archives(&self) -> PathBuf {
         self.dir.path().join("archives")
     }
@@ -108,8 +114,7 @@ async fn a_request_is_created_once_replayed_by_key_and_then_refused_with_the_dat
     let page = client.all_backups("acme").await.expect("list");
     assert_eq!(page.backups.len(), 1);
     assert_eq!(page.gate.reason, Some(GateReason::RequestInProgress));
-    lifecycle::release(&fx.store(), &first.id).expect("release");
-    lifecycle::complete(&fx.store(), &fx.archives(), &first.id, None).expect("complete");
+    fx.make_ready(&first.id);
     match client.request_backup("acme", &new_idempotency_key()).await {
         Err(ApiError::Problem {
             code: ProblemCode::CooldownActive,
@@ -164,8 +169,7 @@ async fn terms_then_delivery_then_expiry() {
         .request_backup("acme", &new_idempotency_key())
         .await
         .expect("created");
-    lifecycle::release(&fx.store(), &backup.id).expect("release");
-    lifecycle::complete(&fx.store(), &fx.archives(), &backup.id, None).expect("complete");
+    fx.make_ready(&backup.id);
     let refused = client
         .delivery("acme", &backup.id)
         .await

@@ -190,3 +190,20 @@ async fn a_stalled_provider_times_out_instead_of_hanging() {
     );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_that_is_not_the_contract_is_a_decode_error() {
+    let server = Scripted::start(vec![response(
+        "200 OK",
+        &[("content-type", "application/json")],
+        r#"{"hello":"world"}"#,
+    )])
+    .await;
+    let client = ApiClient::with_config(&server.base(), Token::new("t"), quick()).expect("client");
+    match client.me().await {
+        Err(error @ ApiError::Decode(_)) => {
+            assert!(error.to_string().contains("not understood"), "{error}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,0 +1,37 @@
+//! Read sizing of the engine.
+use super::*;
+
+#[test]
+fn reads_grow_with_the_round_trip_so_long_links_stay_full() {
+    assert_eq!(
+        read_size_for(Duration::from_micros(300)),
+        256 * 1024,
+        "LAN: less CPU per byte"
+    );
+    assert_eq!(read_size_for(Duration::from_millis(5)), 1024 * 1024);
+    assert_eq!(
+        read_size_for(Duration::from_millis(50)),
+        2 * 1024 * 1024,
+        "internet: fill the pipe"
+    );
+}
+
+#[test]
+fn reads_taper_at_the_end_of_a_segment_so_nothing_is_fetched_past_it() {
+    let read = 2 * 1024 * 1024;
+    assert_eq!(
+        read_len(read, 100 * 1024 * 1024),
+        read,
+        "mid-segment: full reads"
+    );
+    assert_eq!(
+        read_len(read, 4 * 1024 * 1024),
+        1024 * 1024,
+        "libssh2 reads ahead 4×: a quarter is left"
+    );
+    assert_eq!(
+        read_len(read, 10_000),
+        10_000,
+        "never more than what is left"
+    );
+}
