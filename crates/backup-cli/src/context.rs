@@ -65,10 +65,7 @@ impl Context {
         }
         let wanted = match selector {
             Some(s) => Some(s.to_owned()),
-            None => self
-                .state
-                .setting("current_account")?
-                .filter(|s| !s.is_empty()),
+            None => self.state.setting("current_account")?,
         };
         match wanted {
             Some(s) => accounts

@@ -217,3 +217,29 @@ fn base64_of(bytes: [u8; 32]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+#[test]
+fn a_damaged_key_file_is_reported_not_misread() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = KeyStore::new(dir.path(), Arc::new(MemoryBackend::default()));
+    let key = ClientKey::generate(KeyKind::Ed25519, None).expect("key");
+    store.import("a", &key.private_pem, None).expect("import");
+    std::fs::write(dir.path().join("a.key"), b"not ours").expect("damage");
+    assert!(
+        matches!(store.unlock("a"), Err(KeyError::Corrupt(_))),
+        "foreign file"
+    );
+    store
+        .import("a", &key.private_pem, None)
+        .expect("import again");
+    let mut sealed = std::fs::read(dir.path().join("a.key")).expect("read");
+    let last = sealed.len() - 1;
+    sealed[last] ^= 1;
+    std::fs::write(dir.path().join("a.key"), sealed).expect("flip a bit");
+    assert!(
+        matches!(store.unlock("a"), Err(KeyError::Corrupt(_))),
+        "tampered file"
+    );
+    std::fs::write(dir.path().join("a.key.json"), b"{").expect("damage info");
+    assert!(matches!(store.info("a"), Err(KeyError::Corrupt(_))));
+}

@@ -40,7 +40,7 @@ pub async fn start(data_dir: &Path, sftp_keys: Option<Vec<String>>) -> Result<De
     if store.account(DEMO_ACCOUNT)?.is_none() {
         seed(&store, &archive_dir, now)?;
     }
-    let token = store.issue_token(DEMO_PERSON, now)?;
+    let token = store.reissue_token(DEMO_PERSON, now)?;
     drop(store);
     let server = crate::start(ServeOptions {
         data_dir: data_dir.to_path_buf(),
@@ -168,6 +168,17 @@ mod tests {
                 .len(),
             4,
             "seeded once"
+        );
+        assert_eq!(
+            store.person_by_token(&demo.token).expect("lookup"),
+            None,
+            "a restart revokes the previous run's token"
+        );
+        assert!(
+            store
+                .person_by_token(&again.token)
+                .expect("lookup")
+                .is_some()
         );
         again.server.stop().await;
     }

@@ -158,6 +158,13 @@ impl LocalState {
         Ok(())
     }
 
+    /// Forgets a preference.
+    pub fn unset_setting(&self, key: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM settings WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     /// Adds an account, or updates its name and role if it exists; returns the local id.
     pub fn upsert_account(&self, account: &AccountRecord, now: OffsetDateTime) -> Result<i64> {
         let conn = self.conn();

@@ -329,3 +329,18 @@ fn downloads_verified_in_the_same_second_list_the_later_one_first() {
         "the one recorded last is the newest"
     );
 }
+
+#[test]
+fn settings_are_kept_and_forgotten() {
+    let dir = tempfile::tempdir().expect("dir");
+    let state = LocalState::open_in(dir.path()).expect("open");
+    assert_eq!(state.setting("current_account").expect("read"), None);
+    state.set_setting("current_account", "3").expect("set");
+    state.set_setting("current_account", "4").expect("replace");
+    assert_eq!(
+        state.setting("current_account").expect("read").as_deref(),
+        Some("4")
+    );
+    state.unset_setting("current_account").expect("unset");
+    assert_eq!(state.setting("current_account").expect("read"), None);
+}

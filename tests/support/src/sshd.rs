@@ -209,16 +209,8 @@ impl SshServer {
                 served = served_dir.display(),
             ));
             fs::write(&config, text)?;
-            let mut child = Command::new(&sshd)
-                .args(["-D", "-e", "-f"])
-                .arg(&config)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .context("start sshd")?;
-            match wait_for_banner(port, &mut child) {
-                Ok(()) => {
+            match launch(&sshd, &config, port) {
+                Ok(child) => {
                     return Ok(SshServer {
                         port,
                         user,
@@ -228,15 +220,7 @@ impl SshServer {
                         child: Some(child),
                     });
                 }
-                Err(e) => {
-                    let _ = child.kill();
-                    let mut stderr = String::new();
-                    if let Some(mut pipe) = child.stderr.take() {
-                        let _ = pipe.read_to_string(&mut stderr);
-                    }
-                    let _ = child.wait();
-                    last_error = Some(e.context(stderr));
-                }
+                Err(e) => last_error = Some(e),
             }
         }
         Err(last_error.unwrap_or_else(|| anyhow::anyhow!("sshd did not start")))
@@ -289,14 +273,7 @@ impl SshServer {
     pub fn restart(&mut self) -> anyhow::Result<()> {
         self.stop();
         let sshd = find_program("sshd").context("sshd not found")?;
-        let mut child = Command::new(sshd)
-            .args(["-D", "-e", "-f"])
-            .arg(self.dir.path().join("sshd_config"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        wait_for_banner(self.port, &mut child)?;
+        let child = launch(&sshd, &self.dir.path().join("sshd_config"), self.port)?;
         self.child = Some(child);
         Ok(())
     }
@@ -306,6 +283,28 @@ impl Drop for SshServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Starts `sshd` on `config` and waits for its banner on `port`. Its log
+/// goes to a file beside the config (a pipe nobody reads could fill up and
+/// block the server); on failure the log is part of the error.
+fn launch(sshd: &Path, config: &Path, port: u16) -> anyhow::Result<Child> {
+    let log_path = config.with_file_name("sshd.log");
+    let log = fs::File::create(&log_path)?;
+    let mut child = Command::new(sshd)
+        .args(["-D", "-e", "-f"])
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .context("start sshd")?;
+    if let Err(e) = wait_for_banner(port, &mut child) {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e.context(fs::read_to_string(&log_path).unwrap_or_default()));
+    }
+    Ok(child)
 }
 
 fn wait_for_banner(port: u16, child: &mut Child) -> anyhow::Result<()> {

@@ -118,7 +118,7 @@ pub fn remove(ctx: &Context, selector: &str) -> CliResult {
     ctx.keys.remove_token(&scope)?;
     ctx.state.remove_account(account.id)?;
     if ctx.state.setting("current_account")?.as_deref() == Some(&account.id.to_string()) {
-        ctx.state.set_setting("current_account", "")?;
+        ctx.state.unset_setting("current_account")?;
     }
     println!(
         "Removed {} ({}), its token and its key.",

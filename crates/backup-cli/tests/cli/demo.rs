@@ -36,18 +36,7 @@ fn the_demo_is_an_account_that_lists_and_downloads() {
         "every status shows: {listed}"
     );
     let dest = tempfile::tempdir().expect("dest");
-    let out = world.expect(
-        &[
-            "backups",
-            "download",
-            "--latest",
-            "--accept-terms",
-            "--to",
-            &dest.path().display().to_string(),
-        ],
-        None,
-        0,
-    );
+    let out = world.download_latest(dest.path(), 0);
     assert!(out.contains("Verified"), "{out}");
     assert_eq!(World::zips(dest.path()).len(), 1);
     let _ = demo.kill();

@@ -172,18 +172,7 @@ fn a_changed_host_key_is_refused_with_its_own_exit_code() {
         )
         .expect("pin");
     let dest = tempfile::tempdir().expect("dest");
-    let out = world.expect(
-        &[
-            "backups",
-            "download",
-            "--latest",
-            "--accept-terms",
-            "--to",
-            &dest.path().display().to_string(),
-        ],
-        None,
-        4,
-    );
+    let out = world.download_latest(dest.path(), 4);
     assert!(out.contains("identity changed"), "{out}");
     assert!(World::zips(dest.path()).is_empty(), "nothing downloaded");
 }

@@ -1,6 +1,6 @@
 //! Everything a CLI test talks to, started fresh per test.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -97,15 +97,44 @@ impl World {
             let mut pipe = child.stdin.take().expect("stdin");
             pipe.write_all(text.as_bytes()).expect("write stdin");
         }
+        // Read the output while waiting, so a chatty command never blocks on a full pipe.
+        let drain = |pipe: Option<Box<dyn Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut bytes);
+                }
+                bytes
+            })
+        };
+        let stdout = drain(
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let stderr = drain(
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
         let deadline = Instant::now() + Duration::from_secs(60);
-        while child.try_wait().expect("wait").is_none() {
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
             if Instant::now() > deadline {
                 let _ = child.kill();
                 panic!("backup-desk {args:?} hung");
             }
             std::thread::sleep(Duration::from_millis(20));
+        };
+        Output {
+            status,
+            stdout: stdout.join().expect("stdout"),
+            stderr: stderr.join().expect("stderr"),
         }
-        child.wait_with_output().expect("output")
     }
 
     /// Runs and expects exit code `code`; returns stdout + stderr.
@@ -157,6 +186,23 @@ impl World {
         );
         let fp = &self.sshd.host_key_fingerprints[0];
         self.expect(&["connection", "test", "--trust-fingerprint", fp], None, 0);
+    }
+
+    /// `backups download --latest --accept-terms --to DIR`, expecting exit `code`.
+    pub fn download_latest(&self, dir: &Path, code: i32) -> String {
+        let to = dir.display().to_string();
+        self.expect(
+            &[
+                "backups",
+                "download",
+                "--latest",
+                "--accept-terms",
+                "--to",
+                &to,
+            ],
+            None,
+            code,
+        )
     }
 
     pub fn store(&self) -> Store {
