@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test bench lint fmt deps app ui
+.PHONY: help run test bench lint fmt bindings deps app ui
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -12,7 +12,7 @@ run: ## Install what is missing, build, and open the desktop app (demo provider 
 	scripts/deps.sh run
 	npm --prefix ui run build
 	cargo build --release -p backup-desk-app --features custom-protocol
-	./target/release/backup-desk-app
+	BACKUP_DESK_DEMO=1 ./target/release/backup-desk-app
 
 test: ## Install what tests need, then run every check and test; ends with "N passed, N failed"
 	scripts/test.sh
@@ -26,6 +26,9 @@ lint: ## Format check, clippy, UI type check and lint
 	cargo clippy --workspace --all-targets -- -D warnings
 	npm --prefix ui run check
 	npm --prefix ui run lint
+
+bindings: ## Regenerate ui/src/lib/bindings.ts from the Rust views (make test fails when it is stale)
+	UPDATE_BINDINGS=1 cargo test -p backup-desk-app --lib bindings_are_committed_and_current
 
 fmt: ## Format Rust and UI sources
 	cargo fmt --all

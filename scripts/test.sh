@@ -77,7 +77,7 @@ step "ui type check" check npm --prefix ui run check
 step "ui lint" check npm --prefix ui run lint
 step "ui unit tests" tests npm --prefix ui run test
 step "openapi contract validates" check scripts/validate-openapi.sh
-step "app build" check cargo build -p backup-desk-app --features custom-protocol --locked
+step "app build (release)" check cargo build --release -p backup-desk-app --features custom-protocol --locked
 step "webdriver e2e" tests xvfb-run -a --server-args="-screen 0 1280x800x24" \
   cargo test -p backup-desk-e2e --test e2e --locked -- --ignored --test-threads=1 --nocapture app::
 finish 0

@@ -1,7 +1,35 @@
 //! Declares the app's own commands so capabilities can grant them per window.
 
+/// Every command in `src/commands/`; `capabilities/main-window.json` grants them.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "accounts",
+    "account_probe",
+    "account_add",
+    "account_use",
+    "account_remove",
+    "demo_start",
+    "backups",
+    "backup_request",
+    "terms",
+    "terms_accept",
+    "download",
+    "download_cancel",
+    "host_key_trust",
+    "connection_test",
+    "show_in_folder",
+    "settings",
+    "connection_save",
+    "key_pick",
+    "folder_pick",
+    "key_import",
+    "key_remove",
+    "preferences_save",
+    "language_set",
+];
+
 fn main() {
-    let manifest = tauri_build::AppManifest::new().commands(&["app_info"]);
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed: check tauri.conf.json, capabilities/ and icons/");
 }

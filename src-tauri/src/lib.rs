@@ -1,42 +1,91 @@
 //! The Tauri shell: wires the core crates to the web UI and stays thin.
 //!
 //! [`build_app`] is generic over the runtime so `tauri::test::mock_builder()`
-//! can drive the same setup in unit tests without a desktop.
+//! drives the same commands and setup in unit tests without a desktop.
 
 mod commands;
+mod error;
+mod shell;
+mod views;
 
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::Arc;
 
+use backup_keychain::{KeyringBackend, SecretBackend};
 use tauri::{Builder, Manager, Runtime};
 
-pub use commands::{AppInfo, ProviderConnection};
+pub use error::{AppError, ErrorCode};
+pub use shell::{APP_ID, Shell};
+pub use views::typescript_bindings;
 
 /// Registers the app's commands and plugins on `builder`.
 pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![commands::app_info])
+    use commands::{accounts, backups, download, settings};
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(tauri::generate_handler![
+            accounts::app_info,
+            accounts::accounts,
+            accounts::account_probe,
+            accounts::account_add,
+            accounts::account_use,
+            accounts::account_remove,
+            accounts::demo_start,
+            backups::backups,
+            backups::backup_request,
+            backups::terms,
+            backups::terms_accept,
+            download::download,
+            download::download_cancel,
+            download::host_key_trust,
+            download::connection_test,
+            download::show_in_folder,
+            settings::settings,
+            settings::connection_save,
+            settings::key_pick,
+            settings::folder_pick,
+            settings::key_import,
+            settings::key_remove,
+            settings::preferences_save,
+            settings::language_set,
+        ])
 }
 
-/// Keeps the in-process demo provider running for the app's lifetime.
-struct DemoProvider(#[allow(dead_code)] Mutex<backup_provider::demo::Demo>);
-
-/// Starts the built-in demo provider in the app's data dir (no account is
-/// configured yet, so the app opens on the demo).
-fn start_demo<R: Runtime>(app: &mut tauri::App<R>) -> Result<(), Box<dyn std::error::Error>> {
-    let dir = app.path().app_data_dir()?.join("demo-provider");
-    let demo = tauri::async_runtime::block_on(backup_provider::demo::start(&dir, None))?;
-    app.manage(ProviderConnection {
-        label: "Demo provider".into(),
-        base_url: demo.base_url.clone(),
-    });
-    app.manage(DemoProvider(Mutex::new(demo)));
+/// Opens the local state in `data_dir` and hands it to the commands.
+pub fn install_shell<R: Runtime, M: Manager<R>>(
+    manager: &M,
+    data_dir: PathBuf,
+    secrets: Arc<dyn SecretBackend>,
+    auto_demo: bool,
+) -> Result<(), AppError> {
+    let shell = Shell::open(&data_dir, secrets, auto_demo)?;
+    manager.manage(shell);
     Ok(())
 }
 
-/// Runs the desktop app until its last window closes.
+/// Runs the desktop app until its last window closes. `BACKUP_DESK_DEMO=1`
+/// (set by `make run`) opens straight onto the built-in demo when no
+/// account is set up.
 pub fn run() {
-    let app = build_app(Builder::default()).setup(start_demo);
+    let auto_demo = std::env::var("BACKUP_DESK_DEMO").is_ok_and(|v| v == "1");
+    let app = build_app(Builder::default())
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                .build(),
+        )
+        .setup(move |app| {
+            let dir = app.path().app_data_dir()?;
+            install_shell(app, dir, Arc::new(KeyringBackend::new(APP_ID)), auto_demo)?;
+            Ok(())
+        });
     if let Err(error) = app.run(tauri::generate_context!()) {
         eprintln!("Backup Desk could not start: {error}");
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,56 +1,131 @@
-//! The app starts, paints its window and answers over IPC under the strict CSP.
+//! No account yet: the app opens on its welcome view, "Try the demo" runs
+//! the built-in provider and SFTP server in-process with a key in the real
+//! keychain, and the whole download works against them.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use test_support::keychain::SecretService;
 use test_support::webdriver::TauriDriver;
+
+const WAIT: Duration = Duration::from_secs(20);
 
 #[test]
 #[ignore = "needs the built app, tauri-driver and an X display: run by `make test`"]
-fn the_app_window_shows_its_heading_and_reaches_the_backend() {
+fn try_the_demo_shows_every_status_and_downloads_a_verified_backup() {
     let app = super::app_binary();
     assert!(
         app.is_file(),
         "build the app first (make test does): {}",
         app.display()
     );
-    let (home, env) = super::private_home();
+    let secrets = SecretService::start().expect("Secret Service");
+    // The keychain's bus, then the app's own private home (which wins).
+    let (home, home_env) = super::private_home();
+    let mut env = secrets.env();
+    env.extend(home_env);
+    env.push(("LANG".into(), "en_US.UTF-8".into()));
     let driver = TauriDriver::start(&env).expect("start tauri-driver");
-    let launched = Instant::now();
     let session = driver
         .session(&app)
-        .expect("open a WebDriver session on the app");
+        .expect("a WebDriver session on the app");
     let shots = test_support::artifacts_dir("e2e");
-    let heading = session
-        .wait_for_text("h1", "Backup Desk", Duration::from_secs(30))
-        .inspect_err(|_| session.capture(&shots, "01-launch-failed"))
-        .expect("the window shows the app's name");
-    assert_eq!(heading.trim(), "Backup Desk");
-    let status = session
-        .wait_for_text(
-            "[data-testid=app-status]",
-            "Connected to",
-            Duration::from_secs(15),
-        )
-        .expect("the UI reaches the Rust backend over IPC");
+    let check = |step: &str, result: anyhow::Result<()>| {
+        if let Err(e) = result {
+            session.capture(&shots, &format!("demo-failed-{step}"));
+            panic!("{step}: {e:#}");
+        }
+    };
+    check(
+        "heading",
+        session
+            .wait_for_text("h1", "Backup Desk", Duration::from_secs(30))
+            .map(drop),
+    );
+    check(
+        "try the demo",
+        session.click_on("[data-testid=try-demo]", WAIT).map(drop),
+    );
+    for status in ["ready", "expired", "server_error"] {
+        check(
+            status,
+            session
+                .wait_for(&format!("[data-testid=badge][data-status={status}]"), WAIT)
+                .map(drop),
+        );
+    }
+    check("the request just made", session.wait_for("[data-testid=badge][data-status=awaiting_release], [data-testid=badge][data-status=in_progress]",
+            WAIT,).map(drop));
+    check(
+        "a backup about to expire is flagged",
+        session
+            .wait_for("[data-testid=expires].expiring-soon", WAIT)
+            .map(drop),
+    );
+    let _ = session.screenshot(&shots.join("demo-01-history.png"));
     assert!(
-        status.contains("Demo provider"),
-        "no account configured → the demo: {status}"
+        secrets
+            .lookup(&[
+                ("service", "app.backupdesk.desktop"),
+                ("username", "key:acct-1")
+            ])
+            .expect("lookup")
+            .is_some(),
+        "the demo key's secret is in the OS keychain"
     );
-    let painted = launched.elapsed();
-    let demo_db = home
-        .path()
-        .join("data/app.backupdesk.desktop/demo-provider/provider.sqlite3");
+    let data = home.path().join("data/app.backupdesk.desktop");
+    assert!(data.join("demo-provider/provider.sqlite3").is_file());
+
+    check(
+        "download",
+        session.click_on("[data-testid=download]", WAIT).map(drop),
+    );
+    check(
+        "terms",
+        session
+            .click_on("[data-testid=accept-terms]", WAIT)
+            .map(drop),
+    );
+    check(
+        "host key",
+        session
+            .click_on("[data-testid=trust-hostkey]", WAIT)
+            .map(drop),
+    );
+    let verified = session.wait_for_text(
+        "[data-testid=verified]",
+        "Verified",
+        Duration::from_secs(60),
+    );
+    check(
+        "verified",
+        verified
+            .as_ref()
+            .map(drop)
+            .map_err(|e| anyhow::anyhow!("{e:#}")),
+    );
+    let verified = verified.unwrap_or_default();
+    let _ = session.screenshot(&shots.join("demo-02-verified.png"));
+    let zips: Vec<_> = walk(&data.join("downloads"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+        .collect();
+    assert_eq!(zips.len(), 1, "one verified archive: {zips:?}");
+    let sha = super::world::sha256_of(&zips[0]);
     assert!(
-        demo_db.is_file(),
-        "the built-in demo provider runs from the app's data dir: {}",
-        demo_db.display()
+        verified.contains(&sha),
+        "the row shows the file's SHA-256 {sha}: {verified}"
     );
-    let shots = test_support::artifacts_dir("e2e");
-    session
-        .screenshot(&shots.join("01-launch.png"))
-        .expect("screenshot");
-    println!(
-        "launch to first painted status: {:.2} s",
-        painted.as_secs_f64()
-    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

@@ -3,15 +3,18 @@
 //! `--run-ignored`; they are ignored in a plain `cargo test`, which has no
 //! display or app build.
 
+mod flow;
 mod launch;
+mod world;
 
 use std::path::PathBuf;
 
-/// The self-contained app binary built by `make test` (`BACKUP_DESK_APP` overrides).
+/// The self-contained release binary built by `make test` and `make run`
+/// (`BACKUP_DESK_APP` overrides).
 pub fn app_binary() -> PathBuf {
     std::env::var_os("BACKUP_DESK_APP")
         .map(PathBuf::from)
-        .unwrap_or_else(|| test_support::workspace_root().join("target/debug/backup-desk-app"))
+        .unwrap_or_else(|| test_support::workspace_root().join("target/release/backup-desk-app"))
 }
 
 /// A private `HOME` and XDG dirs so the app never touches the tester's files.

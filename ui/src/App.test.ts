@@ -1,57 +1,140 @@
-import { cleanup, render, screen } from '@testing-library/svelte';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('./lib/ipc', () => import('./test/ipc-mock'));
 
 import App from './App.svelte';
-import { appInfo } from './lib/ipc';
+import * as ipc from './lib/ipc';
+import * as fx from './test/fixtures';
+import { choose, deferred, resetAll, text } from './test/helpers';
 
-vi.mock('./lib/ipc', () => ({
-  appInfo: vi.fn(),
-}));
+beforeEach(resetAll);
 
-const appInfoMock = vi.mocked(appInfo);
+describe('start', () => {
+  it('shows the heading and a loading state first', () => {
+    vi.mocked(ipc.appInfo).mockReturnValue(new Promise(() => {}));
+    render(App);
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Backup Desk');
+    expect(text(screen.getByRole('status'))).toBe('Loading…');
+  });
 
-afterEach(() => {
-  cleanup();
-  appInfoMock.mockReset();
+  it('shows why it could not start, with Retry', async () => {
+    vi.mocked(ipc.appInfo)
+      .mockRejectedValueOnce(fx.appErr('failed', ipc.NOT_IN_TAURI_MESSAGE))
+      .mockResolvedValue(fx.appInfo());
+    render(App);
+    const alert = await screen.findByTestId('error');
+    expect(alert.getAttribute('role')).toBe('alert');
+    expect(text(alert)).toContain('Not running inside the desktop app');
+    await fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+    expect(await screen.findByTestId('backups')).toBeTruthy();
+  });
+
+  it('follows the OS language', async () => {
+    vi.mocked(ipc.appInfo).mockResolvedValue(fx.appInfo({ os_locale: 'pt-BR' }));
+    render(App);
+    expect(text(await screen.findByTestId('nav-settings'))).toBe('Configurações');
+    expect(document.documentElement.lang).toBe('pt-BR');
+  });
+
+  it('uses the saved language over the OS one', async () => {
+    vi.mocked(ipc.appInfo).mockResolvedValue(fx.appInfo({ os_locale: 'pt-BR', language: 'en' }));
+    render(App);
+    expect(text(await screen.findByTestId('nav-settings'))).toBe('Settings');
+  });
 });
 
-describe('App', () => {
-  it('shows the heading, subtitle and a loading status first', () => {
-    appInfoMock.mockReturnValue(new Promise(() => {}));
-    render(App);
-
-    const heading = screen.getByRole('heading', { level: 1 });
-    expect(heading.textContent).toBe('Backup Desk');
-    expect(
-      screen.getByText('Request, follow and download your SaaS account backups.'),
-    ).toBeTruthy();
-    expect(screen.getByTestId('app-status').textContent?.trim()).toBe('Loading…');
+describe('welcome', () => {
+  beforeEach(() => {
+    vi.mocked(ipc.accounts).mockResolvedValue(fx.accountsView([]));
   });
 
-  it('shows the provider once appInfo() resolves', async () => {
-    appInfoMock.mockResolvedValue({
-      name: 'Backup Desk',
-      version: '0.1.0',
-      provider: 'Demo provider',
-    });
+  it('offers the demo and adding an account, without the account header', async () => {
     render(App);
-
-    const status = await screen.findByText(/Connected to Demo provider/);
-    expect(status.getAttribute('data-testid')).toBe('app-status');
-    expect(status.textContent).toContain('0.1.0');
-    expect(status.getAttribute('role')).toBe('status');
-    expect(screen.queryByRole('alert')).toBeNull();
-    expect(appInfoMock).toHaveBeenCalledTimes(1);
+    expect(await screen.findByTestId('welcome')).toBeTruthy();
+    expect(screen.getByTestId('try-demo')).toBeTruthy();
+    expect(screen.getByTestId('add-account')).toBeTruthy();
+    expect(screen.queryByTestId('account-switcher')).toBeNull();
   });
 
-  it('shows the error message in an alert when appInfo() fails', async () => {
-    appInfoMock.mockRejectedValue(new Error('Not running inside the desktop app'));
+  it('Try the demo shows a loading state, then the demo account’s backups', async () => {
+    const started = deferred<ReturnType<typeof fx.accountsView>>();
+    vi.mocked(ipc.demoStart).mockReturnValue(started.promise);
     render(App);
+    const demo = await screen.findByTestId('try-demo');
+    await fireEvent.click(demo);
+    expect(ipc.demoStart).toHaveBeenCalledTimes(1);
+    expect((demo as HTMLButtonElement).disabled).toBe(true);
+    expect(text(demo)).toBe('Starting the demo…');
 
-    const alert = await screen.findByRole('alert');
-    expect(alert.getAttribute('data-testid')).toBe('app-status');
-    expect(alert.textContent?.trim()).toBe('Not running inside the desktop app');
-    expect(screen.queryByText(/Connected to/)).toBeNull();
-    expect(screen.getByRole('button', { name: 'Retry' })).toBeTruthy();
+    started.resolve(fx.accountsView([fx.account({ id: 7, display_name: 'Demo Company', is_demo: true })]));
+    expect(await screen.findByTestId('backups')).toBeTruthy();
+    const switcher = screen.getByTestId('account-switcher') as HTMLSelectElement;
+    expect(text(switcher.selectedOptions[0] ?? null)).toBe('Demo Company (demo)');
+    expect(ipc.backups).toHaveBeenCalledWith(7);
+  });
+
+  it('shows a demo that fails to start', async () => {
+    vi.mocked(ipc.demoStart).mockRejectedValue(fx.appErr('network', 'The demo provider did not start.'));
+    render(App);
+    await fireEvent.click(await screen.findByTestId('try-demo'));
+    expect(text(await screen.findByTestId('error'))).toContain('The demo provider did not start.');
+    expect(screen.getByTestId('welcome')).toBeTruthy();
+  });
+
+  it('Add an account opens the form', async () => {
+    render(App);
+    await fireEvent.click(await screen.findByTestId('add-account'));
+    expect(screen.getByTestId('provider-url')).toBeTruthy();
+  });
+});
+
+describe('header', () => {
+  const two = fx.accountsView([
+    fx.account({ id: 1, display_name: 'Acme Corp', role: 'owner' }),
+    fx.account({ id: 2, display_name: 'Beta LLC', role: 'viewer', may_request: false, may_download: false }),
+  ]);
+
+  it('shows the accounts, the localized role and the navigation', async () => {
+    vi.mocked(ipc.accounts).mockResolvedValue(two);
+    render(App);
+    const switcher = (await screen.findByTestId('account-switcher')) as HTMLSelectElement;
+    expect([...switcher.options].map((o) => text(o))).toEqual(['Acme Corp', 'Beta LLC']);
+    expect(switcher.value).toBe('1');
+    expect(text(screen.getByTestId('role'))).toBe('Owner');
+    expect(screen.getByTestId('nav-backups').getAttribute('aria-current')).toBe('page');
+  });
+
+  it('switches accounts with accountUse', async () => {
+    vi.mocked(ipc.accounts).mockResolvedValue(two);
+    vi.mocked(ipc.accountUse).mockResolvedValue({ ...two, current: 2 });
+    render(App);
+    await choose(await screen.findByTestId('account-switcher'), '2');
+    expect(ipc.accountUse).toHaveBeenCalledWith(2);
+    expect(text(await screen.findByText('Viewer'))).toBe('Viewer');
+    await vi.waitFor(() => expect(ipc.backups).toHaveBeenLastCalledWith(2));
+  });
+
+  it('navigates to Settings and to Add account', async () => {
+    render(App);
+    await fireEvent.click(await screen.findByTestId('nav-settings'));
+    expect(await screen.findByTestId('sftp-host')).toBeTruthy();
+    expect(screen.getByTestId('nav-settings').getAttribute('aria-current')).toBe('page');
+    await fireEvent.click(screen.getByTestId('nav-add-account'));
+    expect(screen.getByTestId('token')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('nav-backups'));
+    expect(await screen.findByTestId('backups')).toBeTruthy();
+  });
+
+  it('goes back to the welcome once the last account is removed', async () => {
+    vi.mocked(ipc.accountRemove).mockResolvedValue(fx.accountsView([]));
+    render(App);
+    await fireEvent.click(await screen.findByTestId('nav-settings'));
+    await fireEvent.click(await screen.findByTestId('remove-account'));
+    const dialog = screen.getByTestId('confirm-remove');
+    expect(text(dialog)).toContain('Remove Acme Corp?');
+    await fireEvent.click(within(dialog).getByTestId('confirm-remove-account'));
+    expect(ipc.accountRemove).toHaveBeenCalledWith(1);
+    expect(await screen.findByTestId('welcome')).toBeTruthy();
   });
 });

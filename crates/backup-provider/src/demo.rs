@@ -69,10 +69,17 @@ pub async fn start(data_dir: &Path, sftp_keys: Option<Vec<String>>) -> Result<De
     })
 }
 
-/// Creates the demo account and a history: an expired backup, a server
-/// error, and a ready one.
+/// Creates the demo account and a history in every status: expired
+/// backups, a server error, one ready backup about to expire and one fresh,
+/// and a request just made (the auto mode releases it after 5 s and
+/// completes it 10 s later). The plan's cooldown is a day (a real plan's,
+/// see DOMAIN.md), so the demo shows the next allowed request soon after.
 fn seed(store: &Store, archive_dir: &Path, now: OffsetDateTime) -> Result<(), ProviderError> {
-    let policy = BackupPolicy::reference_default();
+    let policy = BackupPolicy {
+        plan: "demo".into(),
+        cooldown: Duration::hours(24),
+        ..BackupPolicy::reference_default()
+    };
     let account = Account {
         id: DEMO_ACCOUNT.into(),
         name: "Demo Company".into(),
@@ -123,8 +130,14 @@ fn seed(store: &Store, archive_dir: &Path, now: OffsetDateTime) -> Result<(), Pr
     )?;
     let retried = request(now - Duration::days(39), "demo-seed-0003")?;
     publish(&retried, now - Duration::days(39))?;
-    let recent = request(now - Duration::days(3), "demo-seed-0004")?;
+    let closing = request(
+        now - Duration::days(8) - Duration::hours(3),
+        "demo-seed-0004",
+    )?;
+    publish(&closing, now - Duration::days(8) - Duration::hours(3))?;
+    let recent = request(now - Duration::days(3), "demo-seed-0005")?;
     publish(&recent, now - Duration::days(3))?;
+    request(now - Duration::minutes(1), "demo-seed-0006")?;
     for name in store.expire_due(now)? {
         let _ = std::fs::remove_file(archive_dir.join(name));
     }
@@ -136,7 +149,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn the_demo_serves_a_history_with_expired_failed_and_ready_backups() {
+    async fn the_demo_serves_a_history_in_every_status() {
         let dir = tempfile::tempdir().expect("tempdir");
         let demo = start(dir.path(), None).await.expect("demo starts");
         let store = Store::open(dir.path()).expect("store");
@@ -148,7 +161,14 @@ mod tests {
             .collect();
         assert_eq!(
             statuses,
-            ["ready", "expired", "server_error", "expired"],
+            [
+                "awaiting_release",
+                "ready",
+                "ready",
+                "expired",
+                "server_error",
+                "expired"
+            ],
             "newest first"
         );
         assert!(demo.base_url.starts_with("http://127.0.0.1:"));
@@ -166,7 +186,7 @@ mod tests {
                 .list_backups(DEMO_ACCOUNT, 10, None)
                 .expect("list")
                 .len(),
-            4,
+            6,
             "seeded once"
         );
         assert_eq!(

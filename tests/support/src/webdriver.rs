@@ -163,6 +163,60 @@ impl Session {
         Ok(())
     }
 
+    /// Waits for the element matching `css` and clicks it.
+    pub fn click_on(&self, css: &str, timeout: Duration) -> anyhow::Result<()> {
+        let element = self.wait_for(css, timeout)?;
+        self.click(&element)
+    }
+
+    /// Empties an input.
+    pub fn clear(&self, element: &Element) -> anyhow::Result<()> {
+        post(
+            &format!("{}/element/{}/clear", self.base, element.0),
+            &json!({}),
+        )?;
+        Ok(())
+    }
+
+    /// Replaces the value of the input matching `css` with `text`.
+    pub fn fill(&self, css: &str, text: &str, timeout: Duration) -> anyhow::Result<()> {
+        let element = self.wait_for(css, timeout)?;
+        self.clear(&element)?;
+        self.type_text(&element, text)
+    }
+
+    /// Whether the element is enabled (not `disabled`).
+    pub fn is_enabled(&self, element: &Element) -> anyhow::Result<bool> {
+        let value = get(&format!("{}/element/{}/enabled", self.base, element.0))?;
+        Ok(value.as_bool().unwrap_or(false))
+    }
+
+    /// An attribute of an element, if set.
+    pub fn attribute(&self, element: &Element, name: &str) -> anyhow::Result<Option<String>> {
+        let value = get(&format!(
+            "{}/element/{}/attribute/{name}",
+            self.base, element.0
+        ))?;
+        Ok(value.as_str().map(str::to_owned))
+    }
+
+    /// Waits until the element matching `css` is enabled (`true`) or disabled.
+    pub fn wait_enabled(&self, css: &str, enabled: bool, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(element) = self.wait_for(css, Duration::from_millis(200))
+                && self.is_enabled(&element).unwrap_or(!enabled) == enabled
+            {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!(
+            "{css:?} was never {} within {timeout:?}",
+            if enabled { "enabled" } else { "disabled" }
+        )
+    }
+
     /// Types `text` into an element.
     pub fn type_text(&self, element: &Element, text: &str) -> anyhow::Result<()> {
         post(

@@ -1,20 +1,184 @@
 // The ONLY module allowed to import `@tauri-apps/*`. Everything else in the UI
 // talks to the Rust backend through the typed functions exported here, which
 // keeps components testable (mock this module) and the IPC surface auditable.
-import { invoke, isTauri } from '@tauri-apps/api/core';
+//
+// Every function rejects with an `AppError` and nothing else, so callers can
+// branch on `code` without guessing what the bridge threw.
+import { Channel, invoke, isTauri } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
-import type { AppInfo } from './types';
+import type {
+  AccountsView,
+  AppInfo,
+  BackupReadyEvent,
+  BackupsView,
+  ConnectionTestView,
+  ConnectionView,
+  DownloadedView,
+  DownloadFinishedEvent,
+  ProbeView,
+  ProgressView,
+  SettingsView,
+  TermsView,
+} from './bindings';
+import { appError, toAppError } from './errors';
+
+export { isAppError } from './errors';
 
 export const NOT_IN_TAURI_MESSAGE = 'Not running inside the desktop app';
 
+export type LanguageSetting = 'system' | 'en' | 'pt-BR';
+
 function ensureTauri(): void {
   if (!isTauri()) {
-    throw new Error(NOT_IN_TAURI_MESSAGE);
+    throw appError('failed', NOT_IN_TAURI_MESSAGE);
   }
 }
 
-/** Name, version and backup provider of the running app (`app_info` command). */
-export async function appInfo(): Promise<AppInfo> {
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   ensureTauri();
-  return invoke<AppInfo>('app_info');
+  try {
+    return args === undefined ? await invoke<T>(command) : await invoke<T>(command, args);
+  } catch (err) {
+    throw toAppError(err);
+  }
+}
+
+async function subscribe<T>(event: string, cb: (payload: T) => void): Promise<UnlistenFn> {
+  ensureTauri();
+  try {
+    return await listen<T>(event, (e) => cb(e.payload));
+  } catch (err) {
+    throw toAppError(err);
+  }
+}
+
+/** Name, version and language settings of the running app. */
+export function appInfo(): Promise<AppInfo> {
+  return call('app_info');
+}
+
+export function accounts(): Promise<AccountsView> {
+  return call('accounts');
+}
+
+/** Who the token belongs to and which accounts it opens; nothing is saved. */
+export function accountProbe(providerUrl: string, token: string): Promise<ProbeView> {
+  return call('account_probe', { providerUrl, token });
+}
+
+export function accountAdd(
+  providerUrl: string,
+  token: string,
+  accountIds: string[],
+): Promise<AccountsView> {
+  return call('account_add', { providerUrl, token, accountIds });
+}
+
+export function accountUse(id: number): Promise<AccountsView> {
+  return call('account_use', { id });
+}
+
+export function accountRemove(id: number): Promise<AccountsView> {
+  return call('account_remove', { id });
+}
+
+/** Starts the built-in demo provider and makes its account the current one. */
+export function demoStart(): Promise<AccountsView> {
+  return call('demo_start');
+}
+
+export function backups(account: number): Promise<BackupsView> {
+  return call('backups', { account });
+}
+
+export function backupRequest(account: number): Promise<BackupsView> {
+  return call('backup_request', { account });
+}
+
+export function terms(account: number, backupId: string): Promise<TermsView> {
+  return call('terms', { account, backupId });
+}
+
+export function termsAccept(account: number, backupId: string, version: string): Promise<void> {
+  return call('terms_accept', { account, backupId, version });
+}
+
+/** Downloads and verifies a ready backup; progress arrives on its own channel. */
+export async function download(
+  account: number,
+  backupId: string,
+  onProgress: (p: ProgressView) => void,
+): Promise<DownloadedView> {
+  ensureTauri();
+  const channel = new Channel<ProgressView>();
+  channel.onmessage = onProgress;
+  return call('download', { account, backupId, onProgress: channel });
+}
+
+export function downloadCancel(account: number, backupId: string): Promise<void> {
+  return call('download_cancel', { account, backupId });
+}
+
+/** Trusts the SFTP server key that was just presented (and only that one). */
+export function hostKeyTrust(account: number, fingerprint: string): Promise<void> {
+  return call('host_key_trust', { account, fingerprint });
+}
+
+export function connectionTest(account: number): Promise<ConnectionTestView> {
+  return call('connection_test', { account });
+}
+
+export function showInFolder(account: number, backupId: string): Promise<void> {
+  return call('show_in_folder', { account, backupId });
+}
+
+export function settings(account: number): Promise<SettingsView> {
+  return call('settings', { account });
+}
+
+export function connectionSave(account: number, connection: ConnectionView): Promise<SettingsView> {
+  return call('connection_save', { account, connection });
+}
+
+/** The native file dialog for a private key; `null` when cancelled. */
+export function keyPick(): Promise<string | null> {
+  return call('key_pick');
+}
+
+/** The native folder dialog; `null` when cancelled. */
+export function folderPick(): Promise<string | null> {
+  return call('folder_pick');
+}
+
+export function keyImport(
+  account: number,
+  path: string,
+  passphrase: string | null,
+): Promise<SettingsView> {
+  return call('key_import', { account, path, passphrase });
+}
+
+export function keyRemove(account: number): Promise<SettingsView> {
+  return call('key_remove', { account });
+}
+
+export function preferencesSave(
+  account: number,
+  downloadDir: string,
+  streams: number,
+): Promise<SettingsView> {
+  return call('preferences_save', { account, downloadDir, streams });
+}
+
+export function languageSet(language: LanguageSetting): Promise<void> {
+  return call('language_set', { language });
+}
+
+export function onBackupReady(cb: (e: BackupReadyEvent) => void): Promise<() => void> {
+  return subscribe('backup-ready', cb);
+}
+
+export function onDownloadFinished(cb: (e: DownloadFinishedEvent) => void): Promise<() => void> {
+  return subscribe('download-finished', cb);
 }

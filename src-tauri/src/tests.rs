@@ -1,0 +1,207 @@
+//! The shell on Tauri's mock runtime: the real setup, the real command
+//! handler and IPC serialization, a memory keychain, the demo provider
+//! in-process.
+
+use std::sync::Arc;
+
+use backup_keychain::MemoryBackend;
+use serde_json::{Value, json};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow};
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let app = crate::build_app(mock_builder())
+        .build(mock_context(noop_assets()))
+        .expect("the app builds on the mock runtime");
+    // What `run`'s setup does, with a memory keychain.
+    crate::install_shell(&app, data, Arc::new(MemoryBackend::default()), false)
+        .expect("the shell opens its state");
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    Harness {
+        _dir: dir,
+        _app: app,
+        window,
+    }
+}
+
+impl Harness {
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().expect("url"),
+                body: tauri::ipc::InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|r| r.deserialize::<Value>().expect("json"))
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.invoke(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn err(&self, cmd: &str, args: Value) -> Value {
+        match self.invoke(cmd, args) {
+            Ok(v) => panic!("{cmd} should fail, answered {v}"),
+            Err(e) => e,
+        }
+    }
+}
+
+#[test]
+fn setup_installs_the_shell_and_app_info_answers() {
+    let h = harness();
+    let info = h.ok("app_info", json!({}));
+    assert_eq!(info["name"], "Backup Desk");
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(info["language"], "system");
+    assert!(info["os_locale"].as_str().is_some_and(|l| !l.is_empty()));
+    let accounts = h.ok("accounts", json!({}));
+    assert_eq!(accounts["accounts"], json!([]));
+    assert_eq!(
+        accounts["current"],
+        Value::Null,
+        "no account: the window offers the demo"
+    );
+}
+
+#[test]
+fn errors_reach_the_window_as_code_and_message() {
+    let h = harness();
+    let bad = h.err("language_set", json!({"language": "klingon"}));
+    assert_eq!(bad["code"], "invalid_input");
+    assert!(
+        bad["message"].as_str().is_some_and(|m| m.contains("pt-BR")),
+        "{bad}"
+    );
+    h.ok("language_set", json!({"language": "pt-BR"}));
+    assert_eq!(h.ok("app_info", json!({}))["language"], "pt-BR");
+    let missing = h.err("settings", json!({"account": 42}));
+    assert_eq!(missing["code"], "not_found");
+    let bad_url = h.err(
+        "account_probe",
+        json!({"providerUrl": "http://provider.example.com", "token": "t"}),
+    );
+    assert_eq!(
+        bad_url["code"], "invalid_input",
+        "plain http off loopback: {bad_url}"
+    );
+    let no_token = h.err(
+        "account_probe",
+        json!({"providerUrl": "https://provider.example.com", "token": "  "}),
+    );
+    assert_eq!(no_token["code"], "invalid_input");
+}
+
+#[test]
+fn the_demo_account_lists_its_history_settings_and_terms_without_secrets() {
+    let h = harness();
+    let accounts = h.ok("demo_start", json!({}));
+    let demo = &accounts["accounts"][0];
+    assert_eq!(demo["is_demo"], true);
+    assert_eq!(demo["role"], "owner");
+    assert_eq!(accounts["current"], demo["id"]);
+    let id = demo["id"].clone();
+    let history = h.ok("backups", json!({"account": id}));
+    let statuses: Vec<&str> = history["backups"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|b| b["status"].as_str())
+        .collect();
+    assert!(statuses.contains(&"ready"), "{statuses:?}");
+    assert!(statuses.contains(&"expired"), "{statuses:?}");
+    assert!(statuses.contains(&"server_error"), "{statuses:?}");
+    let ready = history["backups"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|b| b["status"] == "ready")
+        .expect("a ready backup");
+    assert!(ready["sha256"].as_str().is_some_and(|s| s.len() == 64));
+    let terms = h.ok("terms", json!({"account": id, "backupId": ready["id"]}));
+    assert_eq!(terms["accepted"], false);
+    assert!(terms["text"].as_str().is_some_and(|t| !t.is_empty()));
+    let settings = h.ok("settings", json!({"account": id}));
+    assert_eq!(settings["connection"]["host"], "127.0.0.1");
+    assert_eq!(settings["key"]["key_type"], "Ed25519");
+    let everything = format!("{accounts}{history}{settings}");
+    assert!(
+        !everything.contains("PRIVATE KEY"),
+        "no key reaches the window"
+    );
+    assert!(!everything.contains("bdp_"), "no token reaches the window");
+    let gone = h.err(
+        "download_cancel",
+        json!({"account": id, "backupId": "nope"}),
+    );
+    assert_eq!(gone["code"], "not_found");
+    let forged = h.err(
+        "host_key_trust",
+        json!({"account": id, "fingerprint": "SHA256:x"}),
+    );
+    assert_eq!(
+        forged["code"], "invalid_input",
+        "only a presented key can be trusted"
+    );
+}
+
+#[test]
+fn settings_validate_before_saving() {
+    let h = harness();
+    let id = h.ok("demo_start", json!({}))["current"].clone();
+    let bad_host = h.err(
+        "connection_save",
+        json!({"account": id, "connection": {"host": "me@host", "port": 22, "username": "u"}}),
+    );
+    assert_eq!(bad_host["code"], "invalid_input");
+    let no_user = h.err(
+        "connection_save",
+        json!({"account": id, "connection": {"host": "h", "port": 22, "username": " "}}),
+    );
+    assert_eq!(no_user["code"], "invalid_input");
+    let saved = h.ok(
+        "connection_save",
+        json!({"account": id, "connection": {"host": "sftp.example.com", "port": 2222, "username": "acme"}}),
+    );
+    assert_eq!(saved["connection"]["port"], 2222);
+    let relative = h.err(
+        "preferences_save",
+        json!({"account": id, "downloadDir": "relative/dir", "streams": 4}),
+    );
+    assert_eq!(relative["code"], "invalid_input");
+    let too_many = h.err(
+        "preferences_save",
+        json!({"account": id, "downloadDir": "/tmp", "streams": 40}),
+    );
+    assert_eq!(too_many["code"], "invalid_input");
+    let empty = tempfile::NamedTempFile::new().expect("file");
+    let bad_key = h.err(
+        "key_import",
+        json!({"account": id, "path": empty.path(), "passphrase": null}),
+    );
+    assert_eq!(bad_key["code"], "key_invalid", "{bad_key}");
+    let removed = h.ok("key_remove", json!({"account": id}));
+    assert_eq!(removed["key"], Value::Null);
+    let after = h.ok("account_remove", json!({"id": id}));
+    assert_eq!(after["accounts"], json!([]));
+}

@@ -1,0 +1,473 @@
+//! What the window receives: plain, serializable views of the core types,
+//! with the domain's decisions (badge, download window, gate) already made.
+//! Their TypeScript twins in `ui/src/lib/bindings.ts` are generated from
+//! these (ts-rs) and checked by `bindings_are_committed_and_current`.
+
+use backup_api::{Backup, BackupPage, Membership};
+use backup_domain::{BackupStatus, DownloadWindow, GateReason, Role};
+use backup_keychain::KeyInfo;
+use backup_state::{AccountRecord, DownloadRecord, SftpConnection};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use ts_rs::TS;
+
+/// RFC 3339 for the window (it formats in the local zone and language).
+pub fn rfc3339(at: OffsetDateTime) -> Option<String> {
+    at.format(&Rfc3339).ok()
+}
+
+/// Name and version of the app, and the language it should speak.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AppInfo {
+    pub name: String,
+    pub version: String,
+    /// The OS language (BCP 47, e.g. "pt-BR").
+    pub os_locale: String,
+    /// The chosen language: "system", "en" or "pt-BR".
+    pub language: String,
+}
+
+/// A role at the provider, or `unknown` for one this app does not know
+/// (treated as the least privileged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleView {
+    Owner,
+    Admin,
+    Viewer,
+    Unknown,
+}
+
+impl From<Option<Role>> for RoleView {
+    fn from(role: Option<Role>) -> RoleView {
+        match role {
+            Some(Role::Owner) => RoleView::Owner,
+            Some(Role::Admin) => RoleView::Admin,
+            Some(Role::Viewer) => RoleView::Viewer,
+            None => RoleView::Unknown,
+        }
+    }
+}
+
+/// An account set up in the app.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AccountView {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub provider_url: String,
+    pub account_id: String,
+    pub display_name: String,
+    pub person_name: String,
+    pub role: RoleView,
+    pub may_request: bool,
+    pub may_download: bool,
+    /// The built-in demo provider.
+    pub is_demo: bool,
+}
+
+impl AccountView {
+    pub fn new(record: &AccountRecord, is_demo: bool) -> AccountView {
+        AccountView {
+            id: record.id,
+            provider_url: record.provider_url.clone(),
+            account_id: record.account_id.clone(),
+            display_name: record.display_name.clone(),
+            person_name: record.person_name.clone(),
+            role: record.role.into(),
+            may_request: record.role.is_some_and(Role::may_request),
+            may_download: record.role.is_some_and(Role::may_download),
+            is_demo,
+        }
+    }
+}
+
+/// The accounts and which one the window shows.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AccountsView {
+    pub accounts: Vec<AccountView>,
+    #[ts(type = "number | null")]
+    pub current: Option<i64>,
+}
+
+/// One account a token opens (before it is added).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MembershipView {
+    pub account_id: String,
+    pub account_name: String,
+    pub plan: String,
+    pub role: RoleView,
+}
+
+impl From<&Membership> for MembershipView {
+    fn from(m: &Membership) -> MembershipView {
+        MembershipView {
+            account_id: m.account_id.clone(),
+            account_name: m.account_name.clone(),
+            plan: m.plan.clone(),
+            role: m.role.into(),
+        }
+    }
+}
+
+/// Who a token belongs to and the accounts it opens.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProbeView {
+    pub person_name: String,
+    pub accounts: Vec<MembershipView>,
+}
+
+/// The badge of a status; `invalid` for a value this app does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusKind {
+    AwaitingRelease,
+    InProgress,
+    Ready,
+    Expired,
+    ServerError,
+    Invalid,
+}
+
+impl From<&BackupStatus> for StatusKind {
+    fn from(status: &BackupStatus) -> StatusKind {
+        match status {
+            BackupStatus::AwaitingRelease => StatusKind::AwaitingRelease,
+            BackupStatus::InProgress => StatusKind::InProgress,
+            BackupStatus::Ready => StatusKind::Ready,
+            BackupStatus::Expired => StatusKind::Expired,
+            BackupStatus::ServerError => StatusKind::ServerError,
+            BackupStatus::Unknown(_) => StatusKind::Invalid,
+        }
+    }
+}
+
+/// Where a backup stands in its download window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowKind {
+    /// Not downloadable (not ready).
+    None,
+    Open,
+    /// Open, and closing within two days: warn.
+    ExpiringSoon,
+    Closed,
+}
+
+/// A verified copy on this computer.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DownloadedView {
+    pub path: String,
+    pub sha256: String,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+    pub verified_at: Option<String>,
+}
+
+impl From<&DownloadRecord> for DownloadedView {
+    fn from(d: &DownloadRecord) -> DownloadedView {
+        DownloadedView {
+            path: d.path.clone(),
+            sha256: d.sha256.clone(),
+            size_bytes: d.size_bytes,
+            verified_at: rfc3339(d.verified_at),
+        }
+    }
+}
+
+/// One row of the history.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BackupRow {
+    pub id: String,
+    pub status: StatusKind,
+    /// The provider's value, shown next to "Invalid value" for unknown ones.
+    pub raw_status: String,
+    pub requested_at: Option<String>,
+    pub requested_by: String,
+    pub ready_at: Option<String>,
+    pub expires_at: Option<String>,
+    pub window: WindowKind,
+    #[ts(type = "number | null")]
+    pub size_bytes: Option<u64>,
+    pub sha256: Option<String>,
+    pub error_message: Option<String>,
+    /// The latest verified copy on this computer.
+    pub downloaded: Option<DownloadedView>,
+    /// An interrupted download can be resumed.
+    pub resumable: bool,
+    /// A download of this backup is running now.
+    pub downloading: bool,
+}
+
+/// Why a backup cannot be requested now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum GateView {
+    Allowed,
+    Cooldown,
+    RequestInProgress,
+    Forbidden,
+    Other,
+}
+
+/// The history of the current account and whether a request is allowed.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BackupsView {
+    #[ts(type = "number")]
+    pub account: i64,
+    pub backups: Vec<BackupRow>,
+    pub gate: GateView,
+    /// When the cooldown ends (RFC 3339).
+    pub next_allowed_at: Option<String>,
+    #[ts(type = "number")]
+    pub cooldown_seconds: i64,
+    pub server_time: Option<String>,
+}
+
+/// Local facts about backups that the provider does not know.
+#[derive(Debug, Default)]
+pub struct LocalFacts<'a> {
+    pub downloads: &'a [DownloadRecord],
+    /// Backups with an interrupted download on disk.
+    pub resumable: &'a [String],
+    /// Backups being downloaded now.
+    pub downloading: &'a [String],
+}
+
+impl BackupsView {
+    /// The view of `page` at the provider's clock.
+    pub fn new(account: i64, page: &BackupPage, facts: &LocalFacts<'_>) -> BackupsView {
+        let now = page.server_time;
+        let window_of =
+            |b: &Backup| match backup_domain::download_window(&b.status, b.expires_at, now) {
+                DownloadWindow::NotDownloadable => WindowKind::None,
+                DownloadWindow::Expired => WindowKind::Closed,
+                DownloadWindow::Open { expiring_soon, .. } if expiring_soon => {
+                    WindowKind::ExpiringSoon
+                }
+                DownloadWindow::Open { .. } => WindowKind::Open,
+            };
+        let backups = page
+            .backups
+            .iter()
+            .map(|b| BackupRow {
+                id: b.id.clone(),
+                status: StatusKind::from(&b.status),
+                raw_status: b.status.as_wire().to_owned(),
+                requested_at: rfc3339(b.requested_at),
+                requested_by: b.requested_by.name.clone(),
+                ready_at: b.ready_at.and_then(rfc3339),
+                expires_at: b.expires_at.and_then(rfc3339),
+                window: window_of(b),
+                size_bytes: b.size_bytes,
+                sha256: b.sha256.clone(),
+                error_message: b.error_message.clone(),
+                downloaded: facts
+                    .downloads
+                    .iter()
+                    .find(|d| d.backup_id == b.id)
+                    .map(DownloadedView::from),
+                resumable: facts.resumable.contains(&b.id),
+                downloading: facts.downloading.contains(&b.id),
+            })
+            .collect();
+        let gate = match (page.gate.allowed, page.gate.reason) {
+            (true, _) => GateView::Allowed,
+            (false, Some(GateReason::CooldownActive)) => GateView::Cooldown,
+            (false, Some(GateReason::RequestInProgress)) => GateView::RequestInProgress,
+            (false, Some(GateReason::Forbidden)) => GateView::Forbidden,
+            (false, _) => GateView::Other,
+        };
+        BackupsView {
+            account,
+            backups,
+            gate,
+            next_allowed_at: page.gate.next_allowed_at.and_then(rfc3339),
+            cooldown_seconds: page.policy.cooldown.whole_seconds(),
+            server_time: rfc3339(page.server_time),
+        }
+    }
+}
+
+/// The download terms to show before the first download.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TermsView {
+    pub version: String,
+    pub text: String,
+    pub accepted: bool,
+}
+
+/// A download's progress, sent over its channel a few times a second.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProgressView {
+    pub backup_id: String,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+    /// Bytes per second.
+    pub rate: f64,
+    #[ts(type = "number | null")]
+    pub eta_seconds: Option<u64>,
+    /// "connecting", "downloading" or "verifying".
+    pub phase: String,
+}
+
+/// The SFTP server of an account.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct ConnectionView {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+}
+
+impl From<SftpConnection> for ConnectionView {
+    fn from(c: SftpConnection) -> ConnectionView {
+        ConnectionView {
+            host: c.host,
+            port: c.port,
+            username: c.username,
+        }
+    }
+}
+
+/// What may be shown of an imported key: never the key.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct KeyView {
+    pub key_type: String,
+    pub fingerprint: String,
+    pub encrypted: bool,
+    pub format: String,
+}
+
+impl From<KeyInfo> for KeyView {
+    fn from(k: KeyInfo) -> KeyView {
+        KeyView {
+            key_type: k.key_type,
+            fingerprint: k.fingerprint,
+            encrypted: k.encrypted,
+            format: k.format,
+        }
+    }
+}
+
+/// An account's settings.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SettingsView {
+    #[ts(type = "number")]
+    pub account: i64,
+    pub connection: Option<ConnectionView>,
+    pub key: Option<KeyView>,
+    /// The pinned SFTP host key, if one is trusted.
+    pub trusted_host_key: Option<String>,
+    pub download_dir: String,
+    pub streams: u8,
+    pub language: String,
+}
+
+/// "Test connection" succeeded.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ConnectionTestView {
+    pub fingerprint: String,
+}
+
+/// Sent as the `backup-ready` event when a backup turns ready.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BackupReadyEvent {
+    #[ts(type = "number")]
+    pub account: i64,
+    pub backup_id: String,
+}
+
+/// Sent as the `download-finished` event.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DownloadFinishedEvent {
+    #[ts(type = "number")]
+    pub account: i64,
+    pub backup_id: String,
+    pub path: String,
+    pub sha256: String,
+}
+
+/// The TypeScript declarations of every type above, as one module.
+pub fn typescript_bindings() -> String {
+    use crate::error::{AppError, ErrorCode};
+    let cfg = ts_rs::Config::default();
+    let decls = [
+        AppInfo::decl(&cfg),
+        RoleView::decl(&cfg),
+        AccountView::decl(&cfg),
+        AccountsView::decl(&cfg),
+        MembershipView::decl(&cfg),
+        ProbeView::decl(&cfg),
+        StatusKind::decl(&cfg),
+        WindowKind::decl(&cfg),
+        DownloadedView::decl(&cfg),
+        BackupRow::decl(&cfg),
+        GateView::decl(&cfg),
+        BackupsView::decl(&cfg),
+        TermsView::decl(&cfg),
+        ProgressView::decl(&cfg),
+        ConnectionView::decl(&cfg),
+        KeyView::decl(&cfg),
+        SettingsView::decl(&cfg),
+        ConnectionTestView::decl(&cfg),
+        BackupReadyEvent::decl(&cfg),
+        DownloadFinishedEvent::decl(&cfg),
+        ErrorCode::decl(&cfg),
+        AppError::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from src-tauri/src/views.rs and error.rs by ts-rs: do not edit.\n\
+         // Regenerate with `make bindings`; `make test` fails when this file is stale.\n",
+    );
+    for decl in decls {
+        out.push_str("\nexport ");
+        out.push_str(decl.trim());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bindings_path() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts")
+    }
+
+    /// `UPDATE_BINDINGS=1 cargo test -p backup-desk-app bindings` rewrites the file.
+    #[test]
+    fn bindings_are_committed_and_current() {
+        let fresh = typescript_bindings();
+        let path = bindings_path();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).expect("write bindings");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "{} is stale: run `make bindings` and commit it",
+            path.display()
+        );
+    }
+
+    #[test]
+    fn bindings_declare_every_status_and_error_code() {
+        let ts = typescript_bindings();
+        for word in [
+            "\"awaiting_release\"",
+            "\"invalid\"",
+            "\"expiring_soon\"",
+            "\"unknown_host_key\"",
+            "export type AppError",
+        ] {
+            assert!(ts.contains(word), "missing {word} in:\n{ts}");
+        }
+        assert!(
+            !ts.contains("bigint"),
+            "numbers must be plain numbers:\n{ts}"
+        );
+    }
+}

@@ -1,0 +1,379 @@
+//! The administrator's whole path through the real app: add an account,
+//! import a .pem key, see the history with its badges, request a backup,
+//! wait out the operator, accept the terms and the server's key, and end
+//! with a verified archive on disk. Then a changed server key is refused,
+//! Portuguese labels appear, and a relaunch paints the history from cold.
+
+use std::time::{Duration, Instant};
+
+use test_support::webdriver::{Session, TauriDriver};
+
+use super::world::{ACCOUNT, World, sha256_of};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Saves a screenshot per step (an artifact of the run) and fails with one.
+struct Steps<'a> {
+    session: &'a Session,
+    dir: std::path::PathBuf,
+    n: usize,
+}
+
+impl Steps<'_> {
+    fn done(&mut self, name: &str) {
+        self.n += 1;
+        let _ = self
+            .session
+            .screenshot(&self.dir.join(format!("flow-{:02}-{name}.png", self.n)));
+    }
+
+    fn check<T>(&self, name: &str, result: anyhow::Result<T>) -> T {
+        result.unwrap_or_else(|e| {
+            self.session
+                .capture(&self.dir, &format!("flow-failed-{name}"));
+            panic!("{name}: {e:#}")
+        })
+    }
+}
+
+fn row(id: &str, inner: &str) -> String {
+    format!("[data-backup-id=\"{id}\"] {inner}")
+}
+
+#[test]
+#[ignore = "needs the built app, tauri-driver and an X display: run by `make test`"]
+fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
+    let app = super::app_binary();
+    assert!(
+        app.is_file(),
+        "build the app first (make test does): {}",
+        app.display()
+    );
+    let world = World::start("en_US.UTF-8");
+    let driver = TauriDriver::start(&world.env).expect("start tauri-driver");
+    let session = driver
+        .session(&app)
+        .expect("a WebDriver session on the app");
+    let mut s = Steps {
+        session: &session,
+        dir: test_support::artifacts_dir("e2e"),
+        n: 0,
+    };
+
+    // No account yet: the welcome view; add one with a token.
+    s.check(
+        "welcome",
+        session.wait_for("[data-testid=welcome]", Duration::from_secs(30)),
+    );
+    s.done("welcome");
+    s.check("add", session.click_on("[data-testid=add-account]", WAIT));
+    s.check(
+        "url",
+        session.fill("[data-testid=provider-url]", &world.base, WAIT),
+    );
+    s.check(
+        "token",
+        session.fill("[data-testid=token]", &world.token, WAIT),
+    );
+    s.check("probe", session.click_on("[data-testid=probe]", WAIT));
+    s.check(
+        "pick",
+        session.wait_for(&format!("[data-testid=pick-account-{ACCOUNT}]"), WAIT),
+    );
+    s.done("token-opens-acme");
+    s.check(
+        "add-accounts",
+        session.click_on("[data-testid=add-accounts]", WAIT),
+    );
+    assert!(
+        !session.source().unwrap_or_default().contains(&world.token),
+        "the token is not kept in the page once the account is added"
+    );
+
+    // The history with its badges, including a status this app does not know.
+    s.check("history", session.wait_for("[data-testid=backups]", WAIT));
+    let badge = |status: &str| {
+        session.wait_for_text(
+            &format!("[data-testid=badge][data-status={status}]"),
+            "",
+            WAIT,
+        )
+    };
+    assert!(
+        s.check("expired badge", badge("expired"))
+            .contains("Expired")
+    );
+    assert!(
+        s.check("error badge", badge("server_error"))
+            .contains("Server error")
+    );
+    let invalid = s.check("invalid badge", badge("invalid"));
+    assert!(
+        invalid.contains("Invalid value") && invalid.contains("archived_cold"),
+        "{invalid}"
+    );
+    s.done("history-badges");
+
+    // Settings: the SFTP server, a download folder, the .pem key.
+    s.check(
+        "settings",
+        session.click_on("[data-testid=nav-settings]", WAIT),
+    );
+    s.check(
+        "host",
+        session.fill("[data-testid=sftp-host]", "127.0.0.1", WAIT),
+    );
+    s.check(
+        "port",
+        session.fill(
+            "[data-testid=sftp-port]",
+            &world.sshd.port.to_string(),
+            WAIT,
+        ),
+    );
+    s.check(
+        "user",
+        session.fill("[data-testid=sftp-user]", &world.sshd.user, WAIT),
+    );
+    s.check(
+        "save",
+        session.click_on("[data-testid=save-connection]", WAIT),
+    );
+    let folder = world.downloads.display().to_string();
+    s.check(
+        "dir",
+        session.fill("[data-testid=download-dir]", &folder, WAIT),
+    );
+    s.check(
+        "save prefs",
+        session.click_on("[data-testid=save-preferences]", WAIT),
+    );
+    let key_path = world.key.private_path.display().to_string();
+    s.check(
+        "key path",
+        session.fill("[data-testid=key-path]", &key_path, WAIT),
+    );
+    s.check("import", session.click_on("[data-testid=import-key]", WAIT));
+    let key_info = s.check(
+        "key info",
+        session.wait_for_text("[data-testid=key-info]", &world.key.fingerprint, WAIT),
+    );
+    assert!(key_info.contains("RSA"), "{key_info}");
+    assert!(
+        !session.source().unwrap_or_default().contains("PRIVATE KEY"),
+        "the key never reaches the page"
+    );
+    s.done("settings-key-imported");
+
+    // Request a backup, confirmed; then the button waits.
+    s.check(
+        "backups",
+        session.click_on("[data-testid=nav-backups]", WAIT),
+    );
+    s.check(
+        "request enabled",
+        session.wait_enabled("[data-testid=request]", true, WAIT),
+    );
+    s.check("request", session.click_on("[data-testid=request]", WAIT));
+    s.check(
+        "dialog",
+        session.wait_for("[data-testid=request-dialog]", WAIT),
+    );
+    s.done("request-confirmation");
+    s.check(
+        "confirm",
+        session.click_on("[data-testid=confirm-request]", WAIT),
+    );
+    s.check(
+        "awaiting",
+        session.wait_for("[data-testid=badge][data-status=awaiting_release]", WAIT),
+    );
+    s.check(
+        "request disabled",
+        session.wait_enabled("[data-testid=request]", false, WAIT),
+    );
+    s.done("requested");
+
+    // The provider's operator releases and completes it; the app sees it ready.
+    let id = world.operator_completes();
+    s.check("refresh", session.click_on("[data-testid=refresh]", WAIT));
+    s.check(
+        "ready",
+        session.wait_for(&row(&id, "[data-testid=badge][data-status=ready]"), WAIT),
+    );
+    let reason = s.check(
+        "cooldown reason",
+        session.wait_for_text("[data-testid=request-reason]", "next backup", WAIT),
+    );
+    let next = world.next_allowed_at();
+    let date = format!("{} {}, {}", next.month(), next.day(), next.year());
+    assert!(
+        reason.contains(&date),
+        "the exact date the next request is allowed ({date}, the app runs in UTC here): {reason}"
+    );
+    s.check(
+        "still disabled",
+        session.wait_enabled("[data-testid=request]", false, WAIT),
+    );
+    s.done("ready-cooldown");
+
+    // One click: the terms, the server's key, progress, verified.
+    s.check(
+        "download",
+        session.click_on(&row(&id, "[data-testid=download]"), WAIT),
+    );
+    s.check("terms", session.wait_for("[data-testid=terms-text]", WAIT));
+    s.done("terms");
+    s.check(
+        "accept",
+        session.click_on("[data-testid=accept-terms]", WAIT),
+    );
+    let shown = s.check(
+        "host key",
+        session.wait_for_text("[data-testid=hostkey-fingerprint]", "SHA256:", WAIT),
+    );
+    assert!(
+        world
+            .sshd
+            .host_key_fingerprints
+            .iter()
+            .any(|f| shown.contains(f.as_str())),
+        "the dialog shows the server's real fingerprint: {shown}"
+    );
+    s.done("host-key");
+    s.check(
+        "trust",
+        session.click_on("[data-testid=trust-hostkey]", WAIT),
+    );
+    let published = world.published_sha256(&id);
+    let verified = s.check(
+        "verified",
+        session.wait_for_text(
+            &row(&id, "[data-testid=verified]"),
+            &published,
+            Duration::from_secs(60),
+        ),
+    );
+    assert!(verified.contains(&published), "{verified}");
+    s.done("verified");
+    let files: Vec<_> = std::fs::read_dir(&world.downloads)
+        .expect("the download folder exists")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+        .collect();
+    assert_eq!(files.len(), 1, "one archive, no partial left: {files:?}");
+    assert_eq!(
+        sha256_of(&files[0]),
+        published,
+        "the file on disk is the published one"
+    );
+
+    // A server with another key on the SFTP port: refused, nothing trusted.
+    let impostor = test_support::sshd::SshServer::start(&[&world.key]).expect("second sshd");
+    s.check(
+        "settings again",
+        session.click_on("[data-testid=nav-settings]", WAIT),
+    );
+    s.check(
+        "port 2",
+        session.fill("[data-testid=sftp-port]", &impostor.port.to_string(), WAIT),
+    );
+    s.check(
+        "save 2",
+        session.click_on("[data-testid=save-connection]", WAIT),
+    );
+    s.check(
+        "saved",
+        session.wait_for_text("[role=status]", "Saved", WAIT),
+    );
+    s.check(
+        "backups again",
+        session.click_on("[data-testid=nav-backups]", WAIT),
+    );
+    s.check(
+        "download again",
+        session.click_on(&row(&id, "[data-testid=download]"), WAIT),
+    );
+    s.check(
+        "changed",
+        session.wait_for("[data-testid=hostkey-changed]", WAIT),
+    );
+    assert!(
+        session
+            .wait_for("[data-testid=trust-hostkey]", Duration::from_millis(300))
+            .is_err(),
+        "a changed key offers no way to trust it"
+    );
+    s.done("host-key-changed");
+    s.check(
+        "close",
+        session.click_on("[data-testid=close-hostkey-changed]", WAIT),
+    );
+    assert_eq!(
+        std::fs::read_dir(&world.downloads).expect("dir").count(),
+        1,
+        "nothing was written from the impostor"
+    );
+
+    // Portuguese.
+    s.check(
+        "settings pt",
+        session.click_on("[data-testid=nav-settings]", WAIT),
+    );
+    s.check(
+        "language",
+        session.click_on("[data-testid=language] option[value=pt-BR]", WAIT),
+    );
+    s.check(
+        "pt nav",
+        session.wait_for_text("[data-testid=nav-settings]", "Configurações", WAIT),
+    );
+    s.check(
+        "backups pt",
+        session.click_on("[data-testid=nav-backups]", WAIT),
+    );
+    s.check(
+        "pt ready",
+        session.wait_for_text(&row(&id, "[data-testid=badge]"), "Pronto", WAIT),
+    );
+    s.check(
+        "pt request",
+        session.wait_for_text("[data-testid=request]", "Solicitar backup", WAIT),
+    );
+    s.check(
+        "pt invalid",
+        session.wait_for_text(
+            "[data-testid=badge][data-status=invalid]",
+            "Valor inválido",
+            WAIT,
+        ),
+    );
+    s.done("portugues");
+    drop(impostor);
+    let shots = s.dir.clone();
+    drop(s);
+
+    // A relaunch: from process start to the first painted history.
+    drop(session);
+    let launched = Instant::now();
+    let again = driver.session(&app).expect("relaunch");
+    again
+        .wait_for(
+            "[data-testid=backups] [data-backup-id]",
+            Duration::from_secs(30),
+        )
+        .expect("the history paints on relaunch");
+    let painted = launched.elapsed();
+    let _ = again.screenshot(&shots.join("flow-99-relaunch.png"));
+    let size = std::fs::metadata(&app).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "launch to first painted history: {:.2} s (target ≤ 1.5 s)",
+        painted.as_secs_f64()
+    );
+    println!(
+        "app binary size: {:.1} MB (target ≤ 15 MB): {}",
+        size as f64 / 1_000_000.0,
+        app.display()
+    );
+}

@@ -1,0 +1,98 @@
+// Generated from src-tauri/src/views.rs and error.rs by ts-rs: do not edit.
+// Regenerate with `make bindings`; `make test` fails when this file is stale.
+
+export type AppInfo = { name: string, version: string, 
+/**
+ * The OS language (BCP 47, e.g. "pt-BR").
+ */
+os_locale: string, 
+/**
+ * The chosen language: "system", "en" or "pt-BR".
+ */
+language: string, };
+
+export type RoleView = "owner" | "admin" | "viewer" | "unknown";
+
+export type AccountView = { id: number, provider_url: string, account_id: string, display_name: string, person_name: string, role: RoleView, may_request: boolean, may_download: boolean, 
+/**
+ * The built-in demo provider.
+ */
+is_demo: boolean, };
+
+export type AccountsView = { accounts: Array<AccountView>, current: number | null, };
+
+export type MembershipView = { account_id: string, account_name: string, plan: string, role: RoleView, };
+
+export type ProbeView = { person_name: string, accounts: Array<MembershipView>, };
+
+export type StatusKind = "awaiting_release" | "in_progress" | "ready" | "expired" | "server_error" | "invalid";
+
+export type WindowKind = "none" | "open" | "expiring_soon" | "closed";
+
+export type DownloadedView = { path: string, sha256: string, size_bytes: number, verified_at: string | null, };
+
+export type BackupRow = { id: string, status: StatusKind, 
+/**
+ * The provider's value, shown next to "Invalid value" for unknown ones.
+ */
+raw_status: string, requested_at: string | null, requested_by: string, ready_at: string | null, expires_at: string | null, window: WindowKind, size_bytes: number | null, sha256: string | null, error_message: string | null, 
+/**
+ * The latest verified copy on this computer.
+ */
+downloaded: DownloadedView | null, 
+/**
+ * An interrupted download can be resumed.
+ */
+resumable: boolean, 
+/**
+ * A download of this backup is running now.
+ */
+downloading: boolean, };
+
+export type GateView = "allowed" | "cooldown" | "request_in_progress" | "forbidden" | "other";
+
+export type BackupsView = { account: number, backups: Array<BackupRow>, gate: GateView, 
+/**
+ * When the cooldown ends (RFC 3339).
+ */
+next_allowed_at: string | null, cooldown_seconds: number, server_time: string | null, };
+
+export type TermsView = { version: string, text: string, accepted: boolean, };
+
+export type ProgressView = { backup_id: string, done: number, total: number, 
+/**
+ * Bytes per second.
+ */
+rate: number, eta_seconds: number | null, 
+/**
+ * "connecting", "downloading" or "verifying".
+ */
+phase: string, };
+
+export type ConnectionView = { host: string, port: number, username: string, };
+
+export type KeyView = { key_type: string, fingerprint: string, encrypted: boolean, format: string, };
+
+export type SettingsView = { account: number, connection: ConnectionView | null, key: KeyView | null, 
+/**
+ * The pinned SFTP host key, if one is trusted.
+ */
+trusted_host_key: string | null, download_dir: string, streams: number, language: string, };
+
+export type ConnectionTestView = { fingerprint: string, };
+
+export type BackupReadyEvent = { account: number, backup_id: string, };
+
+export type DownloadFinishedEvent = { account: number, backup_id: string, path: string, sha256: string, };
+
+export type ErrorCode = "invalid_input" | "unauthorized" | "forbidden" | "not_found" | "cooldown" | "request_in_progress" | "not_ready" | "expired" | "terms_required" | "unknown_host_key" | "host_key_changed" | "sftp_auth" | "connection_missing" | "key_missing" | "key_invalid" | "passphrase_required" | "passphrase_wrong" | "keychain_unavailable" | "network" | "verify_failed" | "disk" | "cancelled" | "busy" | "failed";
+
+export type AppError = { code: ErrorCode, message: string, 
+/**
+ * The server's key for `unknown_host_key` / `host_key_changed`.
+ */
+fingerprint: string | null, 
+/**
+ * RFC 3339; for `cooldown`.
+ */
+next_allowed_at: string | null, };

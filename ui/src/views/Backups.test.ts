@@ -1,0 +1,555 @@
+import { fireEvent, screen, within } from '@testing-library/svelte';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('../lib/ipc', () => import('../test/ipc-mock'));
+
+import type { BackupsView, DownloadedView, ProgressView } from '../lib/bindings';
+import {
+  formatDate,
+  formatDuration,
+  formatLongDateTime,
+  formatRelative,
+  formatSize,
+} from '../lib/format';
+import { setLanguageSetting } from '../lib/i18n/i18n.svelte';
+import * as ipc from '../lib/ipc';
+import * as fx from '../test/fixtures';
+import { deferred, flush, renderWithPrompts, resetAll, text } from '../test/helpers';
+import Backups from './Backups.svelte';
+
+beforeEach(resetAll);
+
+const owner = fx.account();
+const viewer = fx.account({ role: 'viewer', may_request: false, may_download: false });
+
+function show(view: BackupsView = fx.backupsView(), account = owner) {
+  vi.mocked(ipc.backups).mockResolvedValue(view);
+  return renderWithPrompts(Backups, { account });
+}
+
+async function rowOf(id: string): Promise<HTMLElement> {
+  await screen.findByTestId('backups');
+  const tr = document.querySelector<HTMLElement>(`tr[data-backup-id="${id}"]`);
+  if (!tr) throw new Error(`no row ${id}`);
+  return tr;
+}
+
+describe('history', () => {
+  it('shows a badge for each status, the raw value of an invalid one and server errors', async () => {
+    show(
+      fx.backupsView({
+        backups: [
+          fx.row({ id: 'a', status: 'awaiting_release', raw_status: 'awaiting_release', window: 'none', expires_at: null }),
+          fx.row({ id: 'p', status: 'in_progress', raw_status: 'in_progress', window: 'none', expires_at: null }),
+          fx.row({ id: 'r', status: 'ready' }),
+          fx.row({ id: 'e', status: 'expired', raw_status: 'expired', window: 'closed' }),
+          fx.row({ id: 's', status: 'server_error', raw_status: 'server_error', window: 'none', error_message: 'Disk full at the provider' }),
+          fx.row({ id: 'i', status: 'invalid', raw_status: 'archived_cold', window: 'none' }),
+        ],
+      }),
+    );
+    await screen.findByTestId('backups');
+    const badges = screen.getAllByTestId('badge');
+    expect(badges.map((b) => [b.dataset.status, text(b)])).toEqual([
+      ['awaiting_release', 'Awaiting release'],
+      ['in_progress', 'In progress'],
+      ['ready', 'Ready'],
+      ['expired', 'Expired'],
+      ['server_error', 'Server error'],
+      ['invalid', 'Invalid value (archived_cold)'],
+    ]);
+    expect(text(within(await rowOf('s')).getByTestId('error-message'))).toBe('Disk full at the provider');
+    // Only a ready row in its window offers a download.
+    expect(within(await rowOf('r')).getByTestId('download')).toBeTruthy();
+    for (const id of ['a', 'p', 'e', 's', 'i']) {
+      expect(within(await rowOf(id)).queryByTestId('download')).toBeNull();
+    }
+  });
+
+  it('shows the table columns and localized dates and sizes', async () => {
+    show();
+    const table = await screen.findByTestId('backups');
+    expect(within(table).getAllByRole('columnheader').map((th) => text(th))).toEqual([
+      'Requested', 'By', 'Status', 'Ready at', 'Expires', 'Size', 'Action',
+    ]);
+    const cells = within(await rowOf('bk-1')).getAllByRole('cell');
+    expect(text(cells[0] ?? null)).toBe('Mar 1, 2025, 9:30 AM');
+    expect(text(cells[1] ?? null)).toBe('Olivia');
+    expect(text(cells[5] ?? null)).toBe('1.5 MB');
+  });
+
+  it('words the download window: open, expiring soon, closed, none', async () => {
+    const soon = fx.fromNow(20 * fx.HOUR);
+    const open = fx.fromNow(3 * fx.DAY + fx.HOUR);
+    show(
+      fx.backupsView({
+        backups: [
+          fx.row({ id: 'open', window: 'open', expires_at: open }),
+          fx.row({ id: 'soon', window: 'expiring_soon', expires_at: soon }),
+          fx.row({ id: 'closed', status: 'expired', window: 'closed', expires_at: '2025-02-01T12:00:00Z' }),
+          fx.row({ id: 'none', status: 'in_progress', window: 'none', expires_at: null }),
+        ],
+      }),
+    );
+    const cell = async (id: string) => within(await rowOf(id)).getByTestId('expires');
+    expect(text(await cell('open'))).toBe('expires in 3 days');
+    expect((await cell('open')).classList.contains('expiring-soon')).toBe(false);
+    const soonCell = await cell('soon');
+    expect(soonCell.classList.contains('expiring-soon')).toBe(true);
+    expect(soonCell.querySelector('svg')).not.toBeNull();
+    expect(text(soonCell)).toContain(`expires ${formatRelative(soon, Date.now())}`);
+    expect(text(await cell('closed'))).toBe(`expired on ${formatDate('2025-02-01T12:00:00Z')}`);
+    expect(text(await cell('none'))).toBe('—');
+  });
+
+  it('says when there is nothing yet', async () => {
+    show(fx.backupsView({ backups: [] }));
+    expect(text(await screen.findByTestId('empty'))).toContain('No backups yet');
+    expect(screen.queryByTestId('backups')).toBeNull();
+  });
+
+  it('shows a loading state until the first answer', async () => {
+    const pending = deferred<BackupsView>();
+    vi.mocked(ipc.backups).mockReturnValue(pending.promise);
+    renderWithPrompts(Backups, { account: owner });
+    expect(text(screen.getByTestId('loading'))).toContain('Loading backups…');
+    expect((screen.getByTestId('request') as HTMLButtonElement).disabled).toBe(true);
+    pending.resolve(fx.backupsView());
+    expect(await screen.findByTestId('backups')).toBeTruthy();
+  });
+
+  it('Refresh asks again', async () => {
+    show();
+    await screen.findByTestId('backups');
+    await fireEvent.click(screen.getByTestId('refresh'));
+    await vi.waitFor(() => expect(ipc.backups).toHaveBeenCalledTimes(2));
+  });
+
+  it('shows an error other than offline with Retry', async () => {
+    vi.mocked(ipc.backups).mockRejectedValue(fx.appErr('unauthorized', 'Token revoked.'));
+    renderWithPrompts(Backups, { account: owner });
+    const error = await screen.findByTestId('error');
+    expect(text(error)).toContain('Token revoked.');
+    expect(screen.queryByTestId('offline')).toBeNull();
+  });
+});
+
+describe('requesting a backup', () => {
+  const next = '2025-03-04T10:00:00Z';
+
+  it('is disabled during the cooldown, with the date in English', async () => {
+    show(fx.backupsView({ gate: 'cooldown', next_allowed_at: next }));
+    const reason = await screen.findByTestId('request-reason');
+    expect((screen.getByTestId('request') as HTMLButtonElement).disabled).toBe(true);
+    expect(text(reason)).toBe('The next backup can be requested on March 4, 2025 at 10:00 AM');
+    expect(text(reason)).toBe(`The next backup can be requested on ${formatLongDateTime(next)}`);
+  });
+
+  it('is disabled during the cooldown, with the date in Portuguese', async () => {
+    setLanguageSetting('pt-BR');
+    show(fx.backupsView({ gate: 'cooldown', next_allowed_at: next }));
+    const reason = await screen.findByTestId('request-reason');
+    expect(text(reason)).toBe('O próximo backup poderá ser solicitado em 4 de março de 2025 às 10:00');
+    expect(text(screen.getByTestId('request'))).toBe('Solicitar backup');
+  });
+
+  it.each([
+    ['request_in_progress', 'A backup is being prepared; wait until it finishes'],
+    ['forbidden', 'Your role (Owner) can view backups but not request them'],
+    ['other', 'A backup cannot be requested now'],
+  ] as const)('explains the %s gate', async (gate, reason) => {
+    show(fx.backupsView({ gate }));
+    expect(text(await screen.findByTestId('request-reason'))).toBe(reason);
+    expect((screen.getByTestId('request') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('asks for confirmation, then requests and shows the new list', async () => {
+    show(fx.backupsView({ cooldown_seconds: 28 * 86400 }));
+    const request = await screen.findByTestId('request');
+    await vi.waitFor(() => expect((request as HTMLButtonElement).disabled).toBe(false));
+    expect(screen.queryByTestId('request-reason')).toBeNull();
+    await fireEvent.click(request);
+    const dialog = screen.getByTestId('request-dialog');
+    expect(text(dialog)).toContain('Request a backup of Acme Corp?');
+    expect(text(dialog)).toContain(
+      `The next request will be possible only after ${formatDuration(28 * 86400)}.`,
+    );
+    expect(text(dialog)).toContain('28 days');
+
+    const after = fx.backupsView({
+      gate: 'request_in_progress',
+      backups: [fx.row({ id: 'new', status: 'awaiting_release', raw_status: 'awaiting_release', window: 'none' }), fx.row()],
+    });
+    vi.mocked(ipc.backupRequest).mockResolvedValue(after);
+    await fireEvent.click(within(dialog).getByTestId('confirm-request'));
+    expect(ipc.backupRequest).toHaveBeenCalledWith(1);
+    expect(await rowOf('new')).toBeTruthy();
+    expect(screen.queryByTestId('request-dialog')).toBeNull();
+    expect(text(screen.getByTestId('request-reason'))).toBe(
+      'A backup is being prepared; wait until it finishes',
+    );
+  });
+
+  it('Cancel closes the dialog without requesting', async () => {
+    show();
+    const request = await screen.findByTestId('request');
+    await vi.waitFor(() => expect((request as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(request);
+    await fireEvent.click(screen.getByTestId('cancel-request'));
+    expect(screen.queryByTestId('request-dialog')).toBeNull();
+    expect(ipc.backupRequest).not.toHaveBeenCalled();
+  });
+
+  it('shows the provider’s refusal', async () => {
+    show();
+    const request = await screen.findByTestId('request');
+    await vi.waitFor(() => expect((request as HTMLButtonElement).disabled).toBe(false));
+    vi.mocked(ipc.backupRequest).mockRejectedValue(
+      fx.appErr('cooldown', 'A backup was requested recently.', { next_allowed_at: next }),
+    );
+    await fireEvent.click(request);
+    await fireEvent.click(screen.getByTestId('confirm-request'));
+    const error = await screen.findByTestId('error');
+    expect(error.getAttribute('role')).toBe('alert');
+    expect(text(error)).toContain('Too soon for another backup');
+    expect(text(error)).toContain('A backup was requested recently.');
+    expect(text(error)).toContain(formatLongDateTime(next));
+  });
+});
+
+describe('downloading', () => {
+  const terms = { version: 'v2', text: 'Line one.\nLine two.', accepted: false };
+  const done: DownloadedView = {
+    path: '/home/o/Downloads/acme-bk-1.zip',
+    sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    size_bytes: 1_572_864,
+    verified_at: '2025-03-03T10:00:00Z',
+  };
+
+  function progress(p: Partial<ProgressView>): ProgressView {
+    return { backup_id: 'bk-1', done: 0, total: 1000, rate: 0, eta_seconds: null, phase: 'downloading', ...p };
+  }
+
+  it('terms → accept → progress → verified with the SHA-256', async () => {
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue(terms);
+    vi.mocked(ipc.termsAccept).mockResolvedValue();
+    const running = deferred<DownloadedView>();
+    let report: (p: ProgressView) => void = () => {};
+    vi.mocked(ipc.download).mockImplementation((_a, _id, onProgress) => {
+      report = onProgress;
+      return running.promise;
+    });
+
+    const row = await rowOf('bk-1');
+    await fireEvent.click(within(row).getByTestId('download'));
+    expect(ipc.terms).toHaveBeenCalledWith(1, 'bk-1');
+
+    const dialog = await screen.findByTestId('terms-dialog');
+    expect(screen.getByTestId('terms-text').textContent).toBe('Line one.\nLine two.');
+    expect(ipc.download).not.toHaveBeenCalled();
+    await fireEvent.click(within(dialog).getByTestId('accept-terms'));
+    expect(ipc.termsAccept).toHaveBeenCalledWith(1, 'bk-1', 'v2');
+
+    await vi.waitFor(() => expect(ipc.download).toHaveBeenCalledTimes(1));
+    expect(vi.mocked(ipc.download).mock.calls[0]?.slice(0, 2)).toEqual([1, 'bk-1']);
+    expect(screen.queryByTestId('terms-dialog')).toBeNull();
+
+    report(progress({ done: 0, phase: 'connecting' }));
+    await flush();
+    expect(text(within(row).getByTestId('phase'))).toBe('Connecting…');
+
+    report(progress({ done: 500, rate: 2 * 1024 * 1024, eta_seconds: 125 }));
+    await flush();
+    const bar = within(row).getByTestId('progress') as HTMLProgressElement;
+    expect(bar.value).toBe(500);
+    expect(bar.max).toBe(1000);
+    expect(text(within(row).getByTestId('percent'))).toBe('50%');
+    expect(text(within(row).getByTestId('phase'))).toBe('Downloading');
+    expect(text(within(row).getByTestId('speed'))).toBe(`${formatSize(2 * 1024 * 1024)}/s`);
+    expect(text(within(row).getByTestId('eta'))).toBe(`${formatDuration(125, 'short')} left`);
+    expect(within(row).getByTestId('cancel-download')).toBeTruthy();
+
+    report(progress({ done: 1000, phase: 'verifying' }));
+    await flush();
+    expect(text(within(row).getByTestId('phase'))).toBe('Verifying…');
+
+    running.resolve(done);
+    const verified = await within(row).findByTestId('verified');
+    expect(text(verified)).toContain('Verified');
+    expect(within(row).getByTestId('sha256').textContent).toBe(done.sha256);
+    expect(within(row).queryByTestId('progress')).toBeNull();
+    await vi.waitFor(() => expect(ipc.backups).toHaveBeenCalledTimes(2));
+
+    vi.mocked(ipc.showInFolder).mockResolvedValue();
+    await fireEvent.click(within(row).getByTestId('show-in-folder'));
+    expect(ipc.showInFolder).toHaveBeenCalledWith(1, 'bk-1');
+  });
+
+  it('declining the terms starts nothing', async () => {
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue(terms);
+    const row = await rowOf('bk-1');
+    await fireEvent.click(within(row).getByTestId('download'));
+    await fireEvent.click(await screen.findByTestId('decline-terms'));
+    expect(text(await within(row).findByTestId('download-note'))).toBe(
+      'Download not started: the terms were not accepted.',
+    );
+    expect(ipc.termsAccept).not.toHaveBeenCalled();
+    expect(ipc.download).not.toHaveBeenCalled();
+  });
+
+  it('an unknown server key is shown, trusted, and the download runs again', async () => {
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue({ ...terms, accepted: true });
+    vi.mocked(ipc.hostKeyTrust).mockResolvedValue();
+    vi.mocked(ipc.download)
+      .mockRejectedValueOnce(fx.appErr('unknown_host_key', 'Unknown server key.', { fingerprint: 'SHA256:abcDEF123' }))
+      .mockResolvedValueOnce(done);
+    const row = await rowOf('bk-1');
+    await fireEvent.click(within(row).getByTestId('download'));
+
+    const dialog = await screen.findByTestId('hostkey-dialog');
+    expect(screen.queryByTestId('terms-dialog')).toBeNull();
+    expect(text(dialog)).toContain(
+      'First connection to this server. Check its fingerprint with your provider:',
+    );
+    expect(text(within(dialog).getByTestId('hostkey-fingerprint'))).toBe('SHA256:abcDEF123');
+    await fireEvent.click(within(dialog).getByTestId('trust-hostkey'));
+
+    expect(ipc.hostKeyTrust).toHaveBeenCalledWith(1, 'SHA256:abcDEF123');
+    expect(await within(row).findByTestId('verified')).toBeTruthy();
+    expect(ipc.download).toHaveBeenCalledTimes(2);
+  });
+
+  it('not trusting an unknown server key stops with a neutral message', async () => {
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue({ ...terms, accepted: true });
+    vi.mocked(ipc.download).mockRejectedValue(
+      fx.appErr('unknown_host_key', 'Unknown server key.', { fingerprint: 'SHA256:abc' }),
+    );
+    const row = await rowOf('bk-1');
+    await fireEvent.click(within(row).getByTestId('download'));
+    await fireEvent.click(await screen.findByTestId('cancel-hostkey'));
+    expect(text(await within(row).findByTestId('download-note'))).toBe(
+      'Download stopped: the server was not trusted.',
+    );
+    expect(within(row).queryByTestId('error')).toBeNull();
+    expect(ipc.hostKeyTrust).not.toHaveBeenCalled();
+    expect(ipc.download).toHaveBeenCalledTimes(1);
+  });
+
+  it('a changed server key blocks, with no way to trust it', async () => {
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue({ ...terms, accepted: true });
+    vi.mocked(ipc.download).mockRejectedValue(
+      fx.appErr('host_key_changed', 'The server key changed.', { fingerprint: 'SHA256:evil' }),
+    );
+    const row = await rowOf('bk-1');
+    await fireEvent.click(within(row).getByTestId('download'));
+
+    const dialog = await screen.findByTestId('hostkey-changed');
+    expect(dialog.getAttribute('role')).toBe('alertdialog');
+    expect(text(dialog)).toContain('Nothing was downloaded');
+    expect(text(dialog)).toContain('Contact your provider before trusting it.');
+    expect(text(within(dialog).getByTestId('hostkey-fingerprint'))).toBe('SHA256:evil');
+    expect(screen.queryByTestId('trust-hostkey')).toBeNull();
+    expect(within(dialog).getAllByRole('button').map((b) => b.dataset.testid)).toEqual([
+      'close-hostkey-changed',
+    ]);
+    await fireEvent.keyDown(document.activeElement ?? document.body, { key: 'Escape' });
+    expect(screen.getByTestId('hostkey-changed')).toBeTruthy();
+
+    await fireEvent.click(within(dialog).getByTestId('close-hostkey-changed'));
+    expect(screen.queryByTestId('hostkey-changed')).toBeNull();
+    expect(ipc.hostKeyTrust).not.toHaveBeenCalled();
+    expect(text(within(row).getByTestId('error'))).toContain('The server key changed.');
+  });
+
+  it('Cancel stops the download, which can then be resumed', async () => {
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue({ ...terms, accepted: true });
+    const running = deferred<DownloadedView>();
+    vi.mocked(ipc.download).mockReturnValue(running.promise);
+    vi.mocked(ipc.downloadCancel).mockImplementation(async () => {
+      running.reject(fx.appErr('cancelled', 'The download was cancelled.'));
+    });
+    const row = await rowOf('bk-1');
+    await fireEvent.click(within(row).getByTestId('download'));
+    const cancel = await within(row).findByTestId('cancel-download');
+
+    vi.mocked(ipc.backups).mockResolvedValue(fx.backupsView({ backups: [fx.row({ resumable: true })] }));
+    await fireEvent.click(cancel);
+    expect(ipc.downloadCancel).toHaveBeenCalledWith(1, 'bk-1');
+    const resume = await within(await rowOf('bk-1')).findByTestId('resume');
+    expect(text(resume)).toBe('Resume');
+    expect(text(screen.getByTestId('download-note'))).toBe(
+      'Download cancelled. You can resume it later.',
+    );
+    expect(screen.queryByTestId('error')).toBeNull();
+  });
+
+  it('shows other failures with their title and the server’s message', async () => {
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue({ ...terms, accepted: true });
+    vi.mocked(ipc.download).mockRejectedValue(
+      fx.appErr('verify_failed', 'The SHA-256 did not match; the file was discarded.'),
+    );
+    const row = await rowOf('bk-1');
+    await fireEvent.click(within(row).getByTestId('download'));
+    const error = await within(row).findByTestId('error');
+    expect(text(error)).toBe(
+      'The download did not pass verification The SHA-256 did not match; the file was discarded.',
+    );
+    expect(within(row).getByTestId('download')).toBeTruthy();
+  });
+
+  it('a row downloaded before shows its verified copy and offers Download again', async () => {
+    show(fx.backupsView({ backups: [fx.row({ downloaded: done })] }));
+    const row = await rowOf('bk-1');
+    expect(within(row).getByTestId('sha256').textContent).toBe(done.sha256);
+    expect(text(within(row).getByTestId('download'))).toBe('Download again');
+    expect(within(row).getByTestId('show-in-folder')).toBeTruthy();
+  });
+
+  it('a download running in the backend can be cancelled', async () => {
+    show(fx.backupsView({ backups: [fx.row({ downloading: true })] }));
+    vi.mocked(ipc.downloadCancel).mockResolvedValue();
+    const row = await rowOf('bk-1');
+    expect(within(row).getByTestId('progress')).toBeTruthy();
+    await fireEvent.click(within(row).getByTestId('cancel-download'));
+    expect(ipc.downloadCancel).toHaveBeenCalledWith(1, 'bk-1');
+  });
+});
+
+describe('a viewer', () => {
+  it('can neither request nor download, and is told why', async () => {
+    show(fx.backupsView({ gate: 'allowed' }), viewer);
+    const reason = await screen.findByTestId('request-reason');
+    expect(text(reason)).toBe('Your role (Viewer) can view backups but not request them');
+    expect((screen.getByTestId('request') as HTMLButtonElement).disabled).toBe(true);
+
+    const row = await rowOf('bk-1');
+    const download = within(row).getByTestId('download') as HTMLButtonElement;
+    expect(download.disabled).toBe(true);
+    expect(text(within(row).getByTestId('download-reason'))).toBe(
+      'Your role (Viewer) cannot download backups',
+    );
+    expect(download.getAttribute('aria-describedby')).toBe(
+      within(row).getByTestId('download-reason').id,
+    );
+  });
+});
+
+describe('polling', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+      now: new Date('2025-03-01T12:00:00Z'),
+    });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('refreshes every 15 s while visible', async () => {
+    show();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(14_900);
+    expect(ipc.backups).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(ipc.backups).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(ipc.backups).toHaveBeenCalledTimes(3);
+  });
+
+  it('shows an offline banner and backs off 30, 60… s while the provider is unreachable', async () => {
+    vi.mocked(ipc.backups).mockRejectedValue(fx.appErr('network', 'Connection refused.'));
+    renderWithPrompts(Backups, { account: owner });
+    await vi.advanceTimersByTimeAsync(0);
+    const banner = screen.getByTestId('offline');
+    expect(text(banner)).toBe('Can’t reach the provider — retrying in 30 s Retry now');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(text(screen.getByTestId('offline'))).toContain('retrying in 29 s');
+
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(ipc.backups).toHaveBeenCalledTimes(2);
+    expect(text(screen.getByTestId('offline'))).toContain('retrying in 60 s');
+
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(ipc.backups).toHaveBeenCalledTimes(3);
+    expect(text(screen.getByTestId('offline'))).toContain('retrying in 120 s');
+
+    // Back online: "Retry now" refreshes at once and polling returns to 15 s.
+    vi.mocked(ipc.backups).mockResolvedValue(fx.backupsView());
+    await fireEvent.click(screen.getByTestId('retry-now'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(4);
+    expect(screen.queryByTestId('offline')).toBeNull();
+    expect(screen.getByTestId('backups')).toBeTruthy();
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(ipc.backups).toHaveBeenCalledTimes(5);
+  });
+
+  it('keeps the last list visible while offline', async () => {
+    show();
+    await vi.advanceTimersByTimeAsync(0);
+    vi.mocked(ipc.backups).mockRejectedValue(fx.appErr('network', 'Connection refused.'));
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(screen.getByTestId('offline')).toBeTruthy();
+    expect(screen.getByTestId('backups')).toBeTruthy();
+  });
+
+  it('pauses while the window is hidden and refreshes when it shows again', async () => {
+    show();
+    await vi.advanceTimersByTimeAsync(0);
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    document.dispatchEvent(new Event('visibilitychange'));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(ipc.backups).toHaveBeenCalledTimes(1);
+    visibility.mockReturnValue('visible');
+    document.dispatchEvent(new Event('visibilitychange'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(2);
+  });
+
+  it('refreshes on window focus and on the backend’s events, and unsubscribes', async () => {
+    const stopReady = vi.fn();
+    const stopFinished = vi.fn();
+    let ready: (e: { account: number; backup_id: string }) => void = () => {};
+    let finished: (e: { account: number; backup_id: string; path: string; sha256: string }) => void =
+      () => {};
+    vi.mocked(ipc.onBackupReady).mockImplementation(async (cb) => {
+      ready = cb;
+      return stopReady;
+    });
+    vi.mocked(ipc.onDownloadFinished).mockImplementation(async (cb) => {
+      finished = cb;
+      return stopFinished;
+    });
+    const { unmount } = show();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(1);
+
+    window.dispatchEvent(new Event('focus'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(2);
+
+    ready({ account: 1, backup_id: 'bk-1' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(3);
+
+    ready({ account: 99, backup_id: 'other' });
+    finished({ account: 1, backup_id: 'bk-1', path: '/p', sha256: 'ab' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(4);
+
+    unmount();
+    expect(stopReady).toHaveBeenCalled();
+    expect(stopFinished).toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(ipc.backups).toHaveBeenCalledTimes(4);
+  });
+});

@@ -1,0 +1,287 @@
+import { fireEvent, screen, within } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('../lib/ipc', () => import('../test/ipc-mock'));
+
+import { languageSetting } from '../lib/i18n/i18n.svelte';
+import * as ipc from '../lib/ipc';
+import * as fx from '../test/fixtures';
+import { choose, renderWithPrompts, resetAll, text } from '../test/helpers';
+import Settings from './Settings.svelte';
+
+beforeEach(resetAll);
+
+const key = {
+  key_type: 'ssh-ed25519',
+  fingerprint: 'SHA256:keyFingerPrint',
+  encrypted: true,
+  format: 'OpenSSH',
+};
+
+function show(view = fx.settingsView()) {
+  vi.mocked(ipc.settings).mockResolvedValue(view);
+  const onaccounts = vi.fn();
+  renderWithPrompts(Settings, { account: fx.account(), onaccounts });
+  return { onaccounts };
+}
+
+async function input(testid: string, value: string) {
+  await fireEvent.input(await screen.findByTestId(testid), { target: { value } });
+}
+
+describe('SFTP server', () => {
+  it('shows the saved connection and saves a new one', async () => {
+    show();
+    expect((await screen.findByTestId('sftp-host') as HTMLInputElement).value).toBe('sftp.example.com');
+    expect((screen.getByTestId('sftp-port') as HTMLInputElement).value).toBe('22');
+    expect((screen.getByTestId('sftp-user') as HTMLInputElement).value).toBe('acme');
+
+    vi.mocked(ipc.connectionSave).mockResolvedValue(
+      fx.settingsView({ connection: { host: 'files.example.org', port: 2222, username: 'ops' } }),
+    );
+    await input('sftp-host', ' files.example.org ');
+    await input('sftp-port', '2222');
+    await input('sftp-user', 'ops');
+    await fireEvent.click(screen.getByTestId('save-connection'));
+    expect(ipc.connectionSave).toHaveBeenCalledWith(1, {
+      host: 'files.example.org',
+      port: 2222,
+      username: 'ops',
+    });
+    expect(text(await screen.findByText('Saved.'))).toBe('Saved.');
+    expect(screen.getByText('Saved.').closest('[role=status]')).not.toBeNull();
+  });
+
+  it('shows the backend’s refusal', async () => {
+    show();
+    vi.mocked(ipc.connectionSave).mockRejectedValue(
+      fx.appErr('invalid_input', 'Enter the SFTP host name only.'),
+    );
+    await fireEvent.click(await screen.findByTestId('save-connection'));
+    expect(text(await screen.findByTestId('error'))).toBe(
+      'Check what you entered Enter the SFTP host name only. Dismiss',
+    );
+  });
+
+  it('rejects a port out of range before calling the backend', async () => {
+    show();
+    await input('sftp-port', '70000');
+    await fireEvent.click(screen.getByTestId('save-connection'));
+    expect(text(await screen.findByTestId('error'))).toContain('Enter a port from 1 to 65535.');
+    expect(ipc.connectionSave).not.toHaveBeenCalled();
+  });
+
+  it('tests the connection and shows the server key', async () => {
+    show();
+    vi.mocked(ipc.connectionTest).mockResolvedValue({ fingerprint: 'SHA256:server' });
+    await fireEvent.click(await screen.findByTestId('test-connection'));
+    expect(ipc.connectionTest).toHaveBeenCalledWith(1);
+    expect(text(await screen.findByTestId('connection-result'))).toBe(
+      'Connected — server key SHA256:server',
+    );
+  });
+
+  it('asks about an unknown server key, trusts it and tests again', async () => {
+    show();
+    vi.mocked(ipc.hostKeyTrust).mockResolvedValue();
+    vi.mocked(ipc.connectionTest)
+      .mockRejectedValueOnce(fx.appErr('unknown_host_key', 'Unknown key.', { fingerprint: 'SHA256:new' }))
+      .mockResolvedValueOnce({ fingerprint: 'SHA256:new' });
+    await fireEvent.click(await screen.findByTestId('test-connection'));
+    const dialog = await screen.findByTestId('hostkey-dialog');
+    expect(text(within(dialog).getByTestId('hostkey-fingerprint'))).toBe('SHA256:new');
+    await fireEvent.click(within(dialog).getByTestId('trust-hostkey'));
+    expect(ipc.hostKeyTrust).toHaveBeenCalledWith(1, 'SHA256:new');
+    expect(text(await screen.findByTestId('connection-result'))).toBe(
+      'Connected — server key SHA256:new',
+    );
+    expect(ipc.connectionTest).toHaveBeenCalledTimes(2);
+    expect(text(screen.getByTestId('trusted-host-key'))).toBe('SHA256:new');
+  });
+
+  it('blocks on a changed server key', async () => {
+    show(fx.settingsView({ trusted_host_key: 'SHA256:old' }));
+    vi.mocked(ipc.connectionTest).mockRejectedValue(
+      fx.appErr('host_key_changed', 'Key changed.', { fingerprint: 'SHA256:evil' }),
+    );
+    expect(text(await screen.findByTestId('trusted-host-key'))).toBe('SHA256:old');
+    await fireEvent.click(screen.getByTestId('test-connection'));
+    const dialog = await screen.findByTestId('hostkey-changed');
+    expect(screen.queryByTestId('trust-hostkey')).toBeNull();
+    await fireEvent.click(within(dialog).getByTestId('close-hostkey-changed'));
+    expect(ipc.hostKeyTrust).not.toHaveBeenCalled();
+    expect(text(screen.getByTestId('error'))).toContain('Key changed.');
+  });
+});
+
+describe('key', () => {
+  it('says when no key is imported', async () => {
+    show();
+    expect(text(await screen.findByTestId('key-info'))).toBe('No key imported');
+    expect(screen.queryByTestId('remove-key')).toBeNull();
+  });
+
+  it('picks a file, imports it and shows only its type, format and fingerprint', async () => {
+    show();
+    vi.mocked(ipc.keyPick).mockResolvedValue('/home/o/.ssh/id_ed25519');
+    vi.mocked(ipc.keyImport).mockResolvedValue(fx.settingsView({ key }));
+    await fireEvent.click(await screen.findByTestId('browse-key'));
+    await vi.waitFor(() =>
+      expect((screen.getByTestId('key-path') as HTMLInputElement).value).toBe('/home/o/.ssh/id_ed25519'),
+    );
+    await input('key-passphrase', 'hunter2');
+    await fireEvent.click(screen.getByTestId('import-key'));
+    expect(ipc.keyImport).toHaveBeenCalledWith(1, '/home/o/.ssh/id_ed25519', 'hunter2');
+    const info = screen.getByTestId('key-info');
+    await vi.waitFor(() => expect(text(info)).toContain('SHA256:keyFingerPrint'));
+    expect(text(info)).toBe('Type ssh-ed25519 Format OpenSSH Fingerprint SHA256:keyFingerPrint');
+    expect((screen.getByTestId('key-passphrase') as HTMLInputElement).value).toBe('');
+    expect(text(await screen.findByText('Key imported.'))).toBe('Key imported.');
+  });
+
+  it('imports without a passphrase as null', async () => {
+    show();
+    vi.mocked(ipc.keyImport).mockResolvedValue(fx.settingsView({ key }));
+    await input('key-path', '/k');
+    await fireEvent.click(screen.getByTestId('import-key'));
+    expect(ipc.keyImport).toHaveBeenCalledWith(1, '/k', null);
+  });
+
+  it('asks for the passphrase of a protected key and focuses its field', async () => {
+    show();
+    vi.mocked(ipc.keyImport).mockRejectedValue(
+      fx.appErr('passphrase_required', 'This key is encrypted.'),
+    );
+    await input('key-path', '/k');
+    await fireEvent.click(screen.getByTestId('import-key'));
+    const message = await screen.findByTestId('error');
+    expect(text(message)).toBe('This key is protected by a passphrase. Enter it and import again.');
+    const pass = screen.getByTestId('key-passphrase');
+    await vi.waitFor(() => expect(document.activeElement).toBe(pass));
+    expect(pass.getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('says when the passphrase is wrong, and forgets it', async () => {
+    show();
+    vi.mocked(ipc.keyImport).mockRejectedValue(fx.appErr('passphrase_wrong', 'Wrong.'));
+    await input('key-path', '/k');
+    await input('key-passphrase', 'nope');
+    await fireEvent.click(screen.getByTestId('import-key'));
+    expect(text(await screen.findByTestId('error'))).toBe(
+      'The passphrase is wrong. Check it and try again.',
+    );
+    expect((screen.getByTestId('key-passphrase') as HTMLInputElement).value).toBe('');
+  });
+
+  it('removes the key', async () => {
+    show(fx.settingsView({ key }));
+    vi.mocked(ipc.keyRemove).mockResolvedValue(fx.settingsView());
+    await fireEvent.click(await screen.findByTestId('remove-key'));
+    expect(ipc.keyRemove).toHaveBeenCalledWith(1);
+    await vi.waitFor(() => expect(text(screen.getByTestId('key-info'))).toBe('No key imported'));
+  });
+});
+
+it('a section waiting on the backend does not block the others', async () => {
+  show();
+  vi.mocked(ipc.connectionSave).mockReturnValue(new Promise(() => {}));
+  await fireEvent.click(await screen.findByTestId('save-connection'));
+  expect((screen.getByTestId('save-connection') as HTMLButtonElement).disabled).toBe(true);
+  expect(text(screen.getByTestId('save-connection'))).toBe('Saving…');
+  expect((screen.getByTestId('save-preferences') as HTMLButtonElement).disabled).toBe(false);
+  await input('key-path', '/k');
+  expect((screen.getByTestId('import-key') as HTMLButtonElement).disabled).toBe(false);
+});
+
+describe('downloads', () => {
+  it('picks a folder and saves the folder and streams', async () => {
+    show();
+    vi.mocked(ipc.folderPick).mockResolvedValue('/mnt/backups');
+    vi.mocked(ipc.preferencesSave).mockResolvedValue(
+      fx.settingsView({ download_dir: '/mnt/backups', streams: 8 }),
+    );
+    expect((await screen.findByTestId('download-dir') as HTMLInputElement).value).toBe(
+      '/home/olivia/Downloads/Backup Desk/acme',
+    );
+    await fireEvent.click(screen.getByTestId('browse-dir'));
+    await vi.waitFor(() =>
+      expect((screen.getByTestId('download-dir') as HTMLInputElement).value).toBe('/mnt/backups'),
+    );
+    await input('streams', '8');
+    await fireEvent.click(screen.getByTestId('save-preferences'));
+    expect(ipc.preferencesSave).toHaveBeenCalledWith(1, '/mnt/backups', 8);
+    expect(await screen.findByText('Saved.')).toBeTruthy();
+  });
+
+  it('keeps streams within 1–16', async () => {
+    show();
+    await input('streams', '32');
+    await fireEvent.click(screen.getByTestId('save-preferences'));
+    expect(text(await screen.findByTestId('error'))).toContain('Enter a number from 1 to 16.');
+    expect(ipc.preferencesSave).not.toHaveBeenCalled();
+  });
+});
+
+describe('language', () => {
+  it('offers the three choices and switches the whole UI to Portuguese', async () => {
+    show();
+    vi.mocked(ipc.languageSet).mockResolvedValue();
+    const select = (await screen.findByTestId('language')) as HTMLSelectElement;
+    expect([...select.options].map((o) => [o.value, text(o)])).toEqual([
+      ['system', 'System language'],
+      ['en', 'English'],
+      ['pt-BR', 'Português (Brasil)'],
+    ]);
+    expect(select.value).toBe('system');
+    await choose(select, 'pt-BR');
+    expect(ipc.languageSet).toHaveBeenCalledWith('pt-BR');
+    expect(await screen.findByText('Configurações')).toBeTruthy();
+    expect(screen.getByText('Servidor SFTP')).toBeTruthy();
+    expect(text(screen.getByTestId('save-connection'))).toBe('Salvar servidor');
+    expect(text(screen.getByTestId('language').querySelector('option'))).toBe('Idioma do sistema');
+    expect(languageSetting()).toBe('pt-BR');
+  });
+
+  it('keeps the language when saving it fails', async () => {
+    show();
+    vi.mocked(ipc.languageSet).mockRejectedValue(fx.appErr('failed', 'Database locked.'));
+    const select = (await screen.findByTestId('language')) as HTMLSelectElement;
+    await choose(select, 'pt-BR');
+    expect(text(await screen.findByTestId('error'))).toContain('Database locked.');
+    expect(select.value).toBe('system');
+    expect(screen.getByText('Settings')).toBeTruthy();
+  });
+});
+
+describe('account', () => {
+  it('removes the account after confirmation', async () => {
+    const { onaccounts } = show();
+    const after = fx.accountsView([]);
+    vi.mocked(ipc.accountRemove).mockResolvedValue(after);
+    await fireEvent.click(await screen.findByTestId('remove-account'));
+    const dialog = screen.getByTestId('confirm-remove');
+    expect(document.activeElement).toBe(within(dialog).getByTestId('cancel-remove'));
+    await fireEvent.click(within(dialog).getByTestId('confirm-remove-account'));
+    expect(ipc.accountRemove).toHaveBeenCalledWith(1);
+    await vi.waitFor(() => expect(onaccounts).toHaveBeenCalledWith(after));
+  });
+
+  it('does nothing when the removal is cancelled', async () => {
+    show();
+    await fireEvent.click(await screen.findByTestId('remove-account'));
+    await fireEvent.click(screen.getByTestId('cancel-remove'));
+    expect(screen.queryByTestId('confirm-remove')).toBeNull();
+    expect(ipc.accountRemove).not.toHaveBeenCalled();
+  });
+});
+
+it('shows a settings load failure with Retry', async () => {
+  vi.mocked(ipc.settings)
+    .mockRejectedValueOnce(fx.appErr('keychain_unavailable', 'No Secret Service.'))
+    .mockResolvedValue(fx.settingsView());
+  renderWithPrompts(Settings, { account: fx.account(), onaccounts: vi.fn() });
+  const error = await screen.findByTestId('error');
+  expect(text(error)).toContain('The system keychain is unavailable');
+  await fireEvent.click(within(error).getByRole('button', { name: 'Retry' }));
+  expect(await screen.findByTestId('sftp-host')).toBeTruthy();
+});
