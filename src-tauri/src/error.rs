@@ -136,7 +136,7 @@ impl From<KeyError> for AppError {
             KeyError::NotFound => ErrorCode::KeyMissing,
             KeyError::NeedsPassphrase => ErrorCode::PassphraseRequired,
             KeyError::WrongPassphrase => ErrorCode::PassphraseWrong,
-            KeyError::Keychain(_) => ErrorCode::KeychainUnavailable,
+            KeyError::Keychain(_) | KeyError::NoKeychain(_) => ErrorCode::KeychainUnavailable,
             KeyError::Io { .. } => ErrorCode::Disk,
             _ => ErrorCode::KeyInvalid,
         };
@@ -243,6 +243,11 @@ mod tests {
         assert_eq!(
             AppError::from(KeyError::Keychain("locked".into())).code,
             ErrorCode::KeychainUnavailable
+        );
+        assert_eq!(
+            AppError::from(KeyError::NoKeychain("no Secret Service".into())).code,
+            ErrorCode::KeychainUnavailable,
+            "not the key file's fault"
         );
     }
 

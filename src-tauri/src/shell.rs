@@ -33,7 +33,8 @@ pub struct Shell {
     pub data_dir: PathBuf,
     state: Mutex<LocalState>,
     pub keys: KeyStore,
-    demo: tokio::sync::Mutex<Option<backup_provider::demo::Demo>>,
+    /// The running demo and the local account it was set up for.
+    demo: tokio::sync::Mutex<Option<(i64, backup_provider::demo::Demo)>>,
     /// Start the demo on its own when no account is set up (`make run`).
     auto_demo: bool,
     downloads: Mutex<HashMap<(i64, String), CancelToken>>,
@@ -121,8 +122,15 @@ impl Shell {
     /// Returns the demo's API base URL.
     pub async fn ensure_demo(&self, id: i64) -> AppResult<String> {
         let mut running = self.demo.lock().await;
-        if let Some(demo) = running.as_ref() {
+        if let Some((for_id, demo)) = running.as_ref()
+            && *for_id == id
+        {
             return Ok(demo.base_url.clone());
+        }
+        // Not running, or running for a demo account that was removed and
+        // added again: start afresh (new token, new key) for this one.
+        if let Some((_, old)) = running.take() {
+            old.server.stop().await;
         }
         let (private_key, public_line) = backup_keychain::generate_ed25519("Backup Desk demo")?;
         let demo = backup_provider::demo::start(
@@ -162,7 +170,7 @@ impl Shell {
             Ok(())
         })?;
         let base = demo.base_url.clone();
-        *running = Some(demo);
+        *running = Some((id, demo));
         Ok(base)
     }
 

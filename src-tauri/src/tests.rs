@@ -205,3 +205,20 @@ fn settings_validate_before_saving() {
     let after = h.ok("account_remove", json!({"id": id}));
     assert_eq!(after["accounts"], json!([]));
 }
+
+#[test]
+fn the_demo_can_be_removed_and_tried_again() {
+    let h = harness();
+    let first = h.ok("demo_start", json!({}))["current"].clone();
+    h.ok("account_remove", json!({"id": first}));
+    let again = h.ok("demo_start", json!({}));
+    let id = again["current"].clone();
+    assert_ne!(id, first, "a new local account");
+    let history = h.ok("backups", json!({"account": id}));
+    assert!(
+        history["backups"].as_array().is_some_and(|b| !b.is_empty()),
+        "the new demo account has its token and history: {history}"
+    );
+    let settings = h.ok("settings", json!({"account": id}));
+    assert_eq!(settings["key"]["key_type"], "Ed25519", "and its own key");
+}

@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('./lib/ipc', () => import('./test/ipc-mock'));
 
@@ -136,5 +136,78 @@ describe('header', () => {
     await fireEvent.click(within(dialog).getByTestId('confirm-remove-account'));
     expect(ipc.accountRemove).toHaveBeenCalledWith(1);
     expect(await screen.findByTestId('welcome')).toBeTruthy();
+  });
+});
+
+describe('polling while the app is open', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+      now: new Date('2025-03-01T12:00:00Z'),
+    });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('goes on every 15 s while Settings is shown', async () => {
+    render(App);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(1);
+    await fireEvent.click(screen.getByTestId('nav-settings'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(screen.getByTestId('sftp-host')).toBeTruthy();
+    expect(screen.queryByTestId('backups')).toBeNull();
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(ipc.backups).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(ipc.backups).toHaveBeenCalledTimes(3);
+    expect(ipc.backups).toHaveBeenLastCalledWith(1);
+  });
+
+  it('goes on while Add account is shown, every 60 s once hidden', async () => {
+    render(App);
+    await vi.advanceTimersByTimeAsync(0);
+    await fireEvent.click(screen.getByTestId('nav-add-account'));
+    expect(screen.getByTestId('token')).toBeTruthy();
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    document.dispatchEvent(new Event('visibilitychange'));
+    await vi.advanceTimersByTimeAsync(59_900);
+    expect(ipc.backups).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(ipc.backups).toHaveBeenCalledTimes(2);
+    visibility.mockRestore();
+  });
+
+  it('refreshes on the backend’s events in Settings, follows the account and stops when closed', async () => {
+    const two = fx.accountsView([fx.account({ id: 1 }), fx.account({ id: 2, display_name: 'Beta LLC' })]);
+    vi.mocked(ipc.accounts).mockResolvedValue(two);
+    vi.mocked(ipc.accountUse).mockResolvedValue({ ...two, current: 2 });
+    const stopReady = vi.fn();
+    let ready: (e: { account: number; backup_id: string }) => void = () => {};
+    vi.mocked(ipc.onBackupReady).mockImplementation(async (cb) => {
+      ready = cb;
+      return stopReady;
+    });
+    const { unmount } = render(App);
+    await vi.advanceTimersByTimeAsync(0);
+    await fireEvent.click(screen.getByTestId('nav-settings'));
+    ready({ account: 1, backup_id: 'bk-1' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(2);
+
+    await choose(screen.getByTestId('account-switcher'), '2');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenLastCalledWith(2);
+    const calls = vi.mocked(ipc.backups).mock.calls.length;
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(vi.mocked(ipc.backups).mock.calls.length).toBe(calls + 1);
+    expect(ipc.backups).toHaveBeenLastCalledWith(2);
+
+    unmount();
+    expect(stopReady).toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(vi.mocked(ipc.backups).mock.calls.length).toBe(calls + 1);
   });
 });

@@ -68,6 +68,16 @@ pub struct Backup {
     pub error_message: Option<String>,
 }
 
+impl Backup {
+    /// The name its archive is saved under: the provider's suggestion, else `<id>.zip`
+    /// (the engine sanitizes it). The app and the CLI must agree on it to resume.
+    pub fn local_file_name(&self) -> String {
+        self.file_name
+            .clone()
+            .unwrap_or_else(|| format!("{}.zip", self.id))
+    }
+}
+
 /// `GET /v1/accounts/{account}/backups`: a page of the history, the gate and the policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackupPage {

@@ -72,12 +72,12 @@ pub async fn start(data_dir: &Path, sftp_keys: Option<Vec<String>>) -> Result<De
 /// Creates the demo account and a history in every status: expired
 /// backups, a server error, one ready backup about to expire and one fresh,
 /// and a request just made (the auto mode releases it after 5 s and
-/// completes it 10 s later). The plan's cooldown is a day (a real plan's,
-/// see DOMAIN.md), so the demo shows the next allowed request soon after.
+/// completes it 10 s later). The demo plan's cooldown is two minutes, so a
+/// person trying it sees the button wait with its date, then can request.
 fn seed(store: &Store, archive_dir: &Path, now: OffsetDateTime) -> Result<(), ProviderError> {
     let policy = BackupPolicy {
         plan: "demo".into(),
-        cooldown: Duration::hours(24),
+        cooldown: Duration::minutes(2),
         ..BackupPolicy::reference_default()
     };
     let account = Account {
@@ -137,7 +137,7 @@ fn seed(store: &Store, archive_dir: &Path, now: OffsetDateTime) -> Result<(), Pr
     publish(&closing, now - Duration::days(8) - Duration::hours(3))?;
     let recent = request(now - Duration::days(3), "demo-seed-0005")?;
     publish(&recent, now - Duration::days(3))?;
-    request(now - Duration::minutes(1), "demo-seed-0006")?;
+    request(now, "demo-seed-0006")?;
     for name in store.expire_due(now)? {
         let _ = std::fs::remove_file(archive_dir.join(name));
     }

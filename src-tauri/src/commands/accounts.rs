@@ -95,6 +95,7 @@ pub async fn account_add(
     }
     let base = client.base_url().as_str().trim_end_matches('/').to_owned();
     let now = shell.now();
+    let existing = shell.db(|s| s.accounts())?;
     let mut first = None;
     for wanted in &account_ids {
         let membership = me
@@ -114,8 +115,11 @@ pub async fn account_add(
         };
         let id = shell.db(|s| s.upsert_account(&record, now))?;
         if let Err(error) = shell.keys.set_token(&Shell::scope(id), token.trim()) {
-            // Without a keychain the account would be useless: take it back.
-            let _ = shell.db(|s| s.remove_account(id));
+            // Without a keychain a new account would be useless: take it back
+            // (one that was already set up keeps its old token).
+            if !existing.iter().any(|a| a.id == id) {
+                let _ = shell.db(|s| s.remove_account(id));
+            }
             return Err(error.into());
         }
         first.get_or_insert(id);
@@ -136,7 +140,7 @@ pub fn account_use(shell: State<'_, Shell>, id: i64) -> AppResult<AccountsView> 
 
 /// Removes an account, its token and its key from this computer.
 #[tauri::command]
-pub fn account_remove(shell: State<'_, Shell>, id: i64) -> AppResult<AccountsView> {
+pub async fn account_remove(shell: State<'_, Shell>, id: i64) -> AppResult<AccountsView> {
     shell.account(id)?;
     let scope = Shell::scope(id);
     shell.keys.remove(&scope)?;
@@ -164,9 +168,12 @@ async fn start_demo(shell: &Shell) -> AppResult<AccountsView> {
         person_name: "Demo Admin".into(),
     };
     let now = shell.now();
+    let existed = shell.db(|s| s.accounts())?.iter().any(Shell::is_demo);
     let id = shell.db(|s| s.upsert_account(&record, now))?;
     if let Err(error) = shell.ensure_demo(id).await {
-        let _ = shell.db(|s| s.remove_account(id));
+        if !existed {
+            let _ = shell.db(|s| s.remove_account(id));
+        }
         return Err(error);
     }
     shell.db(|s| s.set_setting(CURRENT, &id.to_string()))?;

@@ -4,8 +4,8 @@ use backup_api::new_idempotency_key;
 use backup_state::AuditEvent;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
-use crate::commands::notify;
 use crate::commands::settings::download_dir;
+use crate::commands::{Notice, announce};
 use crate::error::{AppError, AppResult};
 use crate::shell::Shell;
 use crate::views::{BackupReadyEvent, BackupsView, LocalFacts, TermsView, WindowKind};
@@ -62,28 +62,22 @@ pub async fn backups<R: Runtime>(
                 backup_id: id.clone(),
             },
         );
-        notify(
-            &app,
-            "Backup ready",
-            &format!(
-                "A backup of {} is ready to download ({id}).",
-                record.display_name
-            ),
-        );
+        let notice = Notice::Ready {
+            account: &record.display_name,
+            backup: &id,
+        };
+        announce(&app, &shell, &notice);
     }
     for row in &view.backups {
         if row.window == WindowKind::ExpiringSoon
             && row.downloaded.is_none()
             && shell.first_warning(account, &row.id)
         {
-            notify(
-                &app,
-                "Backup expiring soon",
-                &format!(
-                    "A ready backup of {} can be downloaded for less than two days ({}).",
-                    record.display_name, row.id
-                ),
-            );
+            let notice = Notice::ExpiringSoon {
+                account: &record.display_name,
+                backup: &row.id,
+            };
+            announce(&app, &shell, &notice);
         }
     }
     Ok(view)

@@ -12,8 +12,8 @@ use backup_transfer::{
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
-use crate::commands::notify;
 use crate::commands::settings::{download_dir, streams};
+use crate::commands::{Notice, announce};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::shell::{PresentedKey, Shell};
 use crate::views::{ConnectionTestView, DownloadFinishedEvent, DownloadedView, ProgressView};
@@ -62,6 +62,26 @@ fn note_host_key(
     }
 }
 
+/// Unregisters a running download however the command ends.
+struct Running<'a> {
+    shell: &'a Shell,
+    account: i64,
+    backup: &'a str,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.shell.end_download(self.account, self.backup);
+    }
+}
+
+fn stop_if_cancelled(cancel: &backup_transfer::CancelToken) -> AppResult<()> {
+    if cancel.is_cancelled() {
+        return Err(TransferError::Cancelled.into());
+    }
+    Ok(())
+}
+
 /// Downloads a ready backup, verifies it against the published SHA-256 and
 /// records it. The terms must have been accepted; an unknown server key
 /// fails with `unknown_host_key` and its fingerprint for the window to ask.
@@ -73,6 +93,13 @@ pub async fn download<R: Runtime>(
     backup_id: String,
     on_progress: Channel<ProgressView>,
 ) -> AppResult<DownloadedView> {
+    // Registered first, so Cancel works from the first click on.
+    let cancel = shell.begin_download(account, &backup_id)?;
+    let _running = Running {
+        shell: &shell,
+        account,
+        backup: &backup_id,
+    };
     let record = shell.account(account)?;
     if !record.role.is_some_and(backup_domain::Role::may_download) {
         return Err(AppError::new(
@@ -96,6 +123,7 @@ pub async fn download<R: Runtime>(
         ));
     }
     let delivery = client.delivery(&record.account_id, &backup_id).await?;
+    stop_if_cancelled(&cancel)?;
     let connection = connection_of(&shell, &record)?;
     let key = shell.keys.unlock(&Shell::scope(account))?;
     let dir = download_dir(&shell, &record)?;
@@ -125,16 +153,12 @@ pub async fn download<R: Runtime>(
         expected_size: delivery.sftp.size_bytes,
         expected_sha256: delivery.sftp.sha256.clone(),
         dest_dir: dir.clone(),
-        file_name: backup
-            .file_name
-            .clone()
-            .unwrap_or_else(|| format!("{backup_id}.zip")),
+        file_name: backup.local_file_name(),
         options: TransferOptions {
             streams: streams(&shell, account)?.into(),
             ..TransferOptions::default()
         },
     };
-    let cancel = shell.begin_download(account, &backup_id)?;
     let resumed = backup_transfer::partial_paths(&dir, &spec.file_name)
         .0
         .exists();
@@ -184,7 +208,6 @@ pub async fn download<R: Runtime>(
     })
     .await
     .unwrap_or_else(|e| Err(TransferError::Invalid(format!("the download stopped: {e}"))));
-    shell.end_download(account, &backup_id);
     let now = shell.now();
     let done = match result {
         Ok(done) => done,
@@ -230,14 +253,7 @@ pub async fn download<R: Runtime>(
             sha256: saved.sha256.clone(),
         },
     );
-    notify(
-        &app,
-        "Download verified",
-        &format!(
-            "{} was saved and matches the provider's checksum.",
-            saved.path
-        ),
-    );
+    announce(&app, &shell, &Notice::Verified { path: &saved.path });
     Ok(DownloadedView::from(&saved))
 }
 
@@ -274,8 +290,33 @@ pub fn host_key_trust(shell: State<'_, Shell>, account: i64, fingerprint: String
     })
 }
 
+/// The fingerprints the provider publishes for its SFTP server, read from the
+/// delivery of a ready backup (none when no backup is ready, or the
+/// provider cannot be asked now: then only the person's check protects).
+async fn published_fingerprints(shell: &Shell, record: &AccountRecord) -> Vec<String> {
+    let Ok(client) = shell.client(record).await else {
+        return Vec::new();
+    };
+    let Ok(page) = client.all_backups(&record.account_id).await else {
+        return Vec::new();
+    };
+    let Some(ready) = page
+        .backups
+        .iter()
+        .find(|b| b.status == BackupStatus::Ready)
+    else {
+        return Vec::new();
+    };
+    client
+        .delivery(&record.account_id, &ready.id)
+        .await
+        .map(|d| d.sftp.host_key_fingerprints)
+        .unwrap_or_default()
+}
+
 /// Connects and logs in as a download would; an unknown server key fails
-/// with `unknown_host_key` for the window to ask.
+/// with `unknown_host_key` for the window to ask, and a key the provider
+/// did not publish is refused like a changed one (never offered to trust).
 #[tauri::command]
 pub async fn connection_test(
     shell: State<'_, Shell>,
@@ -296,7 +337,8 @@ pub async fn connection_test(
     let private = PrivateKey::new(key.pem, key.passphrase);
     let policy = HostKeyPolicy {
         pinned,
-        ..HostKeyPolicy::default()
+        published: published_fingerprints(&shell, &record).await,
+        accept: None,
     };
     let result = tokio::task::spawn_blocking(move || {
         backup_transfer::test_connection(&endpoint, &private, &policy, &Timeouts::default())

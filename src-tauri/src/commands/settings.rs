@@ -23,16 +23,16 @@ fn streams_key(account: i64) -> String {
     format!("streams:{account}")
 }
 
-/// Where the account's archives go: the chosen folder, else
-/// `Downloads/Backup Desk/<account>`.
+/// Where the account's archives go: the chosen folder, else the default
+/// shared with the CLI.
 pub fn download_dir(shell: &Shell, account: &AccountRecord) -> AppResult<PathBuf> {
     if let Some(dir) = shell.db(|s| s.setting(&dir_key(account.id)))? {
         return Ok(PathBuf::from(dir));
     }
-    Ok(dirs::download_dir()
-        .map(|d| d.join("Backup Desk"))
-        .unwrap_or_else(|| shell.data_dir.join("downloads"))
-        .join(&account.account_id))
+    Ok(backup_state::default_download_dir(
+        &shell.data_dir,
+        &account.account_id,
+    ))
 }
 
 /// Parallel SSH sessions for the account's downloads.
@@ -65,7 +65,7 @@ fn view(shell: &Shell, account: i64) -> AppResult<SettingsView> {
 
 /// The account's settings.
 #[tauri::command]
-pub fn settings(shell: State<'_, Shell>, account: i64) -> AppResult<SettingsView> {
+pub async fn settings(shell: State<'_, Shell>, account: i64) -> AppResult<SettingsView> {
     view(&shell, account)
 }
 
@@ -107,44 +107,42 @@ pub fn connection_save(
     view(&shell, account)
 }
 
+/// The native picker for a file or a folder; `None` when cancelled.
+async fn pick<R: Runtime>(app: AppHandle<R>, title: &str, folder: bool) -> Option<String> {
+    use tauri_plugin_dialog::{DialogExt, FilePath};
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let send = move |picked: Option<FilePath>| {
+        let _ = tx.send(picked);
+    };
+    let dialog = app.dialog().file().set_title(title);
+    if folder {
+        dialog.pick_folder(send);
+    } else {
+        dialog.pick_file(send);
+    }
+    rx.await
+        .ok()
+        .flatten()
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.display().to_string())
+}
+
 /// The native file picker for a private key; `None` when cancelled.
 #[tauri::command]
 pub async fn key_pick<R: Runtime>(app: AppHandle<R>) -> AppResult<Option<String>> {
-    use tauri_plugin_dialog::DialogExt;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Choose your private key")
-        .pick_file(move |picked| {
-            let _ = tx.send(picked);
-        });
-    let picked = rx.await.ok().flatten();
-    Ok(picked
-        .and_then(|p| p.into_path().ok())
-        .map(|p| p.display().to_string()))
+    Ok(pick(app, "Choose your private key", false).await)
 }
 
 /// The native folder picker for downloads; `None` when cancelled.
 #[tauri::command]
 pub async fn folder_pick<R: Runtime>(app: AppHandle<R>) -> AppResult<Option<String>> {
-    use tauri_plugin_dialog::DialogExt;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Choose the download folder")
-        .pick_folder(move |picked| {
-            let _ = tx.send(picked);
-        });
-    let picked = rx.await.ok().flatten();
-    Ok(picked
-        .and_then(|p| p.into_path().ok())
-        .map(|p| p.display().to_string()))
+    Ok(pick(app, "Choose the download folder", true).await)
 }
 
 /// Imports the key file at `path` into the keychain (replacing the
 /// account's key); only its type and fingerprint come back.
 #[tauri::command]
-pub fn key_import(
+pub async fn key_import(
     shell: State<'_, Shell>,
     account: i64,
     path: String,
@@ -168,7 +166,7 @@ pub fn key_import(
 
 /// Removes the account's key from this computer.
 #[tauri::command]
-pub fn key_remove(shell: State<'_, Shell>, account: i64) -> AppResult<SettingsView> {
+pub async fn key_remove(shell: State<'_, Shell>, account: i64) -> AppResult<SettingsView> {
     shell.account(account)?;
     shell.keys.remove(&Shell::scope(account))?;
     view(&shell, account)

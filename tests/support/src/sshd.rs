@@ -166,21 +166,7 @@ impl SshServer {
         let dir = tempfile::tempdir()?;
         let served_dir = dir.path().join("served");
         fs::create_dir_all(&served_dir)?;
-        let mut host_keys = Vec::new();
-        let mut host_key_fingerprints = Vec::new();
-        for kind in ["ed25519", "ecdsa", "rsa"] {
-            let path = dir.path().join(format!("ssh_host_{kind}_key"));
-            let status = Command::new("ssh-keygen")
-                .args(["-q", "-t", kind, "-N", "", "-f"])
-                .arg(&path)
-                .stdin(Stdio::null())
-                .status()?;
-            if !status.success() {
-                bail!("ssh-keygen could not make a {kind} host key");
-            }
-            host_key_fingerprints.push(fingerprint_of(&path.with_extension("pub"))?);
-            host_keys.push(path);
-        }
+        let (host_keys, host_key_fingerprints) = make_host_keys(dir.path())?;
         let authorized_keys = dir.path().join("authorized_keys");
         let lines: Vec<&str> = authorized.iter().map(|k| k.public_line.as_str()).collect();
         fs::write(&authorized_keys, lines.join("\n") + "\n")?;
@@ -269,6 +255,15 @@ impl SshServer {
         }
     }
 
+    /// Gives the server new host keys and restarts it on the same port: what
+    /// a reinstalled server, or an impostor on its address, looks like.
+    pub fn replace_host_keys(&mut self) -> anyhow::Result<()> {
+        self.stop();
+        let (_, fingerprints) = make_host_keys(self.dir.path())?;
+        self.host_key_fingerprints = fingerprints;
+        self.restart()
+    }
+
     /// Starts the server again on the same port, host keys and served dir.
     pub fn restart(&mut self) -> anyhow::Result<()> {
         self.stop();
@@ -283,6 +278,29 @@ impl Drop for SshServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Creates fresh ed25519, ecdsa and rsa host keys in `dir` (replacing any);
+/// returns their paths and fingerprints.
+fn make_host_keys(dir: &Path) -> anyhow::Result<(Vec<PathBuf>, Vec<String>)> {
+    let mut host_keys = Vec::new();
+    let mut host_key_fingerprints = Vec::new();
+    for kind in ["ed25519", "ecdsa", "rsa"] {
+        let path = dir.join(format!("ssh_host_{kind}_key"));
+        let _ = fs::remove_file(&path);
+        let _ = fs::remove_file(path.with_extension("pub"));
+        let status = Command::new("ssh-keygen")
+            .args(["-q", "-t", kind, "-N", "", "-f"])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .status()?;
+        if !status.success() {
+            bail!("ssh-keygen could not make a {kind} host key");
+        }
+        host_key_fingerprints.push(fingerprint_of(&path.with_extension("pub"))?);
+        host_keys.push(path);
+    }
+    Ok((host_keys, host_key_fingerprints))
 }
 
 /// Starts `sshd` on `config` and waits for its banner on `port`. Its log

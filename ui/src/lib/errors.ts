@@ -3,39 +3,44 @@
 // views only ever branch on `code`.
 import type { AppError, ErrorCode } from './bindings';
 
-const CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'invalid_input',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'cooldown',
-  'request_in_progress',
-  'not_ready',
-  'expired',
-  'terms_required',
-  'unknown_host_key',
-  'host_key_changed',
-  'sftp_auth',
-  'connection_missing',
-  'key_missing',
-  'key_invalid',
-  'passphrase_required',
-  'passphrase_wrong',
-  'keychain_unavailable',
-  'network',
-  'verify_failed',
-  'disk',
-  'cancelled',
-  'busy',
-  'failed',
-]);
+// Every generated code, exactly once: a code added on the Rust side (and so in
+// bindings.ts) without an entry here, or one removed, fails type checking.
+const CODES = {
+  invalid_input: true,
+  unauthorized: true,
+  forbidden: true,
+  not_found: true,
+  cooldown: true,
+  request_in_progress: true,
+  not_ready: true,
+  expired: true,
+  terms_required: true,
+  unknown_host_key: true,
+  host_key_changed: true,
+  sftp_auth: true,
+  connection_missing: true,
+  key_missing: true,
+  key_invalid: true,
+  passphrase_required: true,
+  passphrase_wrong: true,
+  keychain_unavailable: true,
+  network: true,
+  verify_failed: true,
+  disk: true,
+  cancelled: true,
+  busy: true,
+  failed: true,
+} as const satisfies Record<ErrorCode, true>;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(CODES, value);
+}
 
 export function isAppError(value: unknown): value is AppError {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
-    typeof v.code === 'string' &&
-    CODES.has(v.code) &&
+    isErrorCode(v.code) &&
     typeof v.message === 'string' &&
     (v.fingerprint === null || v.fingerprint === undefined || typeof v.fingerprint === 'string') &&
     (v.next_allowed_at === null ||
@@ -58,5 +63,16 @@ export function toAppError(err: unknown): AppError {
     };
   }
   if (err instanceof Error) return appError('failed', err.message);
+  if (typeof err === 'object' && err !== null) {
+    // An error this build does not know (say, a code newer than its bindings):
+    // keep whatever it says rather than "[object Object]".
+    const { message } = err as { message?: unknown };
+    if (typeof message === 'string' && message !== '') return appError('failed', message);
+    try {
+      return appError('failed', JSON.stringify(err));
+    } catch {
+      return appError('failed', Object.prototype.toString.call(err));
+    }
+  }
   return appError('failed', String(err));
 }

@@ -92,8 +92,14 @@ describe('durations', () => {
 
 describe('polling', () => {
   it('polls every 15 s and backs off to 300 s', () => {
-    expect([0, 1, 2, 3, 4, 5, 9].map(pollDelay)).toEqual([
+    expect([0, 1, 2, 3, 4, 5, 9].map((n) => pollDelay(n))).toEqual([
       15_000, 30_000, 60_000, 120_000, 240_000, 300_000, 300_000,
+    ]);
+  });
+
+  it('polls every 60 s while hidden, backing off no faster than that', () => {
+    expect([0, 1, 2, 3, 4, 5, 9].map((n) => pollDelay(n, true))).toEqual([
+      60_000, 60_000, 60_000, 120_000, 240_000, 300_000, 300_000,
     ]);
   });
 });

@@ -110,7 +110,8 @@ describe('errors', () => {
   it.each([
     ['a string', 'boom', 'boom'],
     ['an Error', new Error('kaput'), 'kaput'],
-    ['an unknown code', { code: 'weird', message: 'x' }, '[object Object]'],
+    ['an unknown code', { code: 'weird', message: 'x' }, 'x'],
+    ['an object without a message', { code: 'weird' }, '{"code":"weird"}'],
     ['undefined', undefined, 'undefined'],
   ])('turns %s into a "failed" AppError', async (_what, thrown, message) => {
     core.invoke.mockRejectedValue(thrown);

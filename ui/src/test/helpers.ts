@@ -7,6 +7,7 @@ import { vi } from 'vitest';
 
 import { resetDownloads } from '../lib/downloads.svelte';
 import * as ipc from '../lib/ipc';
+import { resetPoller } from '../lib/poller.svelte';
 import { resetPrompts } from '../lib/prompts.svelte';
 import * as fx from './fixtures';
 import WithPrompts from './WithPrompts.svelte';
@@ -25,6 +26,7 @@ export function resetAll(): void {
   vi.resetAllMocks();
   resetPrompts();
   resetDownloads();
+  resetPoller();
   installDefaults();
 }
 

@@ -190,6 +190,39 @@ describe('requesting a backup', () => {
     );
   });
 
+  it('a poll answering after the request’s list does not overwrite it', async () => {
+    show();
+    const request = await screen.findByTestId('request');
+    await vi.waitFor(() => expect((request as HTMLButtonElement).disabled).toBe(false));
+
+    // A poll goes out before the request and answers (with the old list) after it.
+    const late = deferred<BackupsView>();
+    vi.mocked(ipc.backups).mockReturnValueOnce(late.promise);
+    await fireEvent.click(screen.getByTestId('refresh'));
+    expect(ipc.backups).toHaveBeenCalledTimes(2);
+
+    vi.mocked(ipc.backupRequest).mockResolvedValue(
+      fx.backupsView({
+        gate: 'request_in_progress',
+        backups: [fx.row({ id: 'new', status: 'awaiting_release', raw_status: 'awaiting_release', window: 'none' }), fx.row()],
+      }),
+    );
+    await fireEvent.click(request);
+    await fireEvent.click(screen.getByTestId('confirm-request'));
+    expect(await rowOf('new')).toBeTruthy();
+
+    late.resolve(fx.backupsView());
+    await flush();
+    expect(await rowOf('new')).toBeTruthy();
+    expect((screen.getByTestId('request') as HTMLButtonElement).disabled).toBe(true);
+    expect(text(screen.getByTestId('request-reason'))).toBe(
+      'A backup is being prepared; wait until it finishes',
+    );
+    // Polling goes on: a later answer is applied again.
+    await fireEvent.click(screen.getByTestId('refresh'));
+    await vi.waitFor(() => expect(document.querySelector('tr[data-backup-id="new"]')).toBeNull());
+  });
+
   it('Cancel closes the dialog without requesting', async () => {
     show();
     const request = await screen.findByTestId('request');
@@ -502,17 +535,41 @@ describe('polling', () => {
     expect(screen.getByTestId('backups')).toBeTruthy();
   });
 
-  it('pauses while the window is hidden and refreshes when it shows again', async () => {
+  it('polls every 60 s while the window is hidden and at once when it shows again', async () => {
     show();
     await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(1);
     const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
     document.dispatchEvent(new Event('visibilitychange'));
-    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.advanceTimersByTimeAsync(59_900);
     expect(ipc.backups).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(ipc.backups).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(ipc.backups).toHaveBeenCalledTimes(3);
     visibility.mockReturnValue('visible');
     document.dispatchEvent(new Event('visibilitychange'));
     await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(4);
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(ipc.backups).toHaveBeenCalledTimes(5);
+  });
+
+  it('backs off while hidden and unreachable, never faster than 60 s', async () => {
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    vi.mocked(ipc.backups).mockRejectedValue(fx.appErr('network', 'Connection refused.'));
+    renderWithPrompts(Backups, { account: owner });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(ipc.backups).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(ipc.backups).toHaveBeenCalledTimes(3);
+    await vi.advanceTimersByTimeAsync(119_900);
+    expect(ipc.backups).toHaveBeenCalledTimes(3);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(ipc.backups).toHaveBeenCalledTimes(4);
+    visibility.mockRestore();
   });
 
   it('refreshes on window focus and on the backend’s events, and unsubscribes', async () => {

@@ -48,8 +48,12 @@ describe('SFTP server', () => {
       port: 2222,
       username: 'ops',
     });
-    expect(text(await screen.findByText('Saved.'))).toBe('Saved.');
-    expect(screen.getByText('Saved.').closest('[role=status]')).not.toBeNull();
+    const saved = await screen.findByTestId('connection-saved');
+    expect(text(saved)).toContain('Saved');
+    expect(saved.getAttribute('role')).toBe('status');
+    // Each section reports its own success only.
+    expect(screen.queryByTestId('preferences-saved')).toBeNull();
+    expect(screen.queryByTestId('key-saved')).toBeNull();
   });
 
   it('shows the backend’s refusal', async () => {
@@ -136,7 +140,10 @@ describe('key', () => {
     await vi.waitFor(() => expect(text(info)).toContain('SHA256:keyFingerPrint'));
     expect(text(info)).toBe('Type ssh-ed25519 Format OpenSSH Fingerprint SHA256:keyFingerPrint');
     expect((screen.getByTestId('key-passphrase') as HTMLInputElement).value).toBe('');
-    expect(text(await screen.findByText('Key imported.'))).toBe('Key imported.');
+    const saved = await screen.findByTestId('key-saved');
+    expect(text(saved)).toBe('Key imported.');
+    expect(saved.getAttribute('role')).toBe('status');
+    expect(screen.queryByTestId('connection-saved')).toBeNull();
   });
 
   it('imports without a passphrase as null', async () => {
@@ -210,7 +217,10 @@ describe('downloads', () => {
     await input('streams', '8');
     await fireEvent.click(screen.getByTestId('save-preferences'));
     expect(ipc.preferencesSave).toHaveBeenCalledWith(1, '/mnt/backups', 8);
-    expect(await screen.findByText('Saved.')).toBeTruthy();
+    const saved = await screen.findByTestId('preferences-saved');
+    expect(text(saved)).toBe('Saved.');
+    expect(saved.getAttribute('role')).toBe('status');
+    expect(screen.queryByTestId('connection-saved')).toBeNull();
   });
 
   it('keeps streams within 1–16', async () => {

@@ -162,12 +162,9 @@ pub async fn download(ctx: &Context, account: Option<&str>, args: &DownloadArgs<
     Ok(())
 }
 
-/// Where archives go when `--to` is not given.
+/// Where archives go when `--to` is not given (the app's default too).
 pub fn default_download_dir(ctx: &Context, account: &AccountRecord) -> PathBuf {
-    dirs::download_dir()
-        .map(|d| d.join("Backup Desk"))
-        .unwrap_or_else(|| ctx.data_dir.join("downloads"))
-        .join(&account.account_id)
+    backup_state::default_download_dir(&ctx.data_dir, &account.account_id)
 }
 
 /// Accepts the terms if needed, then downloads, verifies and records `backup`.
@@ -220,10 +217,7 @@ pub async fn fetch(
             format!("Cannot create {}: {e}", dir.display()),
         )
     })?;
-    let file_name = backup
-        .file_name
-        .clone()
-        .unwrap_or_else(|| format!("{}.zip", backup.id));
+    let file_name = backup.local_file_name();
     let mut spec = DownloadSpec {
         endpoint: Endpoint {
             host: connection.host.clone(),
