@@ -31,7 +31,8 @@ pub struct PresentedKey {
 #[derive(Debug)]
 pub struct Shell {
     pub data_dir: PathBuf,
-    state: Mutex<LocalState>,
+    /// Locks itself per statement (and is shared with the CLI's process).
+    state: LocalState,
     pub keys: KeyStore,
     /// The running demo and the local account it was set up for.
     demo: tokio::sync::Mutex<Option<(i64, backup_provider::demo::Demo)>>,
@@ -59,7 +60,7 @@ impl Shell {
         let state = LocalState::open_in(data_dir)?;
         Ok(Shell {
             data_dir: data_dir.to_path_buf(),
-            state: Mutex::new(state),
+            state,
             keys: KeyStore::new(data_dir.join("keys"), backend),
             demo: tokio::sync::Mutex::new(None),
             auto_demo,
@@ -70,9 +71,9 @@ impl Shell {
         })
     }
 
-    /// Runs `f` on the local database (never held across an await).
+    /// Runs `f` on the local database, mapping its error.
     pub fn db<T>(&self, f: impl FnOnce(&LocalState) -> Result<T, StateError>) -> AppResult<T> {
-        Ok(f(&lock(&self.state))?)
+        Ok(f(&self.state)?)
     }
 
     /// The shell's one reading of the wall clock; the core takes `now`.

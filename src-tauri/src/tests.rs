@@ -222,3 +222,30 @@ fn the_demo_can_be_removed_and_tried_again() {
     let settings = h.ok("settings", json!({"account": id}));
     assert_eq!(settings["key"]["key_type"], "Ed25519", "and its own key");
 }
+
+#[test]
+fn a_download_without_the_terms_or_a_test_without_a_key_says_what_is_missing() {
+    let h = harness();
+    let id = h.ok("demo_start", json!({}))["current"].clone();
+    let history = h.ok("backups", json!({"account": id}));
+    let ready = history["backups"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|b| b["status"] == "ready")
+        .expect("a ready backup")["id"]
+        .clone();
+    let refused = h.err(
+        "download",
+        json!({"account": id, "backupId": ready, "onProgress": "__CHANNEL__:1"}),
+    );
+    assert_eq!(refused["code"], "terms_required", "{refused}");
+    let after = h.err("download_cancel", json!({"account": id, "backupId": ready}));
+    assert_eq!(
+        after["code"], "not_found",
+        "the refused download is not left running"
+    );
+    h.ok("key_remove", json!({"account": id}));
+    let no_key = h.err("connection_test", json!({"account": id}));
+    assert_eq!(no_key["code"], "key_missing", "{no_key}");
+}

@@ -27,10 +27,24 @@ impl Steps<'_> {
             .screenshot(&self.dir.join(format!("flow-{:02}-{name}.png", self.n)));
     }
 
+    /// Waits for `css` and clicks it.
+    fn click(&self, css: &str) {
+        self.check(css, self.session.click_on(css, WAIT));
+    }
+
+    /// Waits for the input `css` and replaces its value with `text`.
+    fn fill(&self, css: &str, text: &str) {
+        self.check(css, self.session.fill(css, text, WAIT));
+    }
+
     fn check<T>(&self, name: &str, result: anyhow::Result<T>) -> T {
         result.unwrap_or_else(|e| {
+            let file: String = name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
             self.session
-                .capture(&self.dir, &format!("flow-failed-{name}"));
+                .capture(&self.dir, &format!("flow-failed-{file}"));
             panic!("{name}: {e:#}")
         })
     }
@@ -76,30 +90,21 @@ fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
         session.wait_for("[data-testid=welcome]", Duration::from_secs(30)),
     );
     s.done("welcome");
-    s.check("add", session.click_on("[data-testid=add-account]", WAIT));
-    s.check(
-        "url",
-        session.fill("[data-testid=provider-url]", &world.base, WAIT),
-    );
-    s.check(
-        "token",
-        session.fill("[data-testid=token]", &world.token, WAIT),
-    );
+    s.click("[data-testid=add-account]");
+    s.fill("[data-testid=provider-url]", &world.base);
+    s.fill("[data-testid=token]", &world.token);
     let typed = s.check("page while typing", page_text(&session));
     assert!(
         typed.contains(&world.token),
         "the page probe sees input values"
     );
-    s.check("probe", session.click_on("[data-testid=probe]", WAIT));
+    s.click("[data-testid=probe]");
     s.check(
         "pick",
         session.wait_for(&format!("[data-testid=pick-account-{ACCOUNT}]"), WAIT),
     );
     s.done("token-opens-acme");
-    s.check(
-        "add-accounts",
-        session.click_on("[data-testid=add-accounts]", WAIT),
-    );
+    s.click("[data-testid=add-accounts]");
     let page = s.check("page after adding", page_text(&session));
     assert!(
         !page.contains(&world.token),
@@ -131,45 +136,17 @@ fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
     s.done("history-badges");
 
     // Settings: the SFTP server, a download folder, the .pem key.
-    s.check(
-        "settings",
-        session.click_on("[data-testid=nav-settings]", WAIT),
-    );
-    s.check(
-        "host",
-        session.fill("[data-testid=sftp-host]", "127.0.0.1", WAIT),
-    );
-    s.check(
-        "port",
-        session.fill(
-            "[data-testid=sftp-port]",
-            &world.sshd.port.to_string(),
-            WAIT,
-        ),
-    );
-    s.check(
-        "user",
-        session.fill("[data-testid=sftp-user]", &world.sshd.user, WAIT),
-    );
-    s.check(
-        "save",
-        session.click_on("[data-testid=save-connection]", WAIT),
-    );
+    s.click("[data-testid=nav-settings]");
+    s.fill("[data-testid=sftp-host]", "127.0.0.1");
+    s.fill("[data-testid=sftp-port]", &world.sshd.port.to_string());
+    s.fill("[data-testid=sftp-user]", &world.sshd.user);
+    s.click("[data-testid=save-connection]");
     let folder = world.downloads.display().to_string();
-    s.check(
-        "dir",
-        session.fill("[data-testid=download-dir]", &folder, WAIT),
-    );
-    s.check(
-        "save prefs",
-        session.click_on("[data-testid=save-preferences]", WAIT),
-    );
+    s.fill("[data-testid=download-dir]", &folder);
+    s.click("[data-testid=save-preferences]");
     let key_path = world.key.private_path.display().to_string();
-    s.check(
-        "key path",
-        session.fill("[data-testid=key-path]", &key_path, WAIT),
-    );
-    s.check("import", session.click_on("[data-testid=import-key]", WAIT));
+    s.fill("[data-testid=key-path]", &key_path);
+    s.click("[data-testid=import-key]");
     let key_info = s.check(
         "key info",
         session.wait_for_text("[data-testid=key-info]", &world.key.fingerprint, WAIT),
@@ -182,24 +159,18 @@ fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
     s.done("settings-key-imported");
 
     // Request a backup, confirmed; then the button waits.
-    s.check(
-        "backups",
-        session.click_on("[data-testid=nav-backups]", WAIT),
-    );
+    s.click("[data-testid=nav-backups]");
     s.check(
         "request enabled",
         session.wait_enabled("[data-testid=request]", true, WAIT),
     );
-    s.check("request", session.click_on("[data-testid=request]", WAIT));
+    s.click("[data-testid=request]");
     s.check(
         "dialog",
         session.wait_for("[data-testid=request-dialog]", WAIT),
     );
     s.done("request-confirmation");
-    s.check(
-        "confirm",
-        session.click_on("[data-testid=confirm-request]", WAIT),
-    );
+    s.click("[data-testid=confirm-request]");
     s.check(
         "awaiting",
         session.wait_for("[data-testid=badge][data-status=awaiting_release]", WAIT),
@@ -212,7 +183,7 @@ fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
 
     // The provider's operator releases and completes it; the app sees it ready.
     let id = world.operator_completes();
-    s.check("refresh", session.click_on("[data-testid=refresh]", WAIT));
+    s.click("[data-testid=refresh]");
     s.check(
         "ready",
         session.wait_for(&row(&id, "[data-testid=badge][data-status=ready]"), WAIT),
@@ -234,16 +205,10 @@ fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
     s.done("ready-cooldown");
 
     // One click: the terms, the server's key, progress, verified.
-    s.check(
-        "download",
-        session.click_on(&row(&id, "[data-testid=download]"), WAIT),
-    );
+    s.click(&row(&id, "[data-testid=download]"));
     s.check("terms", session.wait_for("[data-testid=terms-text]", WAIT));
     s.done("terms");
-    s.check(
-        "accept",
-        session.click_on("[data-testid=accept-terms]", WAIT),
-    );
+    s.click("[data-testid=accept-terms]");
     let shown = s.check(
         "host key",
         session.wait_for_text("[data-testid=hostkey-fingerprint]", "SHA256:", WAIT),
@@ -257,10 +222,7 @@ fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
         "the dialog shows the server's real fingerprint: {shown}"
     );
     s.done("host-key");
-    s.check(
-        "trust",
-        session.click_on("[data-testid=trust-hostkey]", WAIT),
-    );
+    s.click("[data-testid=trust-hostkey]");
     let published = world.published_sha256(&id);
     let verified = s.check(
         "verified",
@@ -288,10 +250,7 @@ fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
     // The trusted server comes back with other keys on the same address
     // (reinstalled, or an impostor): the pin refuses it, nothing is offered to trust.
     world.sshd.replace_host_keys().expect("new host keys");
-    s.check(
-        "download again",
-        session.click_on(&row(&id, "[data-testid=download]"), WAIT),
-    );
+    s.click(&row(&id, "[data-testid=download]"));
     s.check(
         "changed",
         session.wait_for("[data-testid=hostkey-changed]", WAIT),
@@ -303,10 +262,7 @@ fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
         "a changed key offers no way to trust it"
     );
     s.done("host-key-changed");
-    s.check(
-        "close",
-        session.click_on("[data-testid=close-hostkey-changed]", WAIT),
-    );
+    s.click("[data-testid=close-hostkey-changed]");
     assert_eq!(
         std::fs::read_dir(&world.downloads).expect("dir").count(),
         1,
@@ -314,22 +270,13 @@ fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
     );
 
     // Portuguese.
-    s.check(
-        "settings pt",
-        session.click_on("[data-testid=nav-settings]", WAIT),
-    );
-    s.check(
-        "language",
-        session.click_on("[data-testid=language] option[value=pt-BR]", WAIT),
-    );
+    s.click("[data-testid=nav-settings]");
+    s.click("[data-testid=language] option[value=pt-BR]");
     s.check(
         "pt nav",
         session.wait_for_text("[data-testid=nav-settings]", "Configurações", WAIT),
     );
-    s.check(
-        "backups pt",
-        session.click_on("[data-testid=nav-backups]", WAIT),
-    );
+    s.click("[data-testid=nav-backups]");
     s.check(
         "pt ready",
         session.wait_for_text(&row(&id, "[data-testid=badge]"), "Pronto", WAIT),

@@ -101,18 +101,15 @@ impl World {
         drop(store);
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let server = runtime
-            .block_on(backup_provider::start(ServeOptions {
-                data_dir: provider_dir.path().to_path_buf(),
-                listen: "127.0.0.1:0".parse().expect("addr"),
-                archive_dir: sshd.served_dir.clone(),
-                sftp: SftpEndpoint {
+            .block_on(backup_provider::start(ServeOptions::loopback(
+                provider_dir.path().to_path_buf(),
+                sshd.served_dir.clone(),
+                SftpEndpoint {
                     host: "127.0.0.1".into(),
                     port: sshd.port,
                     host_key_fingerprints: sshd.host_key_fingerprints.clone(),
                 },
-                auto: None,
-                embedded_sftp: None,
-            }))
+            )))
             .expect("provider");
         let base = format!("http://{}", server.addr);
         // The keychain's bus, then the app's own private home (which wins).

@@ -43,14 +43,6 @@ pub async fn start(data_dir: &Path, sftp_keys: Option<Vec<String>>) -> Result<De
     let token = store.reissue_token(DEMO_PERSON, now)?;
     drop(store);
     let server = crate::start(ServeOptions {
-        data_dir: data_dir.to_path_buf(),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        archive_dir,
-        sftp: SftpEndpoint {
-            host: "127.0.0.1".into(),
-            port: 22,
-            host_key_fingerprints: Vec::new(),
-        },
         auto: Some(AutoDelays {
             release_after: Duration::seconds(5),
             complete_after: Duration::seconds(10),
@@ -59,6 +51,16 @@ pub async fn start(data_dir: &Path, sftp_keys: Option<Vec<String>>) -> Result<De
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             authorized_keys,
         }),
+        // Deliveries point at the embedded server when it runs; port 22 otherwise.
+        ..ServeOptions::loopback(
+            data_dir.to_path_buf(),
+            archive_dir,
+            SftpEndpoint {
+                host: "127.0.0.1".into(),
+                port: 22,
+                host_key_fingerprints: Vec::new(),
+            },
+        )
     })
     .await?;
     Ok(Demo {

@@ -35,6 +35,25 @@ pub struct ServeOptions {
     pub embedded_sftp: Option<EmbeddedSftp>,
 }
 
+impl ServeOptions {
+    /// `data_dir` served on a free loopback port, deliveries pointing at
+    /// `sftp` (an external sshd); no auto mode, no embedded SFTP server.
+    pub fn loopback(
+        data_dir: PathBuf,
+        archive_dir: PathBuf,
+        sftp: api::SftpEndpoint,
+    ) -> ServeOptions {
+        ServeOptions {
+            data_dir,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            archive_dir,
+            sftp,
+            auto: None,
+            embedded_sftp: None,
+        }
+    }
+}
+
 /// Where the embedded SFTP server listens and whom it lets in.
 #[derive(Debug, Clone)]
 pub struct EmbeddedSftp {

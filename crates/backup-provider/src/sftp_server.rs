@@ -154,13 +154,22 @@ async fn blocking_io<T: Send + 'static>(
         .map_err(|e| io::Error::other(e.to_string()))?
 }
 
+/// Loads the server's persistent host key, creating it the first time. The
+/// new key is written beside and linked into place, so a crash never leaves
+/// a torn key under the final name, and a concurrent start keeps the first.
 fn load_or_create_host_key(path: &Path) -> io::Result<PrivateKey> {
+    let damaged = |detail: String| {
+        io::Error::other(format!(
+            "it is damaged ({detail}): restore it from a backup, or delete it to make a new \
+             one (clients will then see a changed server key)"
+        ))
+    };
     match std::fs::read_to_string(path) {
         Ok(text) => {
-            let key = PrivateKey::from_openssh(text.as_bytes())
-                .map_err(|e| io::Error::other(e.to_string()))?;
+            let key =
+                PrivateKey::from_openssh(text.as_bytes()).map_err(|e| damaged(e.to_string()))?;
             if key.is_encrypted() {
-                return Err(io::Error::other("the key is passphrase-protected"));
+                return Err(damaged("it is passphrase-protected".into()));
             }
             Ok(key)
         }
@@ -176,14 +185,25 @@ fn load_or_create_host_key(path: &Path) -> io::Result<PrivateKey> {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)?;
             }
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(".tmp");
+            let tmp = std::path::PathBuf::from(tmp);
             let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
+            options.write(true).create(true).truncate(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(path)?;
+            let mut file = options.open(&tmp)?;
             file.write_all(text.as_bytes())?;
             file.sync_all()?;
-            Ok(key)
+            drop(file);
+            let linked = std::fs::hard_link(&tmp, path);
+            let _ = std::fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => Ok(key),
+                // Another start won the race: use its key.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => load_or_create_host_key(path),
+                Err(e) => Err(e),
+            }
         }
         Err(e) => Err(e),
     }

@@ -107,13 +107,7 @@ pub struct Store {
     conn: Mutex<Connection>,
 }
 
-fn ts(at: OffsetDateTime) -> i64 {
-    at.unix_timestamp()
-}
-
-fn from_ts(secs: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
+use backup_sqlite::{from_ts, ts};
 
 /// Hex SHA-256 of a token: tokens are stored hashed, shown once.
 pub fn token_hash(token: &str) -> String {
@@ -165,23 +159,17 @@ fn backup_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<BackupRow> {
 impl Store {
     /// Opens (creating if needed) `DIR/provider.sqlite3` and migrates it.
     pub fn open(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            ProviderError::Io(format!(
-                "cannot create the data dir {}: {e}",
-                data_dir.display()
-            ))
+        let path = data_dir.join("provider.sqlite3");
+        let conn = backup_sqlite::open(&path, MIGRATIONS).map_err(|e| match e {
+            backup_sqlite::OpenError::Database(e) => ProviderError::from(e),
+            backup_sqlite::OpenError::Newer { found, .. } => ProviderError::Io(format!(
+                "{} was written by a newer backup-provider (schema {found}); update it",
+                path.display()
+            )),
+            folder @ backup_sqlite::OpenError::Folder(..) => {
+                ProviderError::Io(format!("cannot create the data dir: {folder}"))
+            }
         })?;
-        let conn = Connection::open(data_dir.join("provider.sqlite3"))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            conn.execute_batch(&format!(
-                "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
-                index + 1
-            ))?;
-        }
         Ok(Store {
             conn: Mutex::new(conn),
         })
@@ -197,22 +185,12 @@ impl Store {
 
     /// A setting's value.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        Ok(backup_sqlite::setting(&self.conn(), key)?)
     }
 
     /// Sets a setting.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        Ok(backup_sqlite::set_setting(&self.conn(), key, value)?)
     }
 
     /// The current download terms: (version, text).

@@ -19,6 +19,19 @@ pub enum AuditEvent {
 }
 
 impl AuditEvent {
+    /// A download begins: afresh, or resuming from `resumed_from` bytes on disk.
+    pub fn download_begins(backup_id: &str, resumed_from: Option<u64>) -> AuditEvent {
+        match resumed_from {
+            Some(from_bytes) => AuditEvent::DownloadResumed {
+                backup_id: backup_id.to_owned(),
+                from_bytes,
+            },
+            None => AuditEvent::DownloadStarted {
+                backup_id: backup_id.to_owned(),
+            },
+        }
+    }
+
     /// The event's kind, as stored in its own column for filtering.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
 use backup_domain::Role;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -83,12 +82,53 @@ pub struct LocalState {
     conn: Mutex<Connection>,
 }
 
-fn ts(at: OffsetDateTime) -> i64 {
-    at.unix_timestamp()
+use backup_sqlite::{from_ts, ts};
+
+const ACCOUNT_SELECT: &str =
+    "SELECT id, provider_url, account_id, display_name, role, person_name FROM accounts";
+
+fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRecord> {
+    Ok(AccountRecord {
+        id: r.get(0)?,
+        provider_url: r.get(1)?,
+        account_id: r.get(2)?,
+        display_name: r.get(3)?,
+        role: r
+            .get::<_, Option<String>>(4)?
+            .as_deref()
+            .and_then(Role::from_wire),
+        person_name: r.get(5)?,
+    })
 }
 
-fn from_ts(secs: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+fn insert_download(conn: &Connection, record: &DownloadRecord) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO downloads VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            record.account,
+            record.backup_id,
+            record.path,
+            record.size_bytes as i64,
+            record.sha256,
+            ts(record.verified_at)
+        ],
+    )?;
+    Ok(())
+}
+
+fn insert_audit(
+    conn: &Connection,
+    account: Option<i64>,
+    actor: &str,
+    event: &AuditEvent,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let details = serde_json::to_string(event).map_err(|e| StateError::Invalid(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO audit_log (at, account, actor, kind, details) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![ts(now), account, actor, event.kind(), details],
+    )?;
+    Ok(())
 }
 
 impl LocalState {
@@ -98,30 +138,13 @@ impl LocalState {
             path: path.display().to_string(),
             message,
         };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io(e.to_string()))?;
-        }
-        let conn = Connection::open(path)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-        }
-        conn.busy_timeout(Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version as usize > MIGRATIONS.len() {
-            return Err(io(format!(
-                "it was written by a newer Backup Desk (schema {version}); update the app"
-            )));
-        }
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            conn.execute_batch(&format!(
-                "BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {}; COMMIT;",
-                index + 1
-            ))?;
-        }
+        let conn = backup_sqlite::open(path, MIGRATIONS).map_err(|e| match e {
+            backup_sqlite::OpenError::Database(e) => StateError::from(e),
+            backup_sqlite::OpenError::Newer { found, .. } => io(format!(
+                "it was written by a newer Backup Desk (schema {found}); update the app"
+            )),
+            folder @ backup_sqlite::OpenError::Folder(..) => io(folder.to_string()),
+        })?;
         Ok(LocalState {
             conn: Mutex::new(conn),
         })
@@ -140,22 +163,12 @@ impl LocalState {
 
     /// A preference (e.g. `current_account`), if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        Ok(backup_sqlite::setting(&self.conn(), key)?)
     }
 
     /// Sets a preference.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        Ok(backup_sqlite::set_setting(&self.conn(), key, value)?)
     }
 
     /// Forgets a preference.
@@ -192,32 +205,22 @@ impl LocalState {
     /// Every configured account, in the order they were added.
     pub fn accounts(&self) -> Result<Vec<AccountRecord>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT id, provider_url, account_id, display_name, role, person_name FROM accounts ORDER BY id",
-        )?;
+        let mut stmt = conn.prepare(&format!("{ACCOUNT_SELECT} ORDER BY id"))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(AccountRecord {
-                    id: r.get(0)?,
-                    provider_url: r.get(1)?,
-                    account_id: r.get(2)?,
-                    display_name: r.get(3)?,
-                    role: r
-                        .get::<_, Option<String>>(4)?
-                        .as_deref()
-                        .and_then(Role::from_wire),
-                    person_name: r.get(5)?,
-                })
-            })?
+            .query_map([], account_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
     /// One account by local id.
     pub fn account(&self, id: i64) -> Result<AccountRecord> {
-        self.accounts()?
-            .into_iter()
-            .find(|a| a.id == id)
+        self.conn()
+            .query_row(
+                &format!("{ACCOUNT_SELECT} WHERE id = ?1"),
+                [id],
+                account_from_row,
+            )
+            .optional()?
             .ok_or(StateError::UnknownAccount(id))
     }
 
@@ -322,18 +325,76 @@ impl LocalState {
 
     /// Records a verified download.
     pub fn record_download(&self, record: &DownloadRecord) -> Result<()> {
-        self.conn().execute(
-            "INSERT OR REPLACE INTO downloads VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                record.account,
-                record.backup_id,
-                record.path,
-                record.size_bytes as i64,
-                record.sha256,
-                ts(record.verified_at)
-            ],
+        insert_download(&self.conn(), record)
+    }
+
+    /// Records a verified download by `actor` with its audit entries
+    /// (verified, then finished), all or nothing: what the app and the CLI
+    /// do when the engine hands over a file.
+    pub fn record_verified(&self, record: &DownloadRecord, actor: &str) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        insert_download(&tx, record)?;
+        let verified = AuditEvent::DownloadVerified {
+            backup_id: record.backup_id.clone(),
+            sha256: record.sha256.clone(),
+        };
+        insert_audit(
+            &tx,
+            Some(record.account),
+            actor,
+            &verified,
+            record.verified_at,
         )?;
+        let finished = AuditEvent::DownloadFinished {
+            backup_id: record.backup_id.clone(),
+            path: record.path.clone(),
+        };
+        insert_audit(
+            &tx,
+            Some(record.account),
+            actor,
+            &finished,
+            record.verified_at,
+        )?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// The person trusted the server key `fingerprint` of `host:port`: pins
+    /// it and records the decision.
+    pub fn trust_host_key(
+        &self,
+        account: i64,
+        actor: &str,
+        host: &str,
+        port: u16,
+        fingerprint: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        self.pin_host_key(account, host, port, fingerprint, now)?;
+        let event = AuditEvent::HostKeyAccepted {
+            host: format!("{host}:{port}"),
+            fingerprint: fingerprint.into(),
+        };
+        self.audit(Some(account), actor, &event, now)
+    }
+
+    /// A server key was refused (changed, or not trusted): records it.
+    pub fn refuse_host_key(
+        &self,
+        account: i64,
+        actor: &str,
+        host: &str,
+        port: u16,
+        fingerprint: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let event = AuditEvent::HostKeyRejected {
+            host: format!("{host}:{port}"),
+            fingerprint: fingerprint.into(),
+        };
+        self.audit(Some(account), actor, &event, now)
     }
 
     /// The account's verified downloads, newest first (the later one first within a second).
@@ -366,13 +427,7 @@ impl LocalState {
         event: &AuditEvent,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let details =
-            serde_json::to_string(event).map_err(|e| StateError::Invalid(e.to_string()))?;
-        self.conn().execute(
-            "INSERT INTO audit_log (at, account, actor, kind, details) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![ts(now), account, actor, event.kind(), details],
-        )?;
-        Ok(())
+        insert_audit(&self.conn(), account, actor, event, now)
     }
 
     /// The audit log (of one account, or all), oldest first.

@@ -344,3 +344,77 @@ fn settings_are_kept_and_forgotten() {
     state.unset_setting("current_account").expect("unset");
     assert_eq!(state.setting("current_account").expect("read"), None);
 }
+
+#[test]
+fn a_verified_download_and_host_key_decisions_are_recorded_with_their_audit() {
+    let dir = tempfile::tempdir().expect("dir");
+    let state = LocalState::open_in(dir.path()).expect("open");
+    let id = state.upsert_account(&acme(), NOW).expect("add");
+    let record = DownloadRecord {
+        account: id,
+        backup_id: "bk_1".into(),
+        path: "/d/acme.zip".into(),
+        size_bytes: 42,
+        sha256: "ab".repeat(32),
+        verified_at: NOW,
+    };
+    state.record_verified(&record, "Olivia").expect("record");
+    assert_eq!(
+        state.downloads(id).expect("downloads"),
+        vec![record.clone()]
+    );
+    state
+        .trust_host_key(id, "Olivia", "h", 22, "SHA256:good", NOW)
+        .expect("trust");
+    assert_eq!(
+        state.pinned_host_key(id, "h", 22).expect("pin").as_deref(),
+        Some("SHA256:good")
+    );
+    state
+        .refuse_host_key(id, "Olivia", "h", 22, "SHA256:evil", NOW)
+        .expect("refuse");
+    assert_eq!(
+        state.pinned_host_key(id, "h", 22).expect("pin").as_deref(),
+        Some("SHA256:good"),
+        "a refusal never changes the pin"
+    );
+    let kinds: Vec<&str> = state
+        .audit_log(Some(id))
+        .expect("log")
+        .iter()
+        .map(|e| e.event.kind())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "download_verified",
+            "download_finished",
+            "host_key_accepted",
+            "host_key_rejected"
+        ]
+    );
+    assert!(
+        state
+            .trust_host_key(id, "Olivia", "h", 22, "MD5:aa", NOW)
+            .is_err(),
+        "a bad fingerprint is neither pinned nor recorded as trusted"
+    );
+    assert_eq!(state.audit_log(Some(id)).expect("log").len(), 4);
+}
+
+#[test]
+fn a_download_begins_afresh_or_from_the_bytes_on_disk() {
+    assert_eq!(
+        AuditEvent::download_begins("bk", None),
+        AuditEvent::DownloadStarted {
+            backup_id: "bk".into()
+        }
+    );
+    assert_eq!(
+        AuditEvent::download_begins("bk", Some(4096)),
+        AuditEvent::DownloadResumed {
+            backup_id: "bk".into(),
+            from_bytes: 4096
+        }
+    );
+}

@@ -108,6 +108,14 @@ pub fn partial_paths(dest_dir: &Path, file_name: &str) -> (PathBuf, PathBuf) {
     (part, journal)
 }
 
+/// Bytes an interrupted download of `file_name` already holds in
+/// `dest_dir` (what a resume starts from), or `None` when there is none.
+pub fn resumable_bytes(dest_dir: &Path, file_name: &str) -> Option<u64> {
+    let (part, journal) = partial_paths(dest_dir, file_name);
+    part.exists()
+        .then(|| Journal::load(&journal).map_or(0, |j| j.done.covered()))
+}
+
 /// Deletes a kept partial download (after a cancel the user does not want to resume).
 pub fn discard_partial(dest_dir: &Path, file_name: &str) {
     let (part, journal) = partial_paths(dest_dir, file_name);

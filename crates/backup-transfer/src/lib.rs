@@ -22,7 +22,7 @@ mod session;
 
 pub use engine::{
     DownloadSpec, Downloaded, TransferOptions, discard_partial, download, partial_paths,
-    test_connection,
+    resumable_bytes, test_connection,
 };
 pub use error::TransferError;
 pub use hostkey::{HostKeyPolicy, fingerprint_from_sha256};

@@ -31,11 +31,9 @@ pub async fn backups<R: Runtime>(
         .backups
         .iter()
         .filter(|b| {
-            let name = b
-                .file_name
-                .clone()
-                .unwrap_or_else(|| format!("{}.zip", b.id));
-            backup_transfer::partial_paths(&dir, &name).0.exists()
+            backup_transfer::partial_paths(&dir, &b.local_file_name())
+                .0
+                .exists()
         })
         .map(|b| b.id.clone())
         .collect();

@@ -51,12 +51,10 @@ fn note_host_key(
             },
         ),
         TransferError::HostKeyChanged { actual, .. } => {
-            let event = AuditEvent::HostKeyRejected {
-                host: format!("{host}:{port}"),
-                fingerprint: actual.clone(),
-            };
             let now = shell.now();
-            let _ = shell.db(|s| s.audit(Some(account.id), &account.person_name, &event, now));
+            let _ = shell.db(|s| {
+                s.refuse_host_key(account.id, &account.person_name, host, port, actual, now)
+            });
         }
         _ => {}
     }
@@ -115,13 +113,7 @@ pub async fn download<R: Runtime>(
             "This backup is not ready to download; refresh the list.",
         ));
     }
-    let terms = client.terms(&record.account_id, &backup_id).await?;
-    if !terms.accepted {
-        return Err(AppError::new(
-            ErrorCode::TermsRequired,
-            "Accept the download terms first.",
-        ));
-    }
+    // Refused with `terms_required` until the person accepted the terms.
     let delivery = client.delivery(&record.account_id, &backup_id).await?;
     stop_if_cancelled(&cancel)?;
     let connection = connection_of(&shell, &record)?;
@@ -159,49 +151,42 @@ pub async fn download<R: Runtime>(
             ..TransferOptions::default()
         },
     };
-    let resumed = backup_transfer::partial_paths(&dir, &spec.file_name)
-        .0
-        .exists();
-    let started = if resumed {
-        AuditEvent::DownloadResumed {
-            backup_id: backup_id.clone(),
-            from_bytes: 0,
-        }
-    } else {
-        AuditEvent::DownloadStarted {
-            backup_id: backup_id.clone(),
-        }
-    };
+    let started = AuditEvent::download_begins(
+        &backup_id,
+        backup_transfer::resumable_bytes(&dir, &spec.file_name),
+    );
     let now = shell.now();
     shell.db(|s| s.audit(Some(account), &record.person_name, &started, now))?;
     let id = backup_id.clone();
-    let channel = on_progress.clone();
-    let _ = channel.send(ProgressView {
-        backup_id: id.clone(),
+    let send = move |p: backup_transfer::Progress, phase: &str| {
+        let _ = on_progress.send(ProgressView {
+            backup_id: id.clone(),
+            done: p.done,
+            total: p.total,
+            rate: p.rate,
+            eta_seconds: p.eta.map(|d| d.as_secs()),
+            phase: phase.into(),
+        });
+    };
+    let connecting = backup_transfer::Progress {
         done: 0,
         total: spec.expected_size,
         rate: 0.0,
-        eta_seconds: None,
-        phase: "connecting".into(),
-    });
+        eta: None,
+        streams: 0,
+    };
+    send(connecting, "connecting");
     let result = tokio::task::spawn_blocking(move || {
         let mut last = Instant::now() - PROGRESS_EVERY;
         let mut report = |p: backup_transfer::Progress| {
             if last.elapsed() >= PROGRESS_EVERY || p.done == p.total {
                 last = Instant::now();
-                let _ = channel.send(ProgressView {
-                    backup_id: id.clone(),
-                    done: p.done,
-                    total: p.total,
-                    rate: p.rate,
-                    eta_seconds: p.eta.map(|d| d.as_secs()),
-                    phase: if p.done == p.total {
-                        "verifying"
-                    } else {
-                        "downloading"
-                    }
-                    .into(),
-                });
+                let phase = if p.done == p.total {
+                    "verifying"
+                } else {
+                    "downloading"
+                };
+                send(p, phase);
             }
         };
         backup_transfer::download(&spec, &mut report, &cancel)
@@ -228,22 +213,10 @@ pub async fn download<R: Runtime>(
         backup_id: backup_id.clone(),
         path: done.path.display().to_string(),
         size_bytes: done.size,
-        sha256: done.sha256.clone(),
+        sha256: done.sha256,
         verified_at: now,
     };
-    shell.db(|s| {
-        s.record_download(&saved)?;
-        let verified = AuditEvent::DownloadVerified {
-            backup_id: backup_id.clone(),
-            sha256: done.sha256.clone(),
-        };
-        s.audit(Some(account), &record.person_name, &verified, now)?;
-        let finished = AuditEvent::DownloadFinished {
-            backup_id: backup_id.clone(),
-            path: saved.path.clone(),
-        };
-        s.audit(Some(account), &record.person_name, &finished, now)
-    })?;
+    shell.db(|s| s.record_verified(&saved, &record.person_name))?;
     let _ = app.emit(
         "download-finished",
         DownloadFinishedEvent {
@@ -280,13 +253,15 @@ pub fn host_key_trust(shell: State<'_, Shell>, account: i64, fingerprint: String
         )
     })?;
     let now = shell.now();
-    let event = AuditEvent::HostKeyAccepted {
-        host: format!("{}:{}", key.host, key.port),
-        fingerprint: key.fingerprint.clone(),
-    };
     shell.db(|s| {
-        s.pin_host_key(account, &key.host, key.port, &key.fingerprint, now)?;
-        s.audit(Some(account), &record.person_name, &event, now)
+        s.trust_host_key(
+            account,
+            &record.person_name,
+            &key.host,
+            key.port,
+            &key.fingerprint,
+            now,
+        )
     })
 }
 

@@ -32,6 +32,9 @@ const CODES = {
   failed: true,
 } as const satisfies Record<ErrorCode, true>;
 
+/** Every error code the backend can send (the generated enum, as a list). */
+export const ERROR_CODES = Object.keys(CODES) as ErrorCode[];
+
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(CODES, value);
 }

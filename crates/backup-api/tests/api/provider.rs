@@ -47,18 +47,15 @@ impl Fixture {
         }
         let owner = Token::new(store.issue_token("olivia", now).expect("token"));
         let viewer = Token::new(store.issue_token("vera", now).expect("token"));
-        let server = backup_provider::start(ServeOptions {
-            data_dir: dir.path().to_path_buf(),
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            archive_dir: dir.path().join("archives"),
-            sftp: SftpEndpoint {
+        let server = backup_provider::start(ServeOptions::loopback(
+            dir.path().to_path_buf(),
+            dir.path().join("archives"),
+            SftpEndpoint {
                 host: "127.0.0.1".into(),
                 port: 2222,
                 host_key_fingerprints: vec![FINGERPRINT.into()],
             },
-            auto: None,
-            embedded_sftp: None,
-        })
+        ))
         .await
         .expect("provider");
         Fixture {

@@ -236,17 +236,10 @@ pub async fn fetch(
             ..TransferOptions::default()
         },
     };
-    let (part, _) = backup_transfer::partial_paths(dir, &spec.file_name);
-    let event = if part.exists() {
-        AuditEvent::DownloadResumed {
-            backup_id: backup.id.clone(),
-            from_bytes: 0,
-        }
-    } else {
-        AuditEvent::DownloadStarted {
-            backup_id: backup.id.clone(),
-        }
-    };
+    let event = AuditEvent::download_begins(
+        &backup.id,
+        backup_transfer::resumable_bytes(dir, &spec.file_name),
+    );
     ctx.state
         .audit(Some(account.id), &actor, &event, ctx.now())?;
     for _ in 0..2 {
@@ -264,22 +257,10 @@ pub async fn fetch(
                     backup_id: backup.id.clone(),
                     path: done.path.display().to_string(),
                     size_bytes: done.size,
-                    sha256: done.sha256.clone(),
+                    sha256: done.sha256,
                     verified_at: ctx.now(),
                 };
-                ctx.state.record_download(&record)?;
-                let verified = AuditEvent::DownloadVerified {
-                    backup_id: backup.id.clone(),
-                    sha256: done.sha256,
-                };
-                ctx.state
-                    .audit(Some(account.id), &actor, &verified, ctx.now())?;
-                let finished = AuditEvent::DownloadFinished {
-                    backup_id: backup.id.clone(),
-                    path: record.path.clone(),
-                };
-                ctx.state
-                    .audit(Some(account.id), &actor, &finished, ctx.now())?;
+                ctx.state.record_verified(&record, &actor)?;
                 return Ok(record);
             }
             Err(TransferError::UnknownHostKey { fingerprint, .. }) => {
@@ -300,12 +281,14 @@ pub async fn fetch(
             }
             Err(error) => {
                 if let TransferError::HostKeyChanged { actual, .. } = &error {
-                    let event = AuditEvent::HostKeyRejected {
-                        host: format!("{}:{}", connection.host, connection.port),
-                        fingerprint: actual.clone(),
-                    };
-                    ctx.state
-                        .audit(Some(account.id), &actor, &event, ctx.now())?;
+                    ctx.state.refuse_host_key(
+                        account.id,
+                        &actor,
+                        &connection.host,
+                        connection.port,
+                        actual,
+                        ctx.now(),
+                    )?;
                 }
                 let failed = AuditEvent::DownloadFailed {
                     backup_id: backup.id.clone(),

@@ -1,7 +1,7 @@
 //! `backup-desk connection set|test`: where archives are downloaded from,
 //! and the host key decision.
 
-use backup_state::{AuditEvent, SftpConnection};
+use backup_state::SftpConnection;
 use backup_transfer::{Endpoint, HostKeyPolicy, PrivateKey, Timeouts, TransferError};
 
 use crate::context::Context;
@@ -53,21 +53,13 @@ pub fn decide_host_key(
             ));
         }
     };
-    let event = if accepted {
+    if accepted {
         ctx.state
-            .pin_host_key(account_id, host, port, fingerprint, ctx.now())?;
-        AuditEvent::HostKeyAccepted {
-            host: format!("{host}:{port}"),
-            fingerprint: fingerprint.into(),
-        }
+            .trust_host_key(account_id, actor, host, port, fingerprint, ctx.now())?;
     } else {
-        AuditEvent::HostKeyRejected {
-            host: format!("{host}:{port}"),
-            fingerprint: fingerprint.into(),
-        }
-    };
-    ctx.state
-        .audit(Some(account_id), actor, &event, ctx.now())?;
+        ctx.state
+            .refuse_host_key(account_id, actor, host, port, fingerprint, ctx.now())?;
+    }
     Ok(accepted)
 }
 
@@ -122,12 +114,14 @@ pub async fn test(ctx: &Context, account: Option<&str>, trust: Option<&str>) -> 
             }
             Err(other) => {
                 if let TransferError::HostKeyChanged { actual, .. } = &other {
-                    let event = AuditEvent::HostKeyRejected {
-                        host: format!("{}:{}", connection.host, connection.port),
-                        fingerprint: actual.clone(),
-                    };
-                    ctx.state
-                        .audit(Some(account.id), &account.person_name, &event, ctx.now())?;
+                    ctx.state.refuse_host_key(
+                        account.id,
+                        &account.person_name,
+                        &connection.host,
+                        connection.port,
+                        actual,
+                        ctx.now(),
+                    )?;
                 }
                 return Err(other.into());
             }

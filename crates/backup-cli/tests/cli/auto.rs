@@ -3,21 +3,26 @@
 
 use crate::world::World;
 
-#[test]
-fn auto_requests_downloads_verifies_and_keeps_the_newest() {
-    let world = World::start();
-    world.set_up();
-    let dest = tempfile::tempdir().expect("dest");
-    let to = dest.path().display().to_string();
-    let auto = [
+/// One `auto` pass that downloads into `to` and keeps only the newest archive.
+fn keep_newest(to: &str) -> [&str; 7] {
+    [
         "auto",
         "--once",
         "--keep",
         "1",
         "--accept-terms",
         "--to",
-        &to,
-    ];
+        to,
+    ]
+}
+
+#[test]
+fn auto_requests_downloads_verifies_and_keeps_the_newest() {
+    let world = World::start();
+    world.set_up();
+    let dest = tempfile::tempdir().expect("dest");
+    let to = dest.path().display().to_string();
+    let auto = keep_newest(&to);
     let first = world.expect(&auto, None, 0);
     assert!(
         first.contains("requested backup"),
@@ -104,15 +109,7 @@ fn a_download_that_fails_verification_never_deletes_the_good_copy() {
     world.set_up();
     let dest = tempfile::tempdir().expect("dest");
     let to = dest.path().display().to_string();
-    let auto = [
-        "auto",
-        "--once",
-        "--keep",
-        "1",
-        "--accept-terms",
-        "--to",
-        &to,
-    ];
+    let auto = keep_newest(&to);
     world.expect(&auto, None, 0);
     world.complete_pending();
     world.expect(&auto, None, 0);

@@ -235,3 +235,37 @@ async fn the_fingerprint_matches_ssh_keygen_and_the_key_persists() {
     assert_eq!(again.host_key_fingerprint, first, "the host key is reused");
     again.stop().await;
 }
+
+#[tokio::test]
+async fn a_damaged_host_key_stops_the_start_with_what_to_do_and_a_stale_temp_file_is_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = |host_key: &Path| SftpServerOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        root: dir.path().to_path_buf(),
+        host_key_path: host_key.to_path_buf(),
+        authorized_keys: Vec::new(),
+    };
+    let torn = dir.path().join("torn_key");
+    std::fs::write(&torn, "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn").expect("torn");
+    let error = EmbeddedSftpServer::start(options(&torn))
+        .await
+        .expect_err("a damaged key is not replaced silently");
+    let message = error.to_string();
+    assert!(
+        message.contains("damaged") && message.contains("delete it"),
+        "{message}"
+    );
+    assert!(torn.exists(), "the damaged key is left for the operator");
+    // A crash after writing the temp file, before linking it: the next start makes a key.
+    let fresh = dir.path().join("fresh_key");
+    std::fs::write(dir.path().join("fresh_key.tmp"), "half").expect("stale tmp");
+    let server = EmbeddedSftpServer::start(options(&fresh))
+        .await
+        .expect("starts");
+    assert!(fresh.is_file());
+    assert!(
+        !dir.path().join("fresh_key.tmp").exists(),
+        "no temp file left"
+    );
+    server.stop().await;
+}

@@ -150,3 +150,24 @@ fn terms_of_an_old_version_are_refused_with_the_current_one() {
     );
     assert_eq!(problem["terms_version"], "2026-07");
 }
+
+#[test]
+fn a_database_from_a_newer_provider_is_refused_untouched() {
+    let dir = tempfile::tempdir().expect("dir");
+    drop(backup_provider::store::Store::open(dir.path()).expect("create"));
+    let file = dir.path().join("provider.sqlite3");
+    let raw = rusqlite::Connection::open(&file).expect("raw");
+    raw.pragma_update(None, "user_version", 99)
+        .expect("future schema");
+    drop(raw);
+    let error = backup_provider::store::Store::open(dir.path()).expect_err("refused");
+    assert!(
+        error.to_string().contains("newer backup-provider"),
+        "{error}"
+    );
+    let raw = rusqlite::Connection::open(&file).expect("raw");
+    let version: i64 = raw
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, 99, "left as it was");
+}

@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use backup_transfer::{CancelToken, TransferError, download, partial_paths};
+use backup_transfer::{CancelToken, TransferError, download, partial_paths, resumable_bytes};
 use test_support::proxy::{Direction, FaultProxy};
 
 use crate::support::{Served, payload, sha256_hex};
@@ -70,12 +70,22 @@ fn a_later_attempt_resumes_from_the_journal() {
         !dest.path().join("acme-archive.zip").exists(),
         "no final file from a partial download"
     );
+    let on_disk = resumable_bytes(dest.path(), &spec.file_name).expect("something to resume");
     let before = proxy.forwarded(Direction::Down);
     let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("resume");
     assert!(
         done.resumed_bytes > size / 4,
         "resumed from {} bytes",
         done.resumed_bytes
+    );
+    assert_eq!(
+        on_disk, done.resumed_bytes,
+        "what the audit log says a resume starts from"
+    );
+    assert_eq!(
+        resumable_bytes(dest.path(), &spec.file_name),
+        None,
+        "nothing left to resume"
     );
     assert_eq!(done.sha256, sha256_hex(&served.contents));
     let second = proxy.forwarded(Direction::Down) - before;

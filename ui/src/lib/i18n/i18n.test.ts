@@ -4,7 +4,8 @@ import { join, relative, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import type { ErrorCode, RoleView, StatusKind } from '../bindings';
+import type { RoleView, StatusKind } from '../bindings';
+import { ERROR_CODES } from '../errors';
 import { en } from './en';
 import {
   catalogs,
@@ -38,32 +39,7 @@ const ROLES = Object.keys({
   unknown: true,
 } satisfies Record<RoleView, true>);
 
-const ERROR_CODES = Object.keys({
-  invalid_input: true,
-  unauthorized: true,
-  forbidden: true,
-  not_found: true,
-  cooldown: true,
-  request_in_progress: true,
-  not_ready: true,
-  expired: true,
-  terms_required: true,
-  unknown_host_key: true,
-  host_key_changed: true,
-  sftp_auth: true,
-  connection_missing: true,
-  key_missing: true,
-  key_invalid: true,
-  passphrase_required: true,
-  passphrase_wrong: true,
-  keychain_unavailable: true,
-  network: true,
-  verify_failed: true,
-  disk: true,
-  cancelled: true,
-  busy: true,
-  failed: true,
-} satisfies Record<ErrorCode, true>);
+
 
 const SRC = resolve(import.meta.dirname, '../..');
 
