@@ -189,10 +189,14 @@ impl From<StateError> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{TimeZone, Utc};
 
     #[test]
     fn a_cooldown_refusal_keeps_its_date_and_code() {
-        let at = time::macros::datetime!(2026-11-28 10:00 UTC);
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
+            .single()
+            .expect("a valid time");
         let error = AppError::from(ApiError::Problem {
             status: 409,
             code: ProblemCode::CooldownActive,

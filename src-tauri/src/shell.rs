@@ -9,7 +9,7 @@ use backup_api::{ApiClient, Token};
 use backup_keychain::{KeyStore, SecretBackend};
 use backup_state::{AccountRecord, LocalState, SftpConnection, StateError};
 use backup_transfer::CancelToken;
-use time::OffsetDateTime;
+use chrono::{DateTime, Utc};
 
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::views::StatusKind;
@@ -78,8 +78,8 @@ impl Shell {
 
     /// The shell's one reading of the wall clock; the core takes `now`.
     #[allow(clippy::disallowed_methods)]
-    pub fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now()
     }
 
     /// The keychain scope of an account's key and token (the CLI's too).

@@ -7,14 +7,13 @@ use backup_api::{Backup, BackupPage, Membership};
 use backup_domain::{BackupStatus, DownloadWindow, GateReason, Role};
 use backup_keychain::KeyInfo;
 use backup_state::{AccountRecord, DownloadRecord, SftpConnection};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use ts_rs::TS;
 
 /// RFC 3339 for the window (it formats in the local zone and language).
-pub fn rfc3339(at: OffsetDateTime) -> Option<String> {
-    at.format(&Rfc3339).ok()
+pub fn rfc3339(at: DateTime<Utc>) -> Option<String> {
+    Some(at.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
 /// Name and version of the app, and the language it should speak.
@@ -283,7 +282,7 @@ impl BackupsView {
             backups,
             gate,
             next_allowed_at: page.gate.next_allowed_at.and_then(rfc3339),
-            cooldown_seconds: page.policy.cooldown.whole_seconds(),
+            cooldown_seconds: page.policy.cooldown.num_seconds(),
             server_time: rfc3339(page.server_time),
         }
     }

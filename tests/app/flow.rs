@@ -193,7 +193,7 @@ fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
         session.wait_for_text("[data-testid=request-reason]", "next backup", WAIT),
     );
     let next = world.next_allowed_at();
-    let date = format!("{} {}, {}", next.month(), next.day(), next.year());
+    let date = next.format("%B %-d, %Y").to_string();
     assert!(
         reason.contains(&date),
         "the exact date the next request is allowed ({date}, the app runs in UTC here): {reason}"

@@ -8,9 +8,9 @@ use backup_domain::{BackupPolicy, BackupStatus, Role};
 use backup_provider::api::SftpEndpoint;
 use backup_provider::store::{Account, Person, RequestOutcome, Store};
 use backup_provider::{RunningServer, ServeOptions, clock, lifecycle};
+use chrono::TimeDelta;
 use test_support::keychain::SecretService;
 use test_support::sshd::{ClientKey, KeyKind, SshServer};
-use time::Duration;
 
 pub struct World {
     _secrets: SecretService,
@@ -45,7 +45,7 @@ impl World {
             policy: BackupPolicy::reference_default(),
         };
         store
-            .create_account(&account, now - Duration::days(200))
+            .create_account(&account, now - TimeDelta::days(200))
             .expect("account");
         let olivia = Person {
             id: "olivia".into(),
@@ -61,7 +61,7 @@ impl World {
                 &olivia,
                 Role::Owner,
                 key,
-                now - Duration::days(days),
+                now - TimeDelta::days(days),
             )
             .expect("request")
         {
@@ -74,7 +74,7 @@ impl World {
                 &failed,
                 &[BackupStatus::AwaitingRelease],
                 BackupStatus::ServerError,
-                now - Duration::days(150),
+                now - TimeDelta::days(150),
                 Some("The database dump failed."),
             )
             .expect("server error");
@@ -84,7 +84,7 @@ impl World {
                 &old,
                 &[BackupStatus::AwaitingRelease],
                 BackupStatus::Expired,
-                now - Duration::days(100),
+                now - TimeDelta::days(100),
                 None,
             )
             .expect("expired");
@@ -94,7 +94,7 @@ impl World {
                 &odd,
                 &[BackupStatus::AwaitingRelease],
                 BackupStatus::Unknown("archived_cold".into()),
-                now - Duration::days(59),
+                now - TimeDelta::days(59),
                 None,
             )
             .expect("a status from a newer provider");
@@ -156,7 +156,7 @@ impl World {
     }
 
     /// When the provider allows the next request (the newest request plus the cooldown).
-    pub fn next_allowed_at(&self) -> time::OffsetDateTime {
+    pub fn next_allowed_at(&self) -> chrono::DateTime<chrono::Utc> {
         let newest = self
             .store()
             .list_backups(ACCOUNT, 1, None)

@@ -10,11 +10,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use chrono::{DateTime, NaiveDateTime, Utc};
 use reqwest::{Method, StatusCode, redirect};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use url::{Host, Url};
 
 use crate::error::{ApiError, ProblemCode};
@@ -387,8 +386,9 @@ fn problem(status: StatusCode, bytes: &[u8]) -> ApiError {
     let detail = text("detail")
         .or_else(|| text("title"))
         .unwrap_or_else(|| format!("The provider answered HTTP {}.", status.as_u16()));
-    let next_allowed_at =
-        text("next_allowed_at").and_then(|t| OffsetDateTime::parse(&t, &Rfc3339).ok());
+    let next_allowed_at = text("next_allowed_at")
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.to_utc());
     ApiError::Problem {
         status: status.as_u16(),
         code,
@@ -417,18 +417,18 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    let at = time::PrimitiveDateTime::parse(value, &format)
+    let at = NaiveDateTime::parse_from_str(value, HTTP_DATE)
         .ok()?
-        .assume_utc();
-    Some(Duration::try_from(at - wall_clock()).unwrap_or(Duration::ZERO))
+        .and_utc();
+    Some((at - wall_clock()).to_std().unwrap_or(Duration::ZERO))
 }
 
+/// An HTTP date (IMF-fixdate), as `Retry-After` may carry it.
+const HTTP_DATE: &str = "%a, %d %b %Y %H:%M:%S GMT";
+
 #[allow(clippy::disallowed_methods)] // the client's one reading of the wall clock, for Retry-After dates
-fn wall_clock() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+fn wall_clock() -> DateTime<Utc> {
+    Utc::now()
 }
 
 #[cfg(test)]
@@ -462,13 +462,10 @@ mod tests {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(reqwest::header::RETRY_AFTER, "7".parse().expect("value"));
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        let soon = wall_clock() + time::Duration::seconds(30);
-        let format = time::macros::format_description!(
-            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-        );
+        let soon = wall_clock() + chrono::TimeDelta::seconds(30);
         headers.insert(
             reqwest::header::RETRY_AFTER,
-            soon.format(&format).expect("fmt").parse().expect("value"),
+            soon.format(HTTP_DATE).to_string().parse().expect("value"),
         );
         let wait = retry_after(&headers).expect("a date");
         assert!(

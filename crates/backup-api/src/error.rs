@@ -1,7 +1,7 @@
 //! The client's errors: a provider's problem response keeps its `code`, so
 //! callers branch on the code, never on message text.
 
-use time::OffsetDateTime;
+use chrono::{DateTime, Utc};
 
 /// The stable problem codes of the contract, plus any code a newer provider sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub enum ApiError {
         status: u16,
         code: ProblemCode,
         detail: String,
-        next_allowed_at: Option<OffsetDateTime>,
+        next_allowed_at: Option<DateTime<Utc>>,
         terms_version: Option<String>,
     },
     /// The provider could not be reached or the connection broke (after retries).

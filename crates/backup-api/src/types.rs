@@ -3,8 +3,8 @@
 //! that adds to the contract never breaks the app.
 
 use backup_domain::{BackupPolicy, BackupStatus, RequestGate, Role};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 /// Who a person is, by reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,15 +49,13 @@ pub struct Me {
 pub struct Backup {
     pub id: String,
     pub status: BackupStatus,
-    #[serde(with = "time::serde::rfc3339")]
-    pub requested_at: OffsetDateTime,
+    pub requested_at: DateTime<Utc>,
     pub requested_by: PersonRef,
-    #[serde(with = "time::serde::rfc3339")]
-    pub status_changed_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option", default)]
-    pub ready_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option", default)]
-    pub expires_at: Option<OffsetDateTime>,
+    pub status_changed_at: DateTime<Utc>,
+    #[serde(default)]
+    pub ready_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub size_bytes: Option<u64>,
     #[serde(default)]
@@ -85,8 +83,7 @@ pub struct BackupPage {
     pub next_cursor: Option<String>,
     pub gate: RequestGate,
     pub policy: BackupPolicy,
-    #[serde(with = "time::serde::rfc3339")]
-    pub server_time: OffsetDateTime,
+    pub server_time: DateTime<Utc>,
 }
 
 /// The current download terms and whether this person accepted them.
@@ -95,16 +92,15 @@ pub struct DownloadTerms {
     pub version: String,
     pub text: String,
     pub accepted: bool,
-    #[serde(with = "time::serde::rfc3339::option", default)]
-    pub accepted_at: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub accepted_at: Option<DateTime<Utc>>,
 }
 
 /// A recorded acceptance of the terms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TermsAcceptance {
     pub terms_version: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub accepted_at: OffsetDateTime,
+    pub accepted_at: DateTime<Utc>,
     pub accepted_by: PersonRef,
 }
 
@@ -132,6 +128,6 @@ pub struct Delivery {
     pub backup_id: String,
     pub terms: DeliveryTerms,
     pub sftp: SftpLocation,
-    #[serde(with = "time::serde::rfc3339::option", default)]
-    pub expires_at: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use backup_api::{ApiClient, Token};
 use backup_keychain::{KeyStore, KeyringBackend};
 use backup_state::{AccountRecord, LocalState};
-use time::OffsetDateTime;
+use chrono::{DateTime, Utc};
 
 use crate::fail::{CliError, CliResult, Exit};
 
@@ -50,8 +50,8 @@ impl Context {
 
     /// The CLI's one reading of the wall clock; everything below takes `now`.
     #[allow(clippy::disallowed_methods)]
-    pub fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now()
     }
 
     /// The account a command acts on: `selector` (local id or provider

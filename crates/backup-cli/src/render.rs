@@ -2,7 +2,7 @@
 
 use backup_api::Backup;
 use backup_domain::{BackupStatus, DownloadWindow, download_window};
-use time::{Duration, OffsetDateTime};
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// The status as the person reads it; unknown values are "Invalid value".
 pub fn status_word(status: &BackupStatus) -> &'static str {
@@ -17,7 +17,7 @@ pub fn status_word(status: &BackupStatus) -> &'static str {
 }
 
 /// "expires in 3 days", "expires in 5 hours (soon)", "expired", or "".
-pub fn window(backup: &Backup, now: OffsetDateTime) -> String {
+pub fn window(backup: &Backup, now: DateTime<Utc>) -> String {
     match download_window(&backup.status, backup.expires_at, now) {
         DownloadWindow::Open {
             remaining,
@@ -36,7 +36,7 @@ pub fn window(backup: &Backup, now: OffsetDateTime) -> String {
 }
 
 /// "3 days", "5 hours", "12 minutes", rounded to the nearest unit.
-pub fn human_duration(d: Duration) -> String {
+pub fn human_duration(d: TimeDelta) -> String {
     let plural = |n: i64, unit: &str| {
         if n == 1 {
             format!("1 {unit}")
@@ -44,7 +44,7 @@ pub fn human_duration(d: Duration) -> String {
             format!("{n} {unit}s")
         }
     };
-    let secs = d.whole_seconds();
+    let secs = d.num_seconds();
     if secs >= 86_400 {
         plural((secs + 43_200) / 86_400, "day")
     } else if secs >= 3_600 {
@@ -74,11 +74,8 @@ pub fn size(bytes: Option<u64>) -> String {
 }
 
 /// `2026-12-19 10:00 UTC`.
-pub fn date(at: OffsetDateTime) -> String {
-    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&f)
-        .unwrap_or_default()
+pub fn date(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 #[cfg(test)]
@@ -97,11 +94,11 @@ mod tests {
     #[test]
     fn durations_and_sizes_read_naturally() {
         assert_eq!(
-            human_duration(Duration::days(3) + Duration::hours(2)),
+            human_duration(TimeDelta::days(3) + TimeDelta::hours(2)),
             "3 days"
         );
-        assert_eq!(human_duration(Duration::hours(1)), "1 hour");
-        assert_eq!(human_duration(Duration::seconds(20)), "1 minute");
+        assert_eq!(human_duration(TimeDelta::hours(1)), "1 hour");
+        assert_eq!(human_duration(TimeDelta::seconds(20)), "1 minute");
         assert_eq!(size(Some(1_500_000_000)), "1.5 GB");
         assert_eq!(size(Some(999)), "999 B");
         assert_eq!(size(None), "");

@@ -5,8 +5,8 @@
 //! the same data to show it before the user clicks. Both call
 //! [`request_gate`], so they cannot disagree on the rules.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use crate::policy::{BackupPolicy, Role};
 use crate::status::BackupStatus;
@@ -14,7 +14,7 @@ use crate::status::BackupStatus;
 /// One earlier request of the account, by anyone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PastRequest {
-    pub requested_at: OffsetDateTime,
+    pub requested_at: DateTime<Utc>,
     pub status: BackupStatus,
 }
 
@@ -51,10 +51,8 @@ impl GateReason {
 pub struct RequestGate {
     pub allowed: bool,
     pub reason: Option<GateReason>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub next_allowed_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub last_requested_at: Option<OffsetDateTime>,
+    pub next_allowed_at: Option<DateTime<Utc>>,
+    pub last_requested_at: Option<DateTime<Utc>>,
 }
 
 /// Computes the gate for a person with `role`, given the account's `policy`
@@ -67,7 +65,7 @@ pub fn request_gate(
     policy: &BackupPolicy,
     role: Role,
     history: &[PastRequest],
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> RequestGate {
     let last = history.iter().max_by_key(|r| r.requested_at);
     let last_requested_at = last.map(|r| r.requested_at);
@@ -101,14 +99,17 @@ pub fn request_gate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::Duration;
-    use time::macros::datetime;
+    use chrono::{NaiveDate, TimeDelta};
 
-    const T0: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
+    const T0: DateTime<Utc> = NaiveDate::from_ymd_opt(2026, 3, 1)
+        .expect("a date")
+        .and_hms_opt(12, 0, 0)
+        .expect("a time")
+        .and_utc();
 
     fn past(days_ago: i64, status: BackupStatus) -> PastRequest {
         PastRequest {
-            requested_at: T0 - Duration::days(days_ago),
+            requested_at: T0 - TimeDelta::days(days_ago),
             status,
         }
     }
@@ -127,8 +128,10 @@ mod tests {
         let gate = request_gate(&policy, Role::Admin, &history, T0);
         assert_eq!(gate.reason, Some(GateReason::CooldownActive));
         let next = gate.next_allowed_at.expect("a cooldown says when it ends");
-        assert_eq!(next, T0 + Duration::days(1));
-        assert!(!request_gate(&policy, Role::Admin, &history, next - Duration::SECOND).allowed);
+        assert_eq!(next, T0 + TimeDelta::days(1));
+        assert!(
+            !request_gate(&policy, Role::Admin, &history, next - TimeDelta::seconds(1)).allowed
+        );
         assert!(
             request_gate(&policy, Role::Admin, &history, next).allowed,
             "inclusive"
@@ -146,7 +149,7 @@ mod tests {
         policy.server_error_reopens = false;
         let gate = request_gate(&policy, Role::Owner, &history, T0);
         assert_eq!(gate.reason, Some(GateReason::CooldownActive));
-        assert_eq!(gate.next_allowed_at, Some(T0 + Duration::days(27)));
+        assert_eq!(gate.next_allowed_at, Some(T0 + TimeDelta::days(27)));
     }
 
     #[test]

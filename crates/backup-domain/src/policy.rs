@@ -5,8 +5,8 @@
 //! hard-codes 28 or 10 days (see `BackupPolicy::reference_default` for the
 //! reference provider's default plan).
 
+use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
-use time::Duration;
 
 /// The request cooldown and download window of an account's plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,10 +15,10 @@ pub struct BackupPolicy {
     pub plan: String,
     /// Time that must pass after a request before the next one.
     #[serde(with = "seconds", rename = "cooldown_seconds")]
-    pub cooldown: Duration,
+    pub cooldown: TimeDelta,
     /// How long a ready backup can be downloaded.
     #[serde(with = "seconds", rename = "download_window_seconds")]
-    pub download_window: Duration,
+    pub download_window: TimeDelta,
     /// Whether a request that ended in a server error re-opens requesting at once.
     pub server_error_reopens: bool,
 }
@@ -29,8 +29,8 @@ impl BackupPolicy {
     pub fn reference_default() -> BackupPolicy {
         BackupPolicy {
             plan: "enterprise".into(),
-            cooldown: Duration::days(28),
-            download_window: Duration::days(10),
+            cooldown: TimeDelta::days(28),
+            download_window: TimeDelta::days(10),
             server_error_reopens: true,
         }
     }
@@ -79,21 +79,22 @@ impl Role {
     }
 }
 
-/// Serializes a [`Duration`] as whole seconds.
+/// Serializes a [`TimeDelta`] as whole seconds.
 pub mod seconds {
+    use chrono::TimeDelta;
     use serde::{Deserialize, Deserializer, Serializer};
-    use time::Duration;
 
-    pub fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_i64(value.whole_seconds())
+    pub fn serialize<S: Serializer>(value: &TimeDelta, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(value.num_seconds())
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<TimeDelta, D::Error> {
         let secs = i64::deserialize(deserializer)?;
         if secs < 0 {
             return Err(serde::de::Error::custom("a duration cannot be negative"));
         }
-        Ok(Duration::seconds(secs))
+        TimeDelta::try_seconds(secs)
+            .ok_or_else(|| serde::de::Error::custom("a duration out of range"))
     }
 }
 

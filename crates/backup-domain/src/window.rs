@@ -1,12 +1,12 @@
 //! The download window of a ready backup: open (and how long is left),
 //! expiring soon, or expired.
 
-use time::{Duration, OffsetDateTime};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::status::BackupStatus;
 
 /// From how much time left a backup is flagged "expiring soon".
-pub const EXPIRING_SOON: Duration = Duration::days(2);
+pub const EXPIRING_SOON: TimeDelta = TimeDelta::days(2);
 
 /// Where a backup stands in its download window at a given instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub enum DownloadWindow {
     NotDownloadable,
     /// Downloadable for `remaining` more; `expiring_soon` when that is ≤ 2 days.
     Open {
-        remaining: Duration,
+        remaining: TimeDelta,
         expiring_soon: bool,
     },
     /// The window has passed.
@@ -23,7 +23,7 @@ pub enum DownloadWindow {
 }
 
 /// When a backup that became ready at `ready_at` stops being downloadable.
-pub fn expires_at(ready_at: OffsetDateTime, window: Duration) -> OffsetDateTime {
+pub fn expires_at(ready_at: DateTime<Utc>, window: TimeDelta) -> DateTime<Utc> {
     ready_at + window
 }
 
@@ -31,8 +31,8 @@ pub fn expires_at(ready_at: OffsetDateTime, window: Duration) -> OffsetDateTime 
 /// `expires_at` is exclusive: at that instant the backup is expired.
 pub fn download_window(
     status: &BackupStatus,
-    expires_at: Option<OffsetDateTime>,
-    now: OffsetDateTime,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
 ) -> DownloadWindow {
     match (status, expires_at) {
         (BackupStatus::Expired, _) => DownloadWindow::Expired,
@@ -51,18 +51,22 @@ pub fn download_window(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
+    use chrono::NaiveDate;
 
-    const NOW: OffsetDateTime = datetime!(2026-05-10 09:30 UTC);
+    const NOW: DateTime<Utc> = NaiveDate::from_ymd_opt(2026, 5, 10)
+        .expect("a date")
+        .and_hms_opt(9, 30, 0)
+        .expect("a time")
+        .and_utc();
 
     #[test]
     fn a_fresh_ready_backup_is_open_and_not_expiring_soon() {
-        let end = expires_at(NOW - Duration::days(1), Duration::days(10));
+        let end = expires_at(NOW - TimeDelta::days(1), TimeDelta::days(10));
         let window = download_window(&BackupStatus::Ready, Some(end), NOW);
         assert_eq!(
             window,
             DownloadWindow::Open {
-                remaining: Duration::days(9),
+                remaining: TimeDelta::days(9),
                 expiring_soon: false
             }
         );
@@ -70,7 +74,7 @@ mod tests {
 
     #[test]
     fn two_days_left_is_expiring_soon_and_the_end_instant_is_expired() {
-        let end = NOW + Duration::days(2);
+        let end = NOW + TimeDelta::days(2);
         assert!(matches!(
             download_window(&BackupStatus::Ready, Some(end), NOW),
             DownloadWindow::Open {

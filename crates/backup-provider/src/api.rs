@@ -15,10 +15,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use backup_domain::{BackupStatus, GateReason, RequestGate, Role};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::problem::Problem;
 use crate::store::{Account, BackupRow, Person, RequestOutcome, Store};
@@ -92,13 +91,11 @@ fn internal(error: impl std::fmt::Display) -> Problem {
     Problem::internal()
 }
 
-fn rfc3339(at: OffsetDateTime) -> Value {
-    at.format(&Rfc3339)
-        .map(Value::String)
-        .unwrap_or(Value::Null)
+fn rfc3339(at: DateTime<Utc>) -> Value {
+    Value::String(at.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
-fn opt_time(at: Option<OffsetDateTime>) -> Value {
+fn opt_time(at: Option<DateTime<Utc>>) -> Value {
     at.map(rfc3339).unwrap_or(Value::Null)
 }
 
@@ -185,7 +182,7 @@ fn membership(
 }
 
 /// The provider's now, after applying expiry.
-fn now_expired(state: &ApiState) -> Result<OffsetDateTime, Problem> {
+fn now_expired(state: &ApiState) -> Result<DateTime<Utc>, Problem> {
     let now = clock::now(&state.store).map_err(internal)?;
     for name in state.store.expire_due(now).map_err(internal)? {
         // The window is over: the archive is no longer offered.
@@ -314,7 +311,7 @@ async fn list_backups(
     let next_cursor = if rows.len() > limit {
         rows.truncate(limit);
         rows.last()
-            .map(|r| format!("{}-{}", r.requested_at.unix_timestamp(), r.seq))
+            .map(|r| format!("{}-{}", r.requested_at.timestamp(), r.seq))
     } else {
         None
     };

@@ -6,8 +6,8 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 use zip::CompressionMethod;
 use zip::write::{SimpleFileOptions, ZipWriter};
 
@@ -25,11 +25,11 @@ pub struct Archive {
 }
 
 /// The archive's file name: `<account>-<YYYYMMDD-HHMMSS>-<backup>.zip`.
-pub fn file_name(account_id: &str, backup_id: &str, at: OffsetDateTime) -> String {
+pub fn file_name(account_id: &str, backup_id: &str, at: DateTime<Utc>) -> String {
     format!(
         "{account_id}-{:04}{:02}{:02}-{:02}{:02}{:02}-{backup_id}.zip",
         at.year(),
-        at.month() as u8,
+        at.month(),
         at.day(),
         at.hour(),
         at.minute(),

@@ -2,7 +2,7 @@
 //! move forward — only when the data dir was created with `--movable-clock`
 //! (off by default), so a production provider's time cannot be tampered with.
 
-use time::{Duration, OffsetDateTime};
+use chrono::{DateTime, TimeDelta, Timelike, Utc};
 
 use crate::error::ProviderError;
 use crate::store::Store;
@@ -12,8 +12,8 @@ const OFFSET: &str = "clock_offset_seconds";
 
 /// Now, as the provider sees it, truncated to whole seconds (the API's precision).
 #[allow(clippy::disallowed_methods)] // the provider's one reading of the wall clock
-pub fn now(store: &Store) -> Result<OffsetDateTime, ProviderError> {
-    let real = OffsetDateTime::now_utc();
+pub fn now(store: &Store) -> Result<DateTime<Utc>, ProviderError> {
+    let real = Utc::now();
     let offset = if is_movable(store)? {
         store
             .setting(OFFSET)?
@@ -22,8 +22,8 @@ pub fn now(store: &Store) -> Result<OffsetDateTime, ProviderError> {
     } else {
         0
     };
-    let at = real + Duration::seconds(offset);
-    Ok(at.replace_nanosecond(0).unwrap_or(at))
+    let at = real + TimeDelta::seconds(offset);
+    Ok(at.with_nanosecond(0).unwrap_or(at))
 }
 
 /// Whether this data dir allows moving the clock.
@@ -37,13 +37,13 @@ pub fn make_movable(store: &Store) -> Result<(), ProviderError> {
 }
 
 /// Moves the clock forward by `by`.
-pub fn advance(store: &Store, by: Duration) -> Result<OffsetDateTime, ProviderError> {
+pub fn advance(store: &Store, by: TimeDelta) -> Result<DateTime<Utc>, ProviderError> {
     if !is_movable(store)? {
         return Err(ProviderError::Invalid(
             "this provider's clock is not movable: create its data dir with `init --movable-clock` (tests and demos only)".into(),
         ));
     }
-    if by.is_negative() {
+    if by < TimeDelta::zero() {
         return Err(ProviderError::Invalid(
             "the clock only moves forward".into(),
         ));
@@ -52,12 +52,12 @@ pub fn advance(store: &Store, by: Duration) -> Result<OffsetDateTime, ProviderEr
         .setting(OFFSET)?
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(0);
-    store.set_setting(OFFSET, &(offset + by.whole_seconds()).to_string())?;
+    store.set_setting(OFFSET, &(offset + by.num_seconds()).to_string())?;
     now(store)
 }
 
 /// Parses `90s`, `15m`, `2h`, `28d` (or plain seconds).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<TimeDelta, String> {
     let text = text.trim();
     let (digits, unit) = text.split_at(
         text.find(|c: char| !c.is_ascii_digit())
@@ -73,7 +73,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "d" => n * 86_400,
         _ => return Err(format!("{text:?}: the unit must be s, m, h or d")),
     };
-    Ok(Duration::seconds(secs))
+    TimeDelta::try_seconds(secs).ok_or_else(|| format!("{text:?} is too long"))
 }
 
 #[cfg(test)]
@@ -82,9 +82,9 @@ mod tests {
 
     #[test]
     fn durations_parse_with_units_and_reject_garbage() {
-        assert_eq!(parse_duration("28d"), Ok(Duration::days(28)));
-        assert_eq!(parse_duration("90"), Ok(Duration::seconds(90)));
-        assert_eq!(parse_duration("2h"), Ok(Duration::hours(2)));
+        assert_eq!(parse_duration("28d"), Ok(TimeDelta::days(28)));
+        assert_eq!(parse_duration("90"), Ok(TimeDelta::seconds(90)));
+        assert_eq!(parse_duration("2h"), Ok(TimeDelta::hours(2)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5y").is_err());
     }
@@ -94,15 +94,15 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(dir.path()).expect("store");
         assert!(
-            advance(&store, Duration::days(1)).is_err(),
+            advance(&store, TimeDelta::days(1)).is_err(),
             "off by default"
         );
         make_movable(&store).expect("allow");
         let before = now(&store).expect("now");
-        let after = advance(&store, Duration::days(28)).expect("advance");
-        assert!(after - before >= Duration::days(28));
+        let after = advance(&store, TimeDelta::days(28)).expect("advance");
+        assert!(after - before >= TimeDelta::days(28));
         assert!(
-            advance(&store, Duration::days(-1)).is_err(),
+            advance(&store, TimeDelta::days(-1)).is_err(),
             "never backwards"
         );
     }

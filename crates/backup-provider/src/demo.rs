@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use backup_domain::{BackupPolicy, BackupStatus, Role};
-use time::{Duration, OffsetDateTime};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::api::SftpEndpoint;
 use crate::error::ProviderError;
@@ -44,8 +44,8 @@ pub async fn start(data_dir: &Path, sftp_keys: Option<Vec<String>>) -> Result<De
     drop(store);
     let server = crate::start(ServeOptions {
         auto: Some(AutoDelays {
-            release_after: Duration::seconds(5),
-            complete_after: Duration::seconds(10),
+            release_after: TimeDelta::seconds(5),
+            complete_after: TimeDelta::seconds(10),
         }),
         embedded_sftp: sftp_keys.map(|authorized_keys| crate::EmbeddedSftp {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -76,10 +76,10 @@ pub async fn start(data_dir: &Path, sftp_keys: Option<Vec<String>>) -> Result<De
 /// and a request just made (the auto mode releases it after 5 s and
 /// completes it 10 s later). The demo plan's cooldown is two minutes, so a
 /// person trying it sees the button wait with its date, then can request.
-fn seed(store: &Store, archive_dir: &Path, now: OffsetDateTime) -> Result<(), ProviderError> {
+fn seed(store: &Store, archive_dir: &Path, now: DateTime<Utc>) -> Result<(), ProviderError> {
     let policy = BackupPolicy {
         plan: "demo".into(),
-        cooldown: Duration::minutes(2),
+        cooldown: TimeDelta::minutes(2),
         ..BackupPolicy::reference_default()
     };
     let account = Account {
@@ -87,7 +87,7 @@ fn seed(store: &Store, archive_dir: &Path, now: OffsetDateTime) -> Result<(), Pr
         name: "Demo Company".into(),
         policy: policy.clone(),
     };
-    let start = now - Duration::days(75);
+    let start = now - TimeDelta::days(75);
     store.create_account(&account, start)?;
     let person = Person {
         id: DEMO_PERSON.into(),
@@ -96,13 +96,13 @@ fn seed(store: &Store, archive_dir: &Path, now: OffsetDateTime) -> Result<(), Pr
     };
     store.add_person(&person)?;
     store.grant(DEMO_ACCOUNT, DEMO_PERSON, Role::Owner)?;
-    let request = |at: OffsetDateTime, key: &str| -> Result<String, ProviderError> {
+    let request = |at: DateTime<Utc>, key: &str| -> Result<String, ProviderError> {
         match store.request_backup(&account, &person, Role::Owner, key, at)? {
             RequestOutcome::Created(row) => Ok(row.id),
             _ => Err(ProviderError::Internal),
         }
     };
-    let publish = |id: &str, at: OffsetDateTime| -> Result<(), ProviderError> {
+    let publish = |id: &str, at: DateTime<Utc>| -> Result<(), ProviderError> {
         store.transition(
             id,
             &[BackupStatus::AwaitingRelease],
@@ -115,30 +115,30 @@ fn seed(store: &Store, archive_dir: &Path, now: OffsetDateTime) -> Result<(), Pr
         store.mark_ready(
             id,
             &published,
-            at + Duration::hours(2),
+            at + TimeDelta::hours(2),
             policy.download_window,
         )?;
         Ok(())
     };
-    let first = request(now - Duration::days(70), "demo-seed-0001")?;
-    publish(&first, now - Duration::days(70))?;
-    let failed = request(now - Duration::days(40), "demo-seed-0002")?;
+    let first = request(now - TimeDelta::days(70), "demo-seed-0001")?;
+    publish(&first, now - TimeDelta::days(70))?;
+    let failed = request(now - TimeDelta::days(40), "demo-seed-0002")?;
     store.transition(
         &failed,
         &[BackupStatus::AwaitingRelease],
         BackupStatus::ServerError,
-        now - Duration::days(40) + Duration::hours(3),
+        now - TimeDelta::days(40) + TimeDelta::hours(3),
         Some("The database dump failed; request the backup again."),
     )?;
-    let retried = request(now - Duration::days(39), "demo-seed-0003")?;
-    publish(&retried, now - Duration::days(39))?;
+    let retried = request(now - TimeDelta::days(39), "demo-seed-0003")?;
+    publish(&retried, now - TimeDelta::days(39))?;
     let closing = request(
-        now - Duration::days(8) - Duration::hours(3),
+        now - TimeDelta::days(8) - TimeDelta::hours(3),
         "demo-seed-0004",
     )?;
-    publish(&closing, now - Duration::days(8) - Duration::hours(3))?;
-    let recent = request(now - Duration::days(3), "demo-seed-0005")?;
-    publish(&recent, now - Duration::days(3))?;
+    publish(&closing, now - TimeDelta::days(8) - TimeDelta::hours(3))?;
+    let recent = request(now - TimeDelta::days(3), "demo-seed-0005")?;
+    publish(&recent, now - TimeDelta::days(3))?;
     request(now, "demo-seed-0006")?;
     for name in store.expire_due(now)? {
         let _ = std::fs::remove_file(archive_dir.join(name));

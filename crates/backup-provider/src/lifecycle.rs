@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use backup_domain::BackupStatus;
-use time::Duration;
+use chrono::TimeDelta;
 
 use crate::archive;
 use crate::clock;
@@ -77,9 +77,9 @@ pub fn expire(store: &Store, archive_dir: &Path, id: &str) -> Result<BackupRow, 
 #[derive(Debug, Clone, Copy)]
 pub struct AutoDelays {
     /// From the request to the release.
-    pub release_after: Duration,
+    pub release_after: TimeDelta,
     /// From the release to the ready archive.
-    pub complete_after: Duration,
+    pub complete_after: TimeDelta,
 }
 
 /// Runs one pass of the automatic lifecycle; returns how many backups moved.

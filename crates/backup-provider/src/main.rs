@@ -105,10 +105,10 @@ struct ServeArgs {
     auto: bool,
     /// In auto mode, time from request to release.
     #[arg(long, default_value = "3s", value_parser = parse_duration)]
-    auto_release_after: time::Duration,
+    auto_release_after: chrono::TimeDelta,
     /// In auto mode, time from release to a ready archive.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
-    auto_complete_after: time::Duration,
+    auto_complete_after: chrono::TimeDelta,
 }
 
 #[derive(Debug, Args)]
@@ -118,10 +118,10 @@ struct PolicyArgs {
     plan: String,
     /// Time between requests (e.g. 28d, 7d, 24h).
     #[arg(long, default_value = "28d", value_parser = parse_duration)]
-    cooldown: time::Duration,
+    cooldown: chrono::TimeDelta,
     /// How long a ready backup can be downloaded (e.g. 10d, 14d).
     #[arg(long, default_value = "10d", value_parser = parse_duration)]
-    window: time::Duration,
+    window: chrono::TimeDelta,
     /// Whether a server error re-opens requesting at once.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     server_error_reopens: bool,
@@ -207,7 +207,7 @@ enum ClockCommand {
     /// Move the clock forward (only with a data dir made by `init --movable-clock`).
     Advance {
         #[arg(long, value_parser = parse_duration)]
-        by: time::Duration,
+        by: chrono::TimeDelta,
     },
     /// Print the provider's current time.
     Show,
@@ -306,19 +306,11 @@ fn run(cli: Cli) -> Result<(), ProviderError> {
         }
         Command::Clock(ClockCommand::Advance { by }) => {
             let now = clock::advance(&Store::open(&data)?, by)?;
-            println!(
-                "{}",
-                now.format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default()
-            );
+            println!("{}", now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         }
         Command::Clock(ClockCommand::Show) => {
             let now = clock::now(&Store::open(&data)?)?;
-            println!(
-                "{}",
-                now.format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default()
-            );
+            println!("{}", now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         }
         Command::Terms(TermsCommand::Publish { version, text }) => {
             let store = Store::open(&data)?;

@@ -2,9 +2,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::error::ProviderError;
 
@@ -15,7 +14,7 @@ pub struct Problem {
     pub code: &'static str,
     pub title: &'static str,
     pub detail: String,
-    pub next_allowed_at: Option<OffsetDateTime>,
+    pub next_allowed_at: Option<DateTime<Utc>>,
     pub terms_version: Option<String>,
 }
 
@@ -94,8 +93,8 @@ impl Problem {
             "detail": self.detail,
             "code": self.code,
         });
-        if let Some(at) = self.next_allowed_at.and_then(|at| at.format(&Rfc3339).ok()) {
-            body["next_allowed_at"] = Value::String(at);
+        if let Some(at) = self.next_allowed_at {
+            body["next_allowed_at"] = Value::String(at.to_rfc3339_opts(SecondsFormat::Secs, true));
         }
         if let Some(version) = &self.terms_version {
             body["terms_version"] = Value::String(version.clone());

@@ -10,9 +10,9 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use backup_domain::{BackupPolicy, BackupStatus, PastRequest, RequestGate, Role, request_gate};
+use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
-use time::{Duration, OffsetDateTime};
 
 use crate::error::ProviderError;
 use crate::ids;
@@ -78,12 +78,12 @@ pub struct BackupRow {
     pub seq: i64,
     pub id: String,
     pub account_id: String,
-    pub requested_at: OffsetDateTime,
+    pub requested_at: DateTime<Utc>,
     pub requested_by: Person,
     pub status: BackupStatus,
-    pub status_changed_at: OffsetDateTime,
-    pub ready_at: Option<OffsetDateTime>,
-    pub expires_at: Option<OffsetDateTime>,
+    pub status_changed_at: DateTime<Utc>,
+    pub ready_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
     pub size_bytes: Option<i64>,
     pub sha256: Option<String>,
     pub file_name: Option<String>,
@@ -123,11 +123,17 @@ fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
         name: r.get(1)?,
         policy: BackupPolicy {
             plan: r.get(2)?,
-            cooldown: Duration::seconds(r.get(3)?),
-            download_window: Duration::seconds(r.get(4)?),
+            cooldown: seconds(r, 3)?,
+            download_window: seconds(r, 4)?,
             server_error_reopens: r.get(5)?,
         },
     })
+}
+
+/// A stored duration in seconds (an error, not a panic, when out of range).
+fn seconds(r: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<TimeDelta> {
+    let secs: i64 = r.get(index)?;
+    TimeDelta::try_seconds(secs).ok_or(rusqlite::Error::IntegralValueOutOfRange(index, secs))
 }
 
 const BACKUP_COLUMNS: &str = "b.seq, b.id, b.account_id, b.requested_at, p.id, p.name, p.email, \
@@ -206,7 +212,7 @@ impl Store {
     // --- accounts and people -------------------------------------------
 
     /// Creates an account with a plan and seeds its sample CRM data.
-    pub fn create_account(&self, account: &Account, now: OffsetDateTime) -> Result<()> {
+    pub fn create_account(&self, account: &Account, now: DateTime<Utc>) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let inserted = tx.execute(
@@ -215,8 +221,8 @@ impl Store {
                 account.id,
                 account.name,
                 account.policy.plan,
-                account.policy.cooldown.whole_seconds(),
-                account.policy.download_window.whole_seconds(),
+                account.policy.cooldown.num_seconds(),
+                account.policy.download_window.num_seconds(),
                 account.policy.server_error_reopens,
                 ts(now)
             ],
@@ -240,8 +246,8 @@ impl Store {
             params![
                 account_id,
                 policy.plan,
-                policy.cooldown.whole_seconds(),
-                policy.download_window.whole_seconds(),
+                policy.cooldown.num_seconds(),
+                policy.download_window.num_seconds(),
                 policy.server_error_reopens
             ],
         )?;
@@ -311,7 +317,7 @@ impl Store {
 
     /// Issues a new token for `person_id`; the plaintext is returned once and
     /// only its hash is kept.
-    pub fn issue_token(&self, person_id: &str, now: OffsetDateTime) -> Result<String> {
+    pub fn issue_token(&self, person_id: &str, now: DateTime<Utc>) -> Result<String> {
         if self.person(person_id)?.is_none() {
             return Err(ProviderError::NotFound(format!("no person {person_id}")));
         }
@@ -325,7 +331,7 @@ impl Store {
 
     /// Revokes every token of `person_id` and issues a new one (the demo does
     /// this at each start, so tokens of earlier runs stop working).
-    pub fn reissue_token(&self, person_id: &str, now: OffsetDateTime) -> Result<String> {
+    pub fn reissue_token(&self, person_id: &str, now: DateTime<Utc>) -> Result<String> {
         self.conn()
             .execute("DELETE FROM tokens WHERE person_id = ?1", [person_id])?;
         self.issue_token(person_id, now)
@@ -417,7 +423,7 @@ impl Store {
     }
 
     /// The gate for `role` in `account` at `now`.
-    pub fn gate(&self, account: &Account, role: Role, now: OffsetDateTime) -> Result<RequestGate> {
+    pub fn gate(&self, account: &Account, role: Role, now: DateTime<Utc>) -> Result<RequestGate> {
         let history = Self::history_in(&self.conn(), &account.id)?;
         Ok(request_gate(&account.policy, role, &history, now))
     }
@@ -430,7 +436,7 @@ impl Store {
         person: &Person,
         role: Role,
         idempotency_key: &str,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<RequestOutcome> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -523,7 +529,7 @@ impl Store {
         id: &str,
         from: &[BackupStatus],
         to: BackupStatus,
-        at: OffsetDateTime,
+        at: DateTime<Utc>,
         error_message: Option<&str>,
     ) -> Result<BackupRow> {
         let row = self
@@ -547,8 +553,8 @@ impl Store {
         &self,
         id: &str,
         archive: &crate::archive::Archive,
-        at: OffsetDateTime,
-        window: Duration,
+        at: DateTime<Utc>,
+        window: TimeDelta,
     ) -> Result<BackupRow> {
         let changed = self.conn().execute(
             "UPDATE backups SET status = 'ready', status_changed_at = ?2, ready_at = ?2,
@@ -574,7 +580,7 @@ impl Store {
     /// Expires every ready backup whose window ended at or before `now`;
     /// the status change is dated at the window's end. Returns the archives
     /// to delete.
-    pub fn expire_due(&self, now: OffsetDateTime) -> Result<Vec<String>> {
+    pub fn expire_due(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "UPDATE backups SET status = 'expired', status_changed_at = expires_at
@@ -587,7 +593,7 @@ impl Store {
     }
 
     /// Backups in `status` whose status changed at or before `before` (auto mode).
-    pub fn due(&self, status: &BackupStatus, before: OffsetDateTime) -> Result<Vec<String>> {
+    pub fn due(&self, status: &BackupStatus, before: DateTime<Utc>) -> Result<Vec<String>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT id FROM backups WHERE status = ?1 AND status_changed_at <= ?2 ORDER BY seq",
@@ -606,7 +612,7 @@ impl Store {
         account_id: &str,
         person_id: &str,
         version: &str,
-    ) -> Result<Option<OffsetDateTime>> {
+    ) -> Result<Option<DateTime<Utc>>> {
         let at: Option<i64> = self
             .conn()
             .query_row(
@@ -625,8 +631,8 @@ impl Store {
         account_id: &str,
         person_id: &str,
         version: &str,
-        now: OffsetDateTime,
-    ) -> Result<(OffsetDateTime, bool)> {
+        now: DateTime<Utc>,
+    ) -> Result<(DateTime<Utc>, bool)> {
         let inserted = self.conn().execute(
             "INSERT OR IGNORE INTO terms_acceptances VALUES (?1, ?2, ?3, ?4)",
             params![account_id, person_id, version, ts(now)],

@@ -7,8 +7,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use time::OffsetDateTime;
 
 /// Why a database could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -84,13 +84,13 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> rusqlite::Resul
 }
 
 /// An instant as stored: Unix seconds.
-pub fn ts(at: OffsetDateTime) -> i64 {
-    at.unix_timestamp()
+pub fn ts(at: DateTime<Utc>) -> i64 {
+    at.timestamp()
 }
 
 /// A stored instant (the epoch for a value out of range).
-pub fn from_ts(secs: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+pub fn from_ts(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
 #[cfg(test)]
@@ -144,9 +144,14 @@ mod tests {
 
     #[test]
     fn times_are_unix_seconds() {
-        let at = time::macros::datetime!(2026-11-21 10:00 UTC);
+        use chrono::TimeZone;
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 21, 10, 0, 0)
+            .single()
+            .expect("a valid time");
+        assert_eq!(ts(at), 1_795_255_200);
         assert_eq!(from_ts(ts(at)), at);
-        assert_eq!(from_ts(i64::MAX), OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(from_ts(i64::MAX), DateTime::UNIX_EPOCH);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What the audit log records: who did what, when, on which account.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 /// One recorded event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,7 +52,7 @@ impl AuditEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
     pub seq: i64,
-    pub at: OffsetDateTime,
+    pub at: DateTime<Utc>,
     /// The local account id, when the event concerns one.
     pub account: Option<i64>,
     /// Who did it (the person's name or id at the provider, or "auto").

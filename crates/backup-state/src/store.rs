@@ -4,8 +4,8 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use backup_domain::Role;
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use time::OffsetDateTime;
 
 use crate::audit::{AuditEntry, AuditEvent};
 use crate::error::StateError;
@@ -73,7 +73,7 @@ pub struct DownloadRecord {
     pub path: String,
     pub size_bytes: u64,
     pub sha256: String,
-    pub verified_at: OffsetDateTime,
+    pub verified_at: DateTime<Utc>,
 }
 
 /// The local database; share it behind an `Arc`.
@@ -121,7 +121,7 @@ fn insert_audit(
     account: Option<i64>,
     actor: &str,
     event: &AuditEvent,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let details = serde_json::to_string(event).map_err(|e| StateError::Invalid(e.to_string()))?;
     conn.execute(
@@ -179,7 +179,7 @@ impl LocalState {
     }
 
     /// Adds an account, or updates its name and role if it exists; returns the local id.
-    pub fn upsert_account(&self, account: &AccountRecord, now: OffsetDateTime) -> Result<i64> {
+    pub fn upsert_account(&self, account: &AccountRecord, now: DateTime<Utc>) -> Result<i64> {
         let conn = self.conn();
         conn.execute(
             "INSERT INTO accounts (provider_url, account_id, display_name, role, person_name, added_at)
@@ -286,7 +286,7 @@ impl LocalState {
         host: &str,
         port: u16,
         fingerprint: &str,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         if !fingerprint.starts_with("SHA256:") {
             return Err(StateError::Invalid(format!(
@@ -370,7 +370,7 @@ impl LocalState {
         host: &str,
         port: u16,
         fingerprint: &str,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         self.pin_host_key(account, host, port, fingerprint, now)?;
         let event = AuditEvent::HostKeyAccepted {
@@ -388,7 +388,7 @@ impl LocalState {
         host: &str,
         port: u16,
         fingerprint: &str,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         let event = AuditEvent::HostKeyRejected {
             host: format!("{host}:{port}"),
@@ -425,7 +425,7 @@ impl LocalState {
         account: Option<i64>,
         actor: &str,
         event: &AuditEvent,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         insert_audit(&self.conn(), account, actor, event, now)
     }

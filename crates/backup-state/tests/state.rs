@@ -6,10 +6,13 @@ use backup_domain::Role;
 use backup_state::{
     AccountRecord, AuditEvent, DownloadRecord, LocalState, SftpConnection, StateError,
 };
-use time::OffsetDateTime;
-use time::macros::datetime;
+use chrono::{DateTime, NaiveDate, Utc};
 
-const NOW: OffsetDateTime = datetime!(2026-11-21 10:00 UTC);
+const NOW: DateTime<Utc> = NaiveDate::from_ymd_opt(2026, 11, 21)
+    .expect("a date")
+    .and_hms_opt(10, 0, 0)
+    .expect("a time")
+    .and_utc();
 
 fn acme() -> AccountRecord {
     AccountRecord {

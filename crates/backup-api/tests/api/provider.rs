@@ -8,7 +8,7 @@ use backup_domain::{BackupPolicy, BackupStatus, GateReason, Role};
 use backup_provider::api::SftpEndpoint;
 use backup_provider::store::{Account, Person, Store};
 use backup_provider::{RunningServer, ServeOptions, clock, lifecycle};
-use time::Duration;
+use chrono::TimeDelta;
 
 const FINGERPRINT: &str = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
 
@@ -118,7 +118,7 @@ async fn a_request_is_created_once_replayed_by_key_and_then_refused_with_the_dat
             next_allowed_at: Some(next),
             ..
         }) => {
-            assert_eq!(next, first.requested_at + Duration::days(28));
+            assert_eq!(next, first.requested_at + TimeDelta::days(28));
         }
         other => panic!("a cooldown refusal with its date: {other:?}"),
     }
@@ -203,7 +203,7 @@ async fn terms_then_delivery_then_expiry() {
             .expect("b")
             .size_bytes
     );
-    clock::advance(&fx.store(), Duration::days(10)).expect("advance");
+    clock::advance(&fx.store(), TimeDelta::days(10)).expect("advance");
     let gone = client
         .delivery("acme", &backup.id)
         .await

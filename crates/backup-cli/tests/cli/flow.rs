@@ -168,7 +168,7 @@ fn a_changed_host_key_is_refused_with_its_own_exit_code() {
             "127.0.0.1",
             world.sshd.port,
             "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
-            time::OffsetDateTime::UNIX_EPOCH,
+            chrono::DateTime::UNIX_EPOCH,
         )
         .expect("pin");
     let dest = tempfile::tempdir().expect("dest");

@@ -221,7 +221,7 @@ impl World {
     }
 
     pub fn advance(&self, days: i64) {
-        clock::advance(&self.store(), time::Duration::days(days)).expect("advance");
+        clock::advance(&self.store(), chrono::TimeDelta::days(days)).expect("advance");
     }
 
     pub fn zips(dir: &Path) -> Vec<PathBuf> {

@@ -1,8 +1,8 @@
 //! The cooldown is enforced server-side from the plan and the history, and
 //! the gate in the listing says the same thing as a refusal.
 
+use chrono::TimeDelta;
 use serde_json::Value;
-use time::Duration;
 
 use crate::support::{Provider, time_of};
 
@@ -17,7 +17,7 @@ fn a_second_request_is_refused_until_exactly_28_days_later() {
     assert_eq!(gate(&provider, &owner)["allowed"], true);
     let id = provider.ready_backup();
     let (_, first) = provider.get(&format!("/v1/accounts/acme/backups/{id}"), &owner);
-    let expected_next = time_of(&first["requested_at"]) + Duration::days(28);
+    let expected_next = time_of(&first["requested_at"]) + TimeDelta::days(28);
 
     let (status, problem) = provider.request(&owner);
     assert_eq!(
@@ -81,7 +81,7 @@ fn a_plan_without_reopening_keeps_the_cooldown_after_a_server_error() {
     );
     assert_eq!(
         time_of(&problem["next_allowed_at"]),
-        time_of(&backup["requested_at"]) + Duration::days(7)
+        time_of(&backup["requested_at"]) + TimeDelta::days(7)
     );
     let (_, policy) = provider.get("/v1/accounts/acme/backup-policy", &owner);
     assert_eq!(policy["cooldown_seconds"], 7 * 86_400);

@@ -40,7 +40,7 @@ fn a_backup_goes_from_request_to_download_to_expiry() {
     let ready_at = time_of(&ready["ready_at"]);
     assert_eq!(
         time_of(&ready["expires_at"]) - ready_at,
-        time::Duration::days(10),
+        chrono::TimeDelta::days(10),
         "default plan: 10-day window"
     );
 

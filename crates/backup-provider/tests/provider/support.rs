@@ -334,10 +334,8 @@ pub fn unique() -> u64 {
 }
 
 /// Parses an RFC 3339 time from a JSON value.
-pub fn time_of(value: &Value) -> time::OffsetDateTime {
-    time::OffsetDateTime::parse(
-        value.as_str().expect("a time string"),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .expect("RFC 3339")
+pub fn time_of(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(value.as_str().expect("a time string"))
+        .expect("RFC 3339")
+        .to_utc()
 }
