@@ -1,11 +1,9 @@
 //! The one error every command returns: a code the UI branches on and a
-//! message that says what to do. Core errors map here once; no command
-//! returns `Result<_, String>`.
+//! message that says what to do. The application layer's error maps here
+//! once, by its kind; no command returns `Result<_, String>`.
 
-use backup_api::{ApiError, ProblemCode};
-use backup_keychain::KeyError;
-use backup_state::StateError;
-use backup_transfer::TransferError;
+use backup_workflows::{Error, ErrorKind, PresentedKey};
+use chrono::SecondsFormat;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -50,8 +48,39 @@ pub enum ErrorCode {
     Cancelled,
     /// Another download of this backup is running.
     Busy,
-    /// Anything else (the message says what).
+    /// Anything else, a bug included (the message says what).
     Failed,
+}
+
+impl From<ErrorKind> for ErrorCode {
+    fn from(kind: ErrorKind) -> ErrorCode {
+        match kind {
+            ErrorKind::InvalidInput => ErrorCode::InvalidInput,
+            ErrorKind::NoAccount | ErrorKind::NotFound => ErrorCode::NotFound,
+            ErrorKind::Unauthorized => ErrorCode::Unauthorized,
+            ErrorKind::Forbidden => ErrorCode::Forbidden,
+            ErrorKind::Cooldown => ErrorCode::Cooldown,
+            ErrorKind::RequestInProgress => ErrorCode::RequestInProgress,
+            ErrorKind::NotReady => ErrorCode::NotReady,
+            ErrorKind::Expired => ErrorCode::Expired,
+            ErrorKind::TermsRequired => ErrorCode::TermsRequired,
+            ErrorKind::UnknownHostKey => ErrorCode::UnknownHostKey,
+            ErrorKind::HostKeyChanged => ErrorCode::HostKeyChanged,
+            ErrorKind::SftpAuth => ErrorCode::SftpAuth,
+            ErrorKind::ConnectionMissing => ErrorCode::ConnectionMissing,
+            ErrorKind::KeyMissing => ErrorCode::KeyMissing,
+            ErrorKind::KeyInvalid => ErrorCode::KeyInvalid,
+            ErrorKind::PassphraseRequired => ErrorCode::PassphraseRequired,
+            ErrorKind::PassphraseWrong => ErrorCode::PassphraseWrong,
+            ErrorKind::KeychainUnavailable => ErrorCode::KeychainUnavailable,
+            ErrorKind::Network => ErrorCode::Network,
+            ErrorKind::VerifyFailed => ErrorCode::VerifyFailed,
+            ErrorKind::Disk => ErrorCode::Disk,
+            ErrorKind::Cancelled => ErrorCode::Cancelled,
+            ErrorKind::Busy => ErrorCode::Busy,
+            ErrorKind::Internal | ErrorKind::Failed => ErrorCode::Failed,
+        }
+    }
 }
 
 /// A command's failure as the window receives it.
@@ -77,8 +106,22 @@ impl AppError {
         }
     }
 
-    pub fn invalid(message: impl Into<String>) -> AppError {
-        AppError::new(ErrorCode::InvalidInput, message)
+    /// The question "trust this server key?" as the window asks it.
+    pub fn host_key_question(key: &PresentedKey) -> AppError {
+        let message = match &key.replaces {
+            Some(old) => format!(
+                "The server {}:{} presents a new key that the provider publishes, replacing {old}. Check it and trust it to continue.",
+                key.host, key.port
+            ),
+            None => format!(
+                "The server {}:{} is not known yet; its fingerprint is {}. Check it and trust it to continue.",
+                key.host, key.port, key.fingerprint
+            ),
+        };
+        AppError {
+            fingerprint: Some(key.fingerprint.clone()),
+            ..AppError::new(ErrorCode::UnknownHostKey, message)
+        }
     }
 }
 
@@ -90,120 +133,40 @@ impl std::fmt::Display for AppError {
 
 impl std::error::Error for AppError {}
 
-impl From<ApiError> for AppError {
-    fn from(error: ApiError) -> AppError {
-        let message = match &error {
-            ApiError::Problem {
-                code: ProblemCode::Unauthenticated,
-                ..
-            } => "The provider rejected the token: it may have expired or been revoked. Add the account again with a new token.".to_owned(),
-            other => other.to_string(),
-        };
-        let mut mapped = AppError::new(ErrorCode::Failed, message);
-        mapped.code = match &error {
-            ApiError::Problem {
-                code,
-                next_allowed_at,
-                ..
-            } => {
-                mapped.next_allowed_at = next_allowed_at.and_then(crate::views::rfc3339);
-                match code {
-                    ProblemCode::Unauthenticated => ErrorCode::Unauthorized,
-                    ProblemCode::Forbidden => ErrorCode::Forbidden,
-                    ProblemCode::NotFound => ErrorCode::NotFound,
-                    ProblemCode::InvalidRequest => ErrorCode::InvalidInput,
-                    ProblemCode::CooldownActive => ErrorCode::Cooldown,
-                    ProblemCode::RequestInProgress => ErrorCode::RequestInProgress,
-                    ProblemCode::NotReady => ErrorCode::NotReady,
-                    ProblemCode::Expired => ErrorCode::Expired,
-                    ProblemCode::TermsNotAccepted | ProblemCode::TermsVersionMismatch => {
-                        ErrorCode::TermsRequired
-                    }
-                    _ => ErrorCode::Failed,
-                }
-            }
-            ApiError::Network { .. } => ErrorCode::Network,
-            ApiError::InvalidUrl(_) => ErrorCode::InvalidInput,
-            ApiError::Decode(_) | ApiError::RedirectRefused(_) => ErrorCode::Failed,
-        };
-        mapped
-    }
-}
-
-impl From<KeyError> for AppError {
-    fn from(error: KeyError) -> AppError {
-        let code = match &error {
-            KeyError::NotFound => ErrorCode::KeyMissing,
-            KeyError::NeedsPassphrase => ErrorCode::PassphraseRequired,
-            KeyError::WrongPassphrase => ErrorCode::PassphraseWrong,
-            KeyError::Keychain(_) | KeyError::NoKeychain(_) => ErrorCode::KeychainUnavailable,
-            KeyError::Io { .. } => ErrorCode::Disk,
-            _ => ErrorCode::KeyInvalid,
-        };
-        AppError::new(code, error.to_string())
-    }
-}
-
-impl From<TransferError> for AppError {
-    fn from(error: TransferError) -> AppError {
-        let message = error.to_string();
-        match error {
-            TransferError::UnknownHostKey { fingerprint, .. } => AppError {
-                fingerprint: Some(fingerprint),
-                ..AppError::new(ErrorCode::UnknownHostKey, message)
-            },
-            TransferError::HostKeyChanged { actual, .. } => AppError {
-                fingerprint: Some(actual),
-                ..AppError::new(ErrorCode::HostKeyChanged, message)
-            },
-            TransferError::AuthFailed(_) | TransferError::PermissionDenied(_) => {
-                AppError::new(ErrorCode::SftpAuth, message)
-            }
-            TransferError::NotFound(_) => AppError::new(ErrorCode::NotFound, message),
-            TransferError::DiskFull { .. } | TransferError::LocalIo { .. } => {
-                AppError::new(ErrorCode::Disk, message)
-            }
-            TransferError::Network(_) => AppError::new(ErrorCode::Network, message),
-            TransferError::VerificationFailed { .. } | TransferError::RemoteChanged(_) => {
-                AppError::new(ErrorCode::VerifyFailed, message)
-            }
-            TransferError::Cancelled => AppError::new(ErrorCode::Cancelled, message),
-            TransferError::Invalid(_) => AppError::new(ErrorCode::InvalidInput, message),
-            #[allow(unreachable_patterns)]
-            _ => AppError::new(ErrorCode::Failed, message),
+impl From<Error> for AppError {
+    fn from(error: Error) -> AppError {
+        AppError {
+            code: error.kind().into(),
+            message: error.to_string(),
+            fingerprint: error.fingerprint().map(str::to_owned),
+            next_allowed_at: error
+                .next_allowed_at()
+                .map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
         }
-    }
-}
-
-impl From<StateError> for AppError {
-    fn from(error: StateError) -> AppError {
-        let code = match &error {
-            StateError::UnknownAccount(_) => ErrorCode::NotFound,
-            StateError::Invalid(_) => ErrorCode::InvalidInput,
-            _ => ErrorCode::Failed,
-        };
-        AppError::new(code, error.to_string())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
+    use backup_api::{ApiError, ProblemCode};
+    use backup_keychain::KeyError;
+    use backup_transfer::TransferError;
+    use chrono::TimeZone;
 
     #[test]
     fn a_cooldown_refusal_keeps_its_date_and_code() {
-        let at = Utc
+        let at = chrono::Utc
             .with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
             .single()
-            .expect("a valid time");
-        let error = AppError::from(ApiError::Problem {
+            .expect("date");
+        let error = AppError::from(Error::from(ApiError::Problem {
             status: 409,
             code: ProblemCode::CooldownActive,
             detail: "Wait.".into(),
             next_allowed_at: Some(at),
             terms_version: None,
-        });
+        }));
         assert_eq!(error.code, ErrorCode::Cooldown);
         assert_eq!(
             error.next_allowed_at.as_deref(),
@@ -214,42 +177,30 @@ mod tests {
     }
 
     #[test]
-    fn host_key_errors_carry_the_fingerprint_the_server_presented() {
-        let unknown = AppError::from(TransferError::UnknownHostKey {
-            host: "h".into(),
-            fingerprint: "SHA256:abc".into(),
-            matches_published: true,
-        });
-        assert_eq!(unknown.code, ErrorCode::UnknownHostKey);
-        assert_eq!(unknown.fingerprint.as_deref(), Some("SHA256:abc"));
-        let changed = AppError::from(TransferError::HostKeyChanged {
+    fn a_changed_host_key_carries_the_fingerprint_the_server_presented() {
+        let changed = AppError::from(Error::from(TransferError::HostKeyChanged {
             expected: "SHA256:old".into(),
             actual: "SHA256:new".into(),
-        });
+        }));
         assert_eq!(changed.code, ErrorCode::HostKeyChanged);
         assert_eq!(changed.fingerprint.as_deref(), Some("SHA256:new"));
     }
 
     #[test]
     fn key_errors_map_to_what_the_settings_view_asks_for() {
+        let code = |e: KeyError| AppError::from(Error::from(e)).code;
         assert_eq!(
-            AppError::from(KeyError::NeedsPassphrase).code,
+            code(KeyError::NeedsPassphrase),
             ErrorCode::PassphraseRequired
         );
+        assert_eq!(code(KeyError::WrongPassphrase), ErrorCode::PassphraseWrong);
+        assert_eq!(code(KeyError::PublicKey), ErrorCode::KeyInvalid);
         assert_eq!(
-            AppError::from(KeyError::WrongPassphrase).code,
-            ErrorCode::PassphraseWrong
-        );
-        assert_eq!(
-            AppError::from(KeyError::PublicKey).code,
-            ErrorCode::KeyInvalid
-        );
-        assert_eq!(
-            AppError::from(KeyError::Keychain("locked".into())).code,
+            code(KeyError::Keychain("locked".into())),
             ErrorCode::KeychainUnavailable
         );
         assert_eq!(
-            AppError::from(KeyError::NoKeychain("no Secret Service".into())).code,
+            code(KeyError::NoKeychain("no Secret Service".into())),
             ErrorCode::KeychainUnavailable,
             "not the key file's fault"
         );
@@ -257,18 +208,24 @@ mod tests {
 
     #[test]
     fn an_expired_token_says_to_add_the_account_again() {
-        let error = AppError::from(ApiError::Problem {
+        let error = AppError::from(Error::from(ApiError::Problem {
             status: 401,
             code: ProblemCode::Unauthenticated,
             detail: "bad token".into(),
             next_allowed_at: None,
             terms_version: None,
-        });
+        }));
         assert_eq!(error.code, ErrorCode::Unauthorized);
         assert!(
             error.message.contains("Add the account again"),
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn a_bug_is_a_failure_not_the_persons_bad_input() {
+        let error = AppError::from(Error::Internal("the engine panicked".into()));
+        assert_eq!(error.code, ErrorCode::Failed);
     }
 }

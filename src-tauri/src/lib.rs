@@ -1,22 +1,32 @@
-//! The Tauri shell: wires the core crates to the web UI and stays thin.
+//! The Tauri shell: the web UI's adapter over the application layer
+//! (`backup-workflows`), and nothing more. Commands unpack, call one
+//! workflow and map the result; the watcher's news become events and
+//! notifications.
 //!
 //! [`build_app`] is generic over the runtime so `tauri::test::mock_builder()`
 //! drives the same commands and setup in unit tests without a desktop.
 
 mod commands;
 mod error;
-mod shell;
+mod news;
 mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use backup_keychain::{KeyringBackend, SecretBackend};
+use backup_workflows::{APP_ID, Desk, SystemClock};
 use tauri::{Builder, Manager, Runtime};
 
 pub use error::{AppError, ErrorCode};
-pub use shell::{APP_ID, Shell};
 pub use views::typescript_bindings;
+
+/// How the app was launched.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Launch {
+    /// Start the demo on its own when no account is set up (`make run`).
+    pub auto_demo: bool,
+}
 
 /// Registers the app's commands and plugins on `builder`.
 pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
@@ -53,15 +63,16 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         ])
 }
 
-/// Opens the local state in `data_dir` and hands it to the commands.
+/// Opens the application layer on `data_dir` and hands it to the commands.
 pub fn install_shell<R: Runtime, M: Manager<R>>(
     manager: &M,
     data_dir: PathBuf,
     secrets: Arc<dyn SecretBackend>,
-    auto_demo: bool,
+    launch: Launch,
 ) -> Result<(), AppError> {
-    let shell = Shell::open(&data_dir, secrets, auto_demo)?;
-    manager.manage(shell);
+    let desk = Desk::open(&data_dir, secrets, Arc::new(SystemClock))?;
+    manager.manage(desk);
+    manager.manage(launch);
     Ok(())
 }
 
@@ -69,7 +80,9 @@ pub fn install_shell<R: Runtime, M: Manager<R>>(
 /// (set by `make run`) opens straight onto the built-in demo when no
 /// account is set up.
 pub fn run() {
-    let auto_demo = std::env::var("BACKUP_DESK_DEMO").is_ok_and(|v| v == "1");
+    let launch = Launch {
+        auto_demo: std::env::var("BACKUP_DESK_DEMO").is_ok_and(|v| v == "1"),
+    };
     let app = build_app(Builder::default())
         .plugin(
             tauri_plugin_log::Builder::new()
@@ -78,7 +91,8 @@ pub fn run() {
         )
         .setup(move |app| {
             let dir = app.path().app_data_dir()?;
-            install_shell(app, dir, Arc::new(KeyringBackend::new(APP_ID)), auto_demo)?;
+            install_shell(app, dir, Arc::new(KeyringBackend::new(APP_ID)), launch)?;
+            news::start(app.handle());
             Ok(())
         });
     if let Err(error) = app.run(tauri::generate_context!()) {

@@ -25,8 +25,13 @@ fn harness() -> Harness {
         .build(mock_context(noop_assets()))
         .expect("the app builds on the mock runtime");
     // What `run`'s setup does, with a memory keychain.
-    crate::install_shell(&app, data, Arc::new(MemoryBackend::default()), false)
-        .expect("the shell opens its state");
+    crate::install_shell(
+        &app,
+        data,
+        Arc::new(MemoryBackend::default()),
+        crate::Launch::default(),
+    )
+    .expect("the shell opens its state");
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("main window");

@@ -3,10 +3,11 @@
 //! Their TypeScript twins in `ui/src/lib/bindings.ts` are generated from
 //! these (ts-rs) and checked by `bindings_are_committed_and_current`.
 
-use backup_api::{Backup, BackupPage, Membership};
 use backup_domain::{BackupStatus, DownloadWindow, GateReason, Role};
-use backup_keychain::KeyInfo;
-use backup_state::{AccountRecord, DownloadRecord, SftpConnection};
+use backup_workflows::{
+    AccountList, AccountRecord, AccountSettings, Backup, DownloadRecord, DownloadTerms, History,
+    KeyInfo, Me, Membership, Phase, Progress, SftpConnection, is_demo,
+};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -65,8 +66,8 @@ pub struct AccountView {
     pub is_demo: bool,
 }
 
-impl AccountView {
-    pub fn new(record: &AccountRecord, is_demo: bool) -> AccountView {
+impl From<&AccountRecord> for AccountView {
+    fn from(record: &AccountRecord) -> AccountView {
         AccountView {
             id: record.id,
             provider_url: record.provider_url.clone(),
@@ -76,7 +77,7 @@ impl AccountView {
             role: record.role.into(),
             may_request: record.role.is_some_and(Role::may_request),
             may_download: record.role.is_some_and(Role::may_download),
-            is_demo,
+            is_demo: is_demo(record),
         }
     }
 }
@@ -87,6 +88,15 @@ pub struct AccountsView {
     pub accounts: Vec<AccountView>,
     #[ts(type = "number | null")]
     pub current: Option<i64>,
+}
+
+impl From<&AccountList> for AccountsView {
+    fn from(list: &AccountList) -> AccountsView {
+        AccountsView {
+            accounts: list.accounts.iter().map(AccountView::from).collect(),
+            current: list.current(),
+        }
+    }
 }
 
 /// One account a token opens (before it is added).
@@ -114,6 +124,15 @@ impl From<&Membership> for MembershipView {
 pub struct ProbeView {
     pub person_name: String,
     pub accounts: Vec<MembershipView>,
+}
+
+impl From<&Me> for ProbeView {
+    fn from(me: &Me) -> ProbeView {
+        ProbeView {
+            person_name: me.person.name.clone(),
+            accounts: me.accounts.iter().map(MembershipView::from).collect(),
+        }
+    }
 }
 
 /// The badge of a status; `invalid` for a value this app does not know.
@@ -223,19 +242,10 @@ pub struct BackupsView {
     pub server_time: Option<String>,
 }
 
-/// Local facts about backups that the provider does not know.
-#[derive(Debug, Default)]
-pub struct LocalFacts<'a> {
-    pub downloads: &'a [DownloadRecord],
-    /// Backups with an interrupted download on disk.
-    pub resumable: &'a [String],
-    /// Backups being downloaded now.
-    pub downloading: &'a [String],
-}
-
-impl BackupsView {
-    /// The view of `page` at the provider's clock.
-    pub fn new(account: i64, page: &BackupPage, facts: &LocalFacts<'_>) -> BackupsView {
+impl From<&History> for BackupsView {
+    /// The view of the history at the provider's clock.
+    fn from(history: &History) -> BackupsView {
+        let page = &history.page;
         let now = page.server_time;
         let window_of =
             |b: &Backup| match backup_domain::download_window(&b.status, b.expires_at, now) {
@@ -261,13 +271,13 @@ impl BackupsView {
                 size_bytes: b.size_bytes,
                 sha256: b.sha256.clone(),
                 error_message: b.error_message.clone(),
-                downloaded: facts
+                downloaded: history
                     .downloads
                     .iter()
                     .find(|d| d.backup_id == b.id)
                     .map(DownloadedView::from),
-                resumable: facts.resumable.contains(&b.id),
-                downloading: facts.downloading.contains(&b.id),
+                resumable: history.resumable.contains(&b.id),
+                downloading: history.downloading.contains(&b.id),
             })
             .collect();
         let gate = match (page.gate.allowed, page.gate.reason) {
@@ -278,7 +288,7 @@ impl BackupsView {
             (false, _) => GateView::Other,
         };
         BackupsView {
-            account,
+            account: history.account.id,
             backups,
             gate,
             next_allowed_at: page.gate.next_allowed_at.and_then(rfc3339),
@@ -296,6 +306,16 @@ pub struct TermsView {
     pub accepted: bool,
 }
 
+impl From<DownloadTerms> for TermsView {
+    fn from(terms: DownloadTerms) -> TermsView {
+        TermsView {
+            version: terms.version,
+            text: terms.text,
+            accepted: terms.accepted,
+        }
+    }
+}
+
 /// A download's progress, sent over its channel a few times a second.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ProgressView {
@@ -310,6 +330,19 @@ pub struct ProgressView {
     pub eta_seconds: Option<u64>,
     /// "connecting", "downloading" or "verifying".
     pub phase: String,
+}
+
+impl ProgressView {
+    pub fn new(backup_id: &str, phase: Phase, p: &Progress) -> ProgressView {
+        ProgressView {
+            backup_id: backup_id.to_owned(),
+            done: p.done,
+            total: p.total,
+            rate: p.rate,
+            eta_seconds: p.eta.map(|d| d.as_secs()),
+            phase: phase.as_str().to_owned(),
+        }
+    }
 }
 
 /// The SFTP server of an account.
@@ -362,6 +395,20 @@ pub struct SettingsView {
     pub download_dir: String,
     pub streams: u8,
     pub language: String,
+}
+
+impl From<AccountSettings> for SettingsView {
+    fn from(s: AccountSettings) -> SettingsView {
+        SettingsView {
+            account: s.account.id,
+            connection: s.connection.map(ConnectionView::from),
+            key: s.key.map(KeyView::from),
+            trusted_host_key: s.trusted_host_key,
+            download_dir: s.preferences.download_dir.display().to_string(),
+            streams: s.preferences.streams,
+            language: s.language.as_setting().to_owned(),
+        }
+    }
 }
 
 /// "Test connection" succeeded.

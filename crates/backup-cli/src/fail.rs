@@ -1,13 +1,11 @@
 //! Errors of the command line: one or two sentences that say what to do,
-//! and a documented exit code per kind of failure, for scripts.
+//! and a documented exit code per kind of failure, for scripts. Every
+//! workflow error maps here once, by its kind.
 
 use std::fmt;
 use std::process::ExitCode;
 
-use backup_api::{ApiError, ProblemCode};
-use backup_keychain::KeyError;
-use backup_state::StateError;
-use backup_transfer::TransferError;
+use backup_workflows::{Error, ErrorKind};
 
 /// The documented exit codes (see the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +24,34 @@ pub enum Exit {
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> ExitCode {
         ExitCode::from(exit as u8)
+    }
+}
+
+impl From<ErrorKind> for Exit {
+    fn from(kind: ErrorKind) -> Exit {
+        match kind {
+            ErrorKind::InvalidInput
+            | ErrorKind::NoAccount
+            | ErrorKind::TermsRequired
+            | ErrorKind::ConnectionMissing
+            | ErrorKind::KeyMissing
+            | ErrorKind::KeyInvalid
+            | ErrorKind::PassphraseRequired
+            | ErrorKind::PassphraseWrong => Exit::Usage,
+            ErrorKind::Unauthorized | ErrorKind::Forbidden | ErrorKind::SftpAuth => Exit::Auth,
+            ErrorKind::UnknownHostKey | ErrorKind::HostKeyChanged => Exit::HostKey,
+            ErrorKind::Cooldown | ErrorKind::RequestInProgress => Exit::Cooldown,
+            ErrorKind::NotReady | ErrorKind::Expired => Exit::NotReady,
+            ErrorKind::VerifyFailed => Exit::Verification,
+            ErrorKind::Network => Exit::Network,
+            ErrorKind::NotFound
+            | ErrorKind::KeychainUnavailable
+            | ErrorKind::Disk
+            | ErrorKind::Cancelled
+            | ErrorKind::Busy
+            | ErrorKind::Internal
+            | ErrorKind::Failed => Exit::Failure,
+        }
     }
 }
 
@@ -55,69 +81,40 @@ impl fmt::Display for CliError {
     }
 }
 
+impl From<Error> for CliError {
+    fn from(error: Error) -> CliError {
+        CliError::new(error.kind().into(), error.to_string())
+    }
+}
+
 pub type CliResult<T = ()> = Result<T, CliError>;
 
-impl From<ApiError> for CliError {
-    fn from(error: ApiError) -> CliError {
-        let exit = match &error {
-            ApiError::Problem { code, .. } => match code {
-                ProblemCode::Unauthenticated | ProblemCode::Forbidden => Exit::Auth,
-                ProblemCode::CooldownActive | ProblemCode::RequestInProgress => Exit::Cooldown,
-                ProblemCode::NotReady | ProblemCode::Expired => Exit::NotReady,
-                _ => Exit::Failure,
-            },
-            ApiError::Network { .. } => Exit::Network,
-            ApiError::InvalidUrl(_) => Exit::Usage,
-            ApiError::RedirectRefused(_) | ApiError::Decode(_) => Exit::Failure,
-        };
-        let message = match &error {
-            ApiError::Problem { code: ProblemCode::Unauthenticated, .. } => {
-                "The provider did not accept the token. Add the account again with a new token (backup-desk account add).".to_owned()
-            }
-            _ => error.to_string(),
-        };
-        CliError::new(exit, message)
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl From<TransferError> for CliError {
-    fn from(error: TransferError) -> CliError {
-        let exit = match &error {
-            TransferError::HostKeyChanged { .. } | TransferError::UnknownHostKey { .. } => {
-                Exit::HostKey
-            }
-            TransferError::AuthFailed(_) | TransferError::PermissionDenied(_) => Exit::Auth,
-            TransferError::VerificationFailed { .. } | TransferError::RemoteChanged(_) => {
-                Exit::Verification
-            }
-            TransferError::Network(_) => Exit::Network,
-            TransferError::NotFound(_) => Exit::NotReady,
-            TransferError::Invalid(_) => Exit::Usage,
-            _ => Exit::Failure,
-        };
-        CliError::new(exit, error.to_string())
+    #[test]
+    fn scripts_can_tell_failures_apart_by_exit_code() {
+        let cases = [
+            (ErrorKind::Cooldown, 5),
+            (ErrorKind::UnknownHostKey, 4),
+            (ErrorKind::HostKeyChanged, 4),
+            (ErrorKind::Unauthorized, 3),
+            (ErrorKind::NotReady, 6),
+            (ErrorKind::VerifyFailed, 7),
+            (ErrorKind::Network, 8),
+            (ErrorKind::TermsRequired, 2),
+            (ErrorKind::Internal, 1),
+        ];
+        for (kind, code) in cases {
+            assert_eq!(Exit::from(kind) as u8, code, "{kind:?}");
+        }
     }
-}
 
-impl From<KeyError> for CliError {
-    fn from(error: KeyError) -> CliError {
-        let exit = match &error {
-            KeyError::NoKeychain(_)
-            | KeyError::Keychain(_)
-            | KeyError::Corrupt(_)
-            | KeyError::Io { .. } => Exit::Failure,
-            _ => Exit::Usage,
-        };
-        CliError::new(exit, error.to_string())
-    }
-}
-
-impl From<StateError> for CliError {
-    fn from(error: StateError) -> CliError {
-        let exit = match &error {
-            StateError::UnknownAccount(_) | StateError::Invalid(_) => Exit::Usage,
-            _ => Exit::Failure,
-        };
-        CliError::new(exit, error.to_string())
+    #[test]
+    fn a_panicked_task_is_an_internal_failure_not_bad_input() {
+        let error = CliError::from(Error::Internal("the engine panicked".into()));
+        assert_eq!(error.exit, Exit::Failure);
+        assert!(error.message.contains("report"), "{}", error.message);
     }
 }

@@ -1,11 +1,14 @@
 //! `backup-desk`: request, follow and download SaaS account backups from
-//! the command line, on the same core, accounts, keychain and local
-//! database as the desktop app — plus `auto`, which never lets a download
-//! window pass.
+//! the command line, on the same application layer, accounts, keychain and
+//! local database as the desktop app — plus `auto`, which never lets a
+//! download window pass. Each command parses, asks, calls one workflow of
+//! `backup-workflows`, and prints.
 
+mod answers;
 mod commands;
 mod context;
 mod fail;
+mod progress;
 mod prompt;
 mod render;
 
@@ -59,16 +62,16 @@ enum Command {
     Demo,
     /// Request and download automatically, keeping the newest N archives.
     Auto {
-        /// How many verified archives to keep per account.
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
-        keep: u16,
+        /// How many verified archives to keep per account (default: the account's setting, 3).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        keep: Option<u16>,
         /// One pass, then exit (for cron, systemd timers, Task Scheduler).
         #[arg(long)]
         once: bool,
         /// Minutes between passes when not --once.
         #[arg(long, default_value_t = 15)]
         interval_minutes: u64,
-        /// Where archives go (a folder per account inside).
+        /// The folder archives are saved in (default: each account's download folder).
         #[arg(long)]
         to: Option<PathBuf>,
         /// Accept the download terms without asking.
@@ -125,6 +128,8 @@ enum ConnectionCommand {
         #[arg(long)]
         trust_fingerprint: Option<String>,
     },
+    /// Forget the trusted server key (the next connection asks again).
+    Forget,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,12 +149,12 @@ enum BackupsCommand {
         /// The newest ready backup.
         #[arg(long, conflicts_with = "id")]
         latest: bool,
-        /// The folder to save into.
+        /// The folder to save into (default: the account's download folder).
         #[arg(long)]
         to: Option<PathBuf>,
-        /// Parallel SSH sessions (1–16).
-        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
-        streams: u8,
+        /// Parallel SSH sessions, 1–16 (default: the account's setting, 4).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+        streams: Option<u8>,
         /// Accept the download terms without asking.
         #[arg(long)]
         accept_terms: bool,
@@ -167,7 +172,7 @@ async fn run(cli: Cli) -> CliResult {
             account::add(&ctx, &provider, account).await
         }
         Command::Account(AccountCommand::List) => account::list(&ctx),
-        Command::Account(AccountCommand::Remove { id }) => account::remove(&ctx, &id),
+        Command::Account(AccountCommand::Remove { id }) => account::remove(&ctx, &id).await,
         Command::Account(AccountCommand::Use { id }) => account::use_account(&ctx, &id),
         Command::Key(KeyCommand::Import {
             file,
@@ -181,6 +186,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Connection(ConnectionCommand::Test { trust_fingerprint }) => {
             connection::test(&ctx, account, trust_fingerprint.as_deref()).await
         }
+        Command::Connection(ConnectionCommand::Forget) => connection::forget(&ctx, account),
         Command::Backups(BackupsCommand::List) => backups::list(&ctx, account).await,
         Command::Backups(BackupsCommand::Request { yes }) => {
             backups::request(&ctx, account, yes).await
@@ -197,7 +203,7 @@ async fn run(cli: Cli) -> CliResult {
                 id: id.as_deref(),
                 latest,
                 to,
-                streams: usize::from(streams),
+                streams,
                 accept_terms,
                 trust_fingerprint: trust_fingerprint.as_deref(),
             };
@@ -212,7 +218,7 @@ async fn run(cli: Cli) -> CliResult {
             accept_terms,
         } => {
             let args = auto::AutoArgs {
-                keep: usize::from(keep),
+                keep,
                 once,
                 interval: Duration::from_secs(interval_minutes.max(1) * 60),
                 to,

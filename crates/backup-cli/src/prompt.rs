@@ -6,27 +6,48 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use crate::fail::{CliError, CliResult};
 
 /// Reads a secret: hidden from a terminal, or the first line of piped stdin.
+/// Surrounding spaces are dropped (a token never has them).
 pub fn secret(question: &str, flag_hint: &str) -> CliResult<String> {
-    let stdin = std::io::stdin();
-    let value = if stdin.is_terminal() {
-        rpassword::prompt_password(question)
-            .map_err(|e| CliError::usage(format!("Cannot read from the terminal: {e}")))?
-    } else {
-        let mut text = String::new();
-        stdin
-            .lock()
-            .take(64 * 1024)
-            .read_to_string(&mut text)
-            .map_err(|e| CliError::usage(format!("Cannot read stdin: {e}")))?;
-        text.lines().next().unwrap_or_default().to_owned()
-    };
-    let value = value.trim().to_owned();
+    let value = read_hidden(question)?.trim().to_owned();
     if value.is_empty() {
         return Err(CliError::usage(format!(
             "Nothing was given on stdin. {flag_hint}"
         )));
     }
     Ok(value)
+}
+
+/// Reads a passphrase like [`secret`], keeping its spaces: they are part of it.
+pub fn passphrase(question: &str, flag_hint: &str) -> CliResult<String> {
+    let value = read_hidden(question)?;
+    if value.is_empty() {
+        return Err(CliError::usage(format!(
+            "No passphrase was given. {flag_hint}"
+        )));
+    }
+    Ok(value)
+}
+
+/// A hidden line from the terminal, or the first line of piped stdin
+/// (without its line ending).
+fn read_hidden(question: &str) -> CliResult<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return rpassword::prompt_password(question)
+            .map_err(|e| CliError::usage(format!("Cannot read from the terminal: {e}")));
+    }
+    let mut text = String::new();
+    stdin
+        .lock()
+        .take(64 * 1024)
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::usage(format!("Cannot read stdin: {e}")))?;
+    Ok(text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r')
+        .to_owned())
 }
 
 /// Asks a yes/no question; `false` unless the person answers yes. Fails when

@@ -130,6 +130,21 @@ impl SecretService {
         }
     }
 
+    /// Stops the keyring daemon, as when the Secret Service crashes or is
+    /// shut down: the bus stays, every keychain call fails from now on.
+    pub fn stop_keyring(&self) -> anyhow::Result<()> {
+        let status = Command::new("kill")
+            .arg(self.keyring.id().to_string())
+            .status()
+            .context("run kill")?;
+        if !status.success() {
+            bail!("kill of gnome-keyring-daemon failed: {status}");
+        }
+        // It releases its bus name as it exits.
+        std::thread::sleep(Duration::from_millis(500));
+        Ok(())
+    }
+
     /// Reads a secret with `secret-tool`, independent of the code under test.
     pub fn lookup(&self, attributes: &[(&str, &str)]) -> anyhow::Result<Option<String>> {
         let mut cmd = Command::new("secret-tool");

@@ -1,73 +1,25 @@
 //! `backup-desk demo`: the built-in demo provider, with its own SFTP server,
-//! set up as an account of this CLI, to try everything headless.
-
-use backup_domain::Role;
-use backup_state::{AccountRecord, SftpConnection};
+//! as the account in use, to try everything headless.
 
 use crate::context::Context;
-use crate::fail::{CliError, CliResult, Exit};
+use crate::fail::CliResult;
 
 pub async fn run(ctx: &Context) -> CliResult {
-    let (private_key, public_line) = backup_keychain::generate_ed25519("backup-desk demo")?;
-    let demo =
-        backup_provider::demo::start(&ctx.data_dir.join("demo-provider"), Some(vec![public_line]))
-            .await
-            .map_err(|e| {
-                CliError::new(
-                    Exit::Failure,
-                    format!("The demo provider could not start: {e}"),
-                )
-            })?;
-    // The demo listens on new ports each run: replace an earlier demo account.
-    for old in ctx.state.accounts()? {
-        if old.account_id == demo.account_id && old.provider_url.starts_with("http://127.0.0.1:") {
-            let scope = Context::scope(&old);
-            ctx.keys.remove(&scope)?;
-            ctx.keys.remove_token(&scope)?;
-            ctx.state.remove_account(old.id)?;
-        }
-    }
-    let record = AccountRecord {
-        id: 0,
-        provider_url: demo.base_url.clone(),
-        account_id: demo.account_id.clone(),
-        display_name: "Demo Company".into(),
-        role: Some(Role::Owner),
-        person_name: "Demo Admin".into(),
-    };
-    let id = ctx.state.upsert_account(&record, ctx.now())?;
-    let account = AccountRecord { id, ..record };
-    let scope = Context::scope(&account);
-    ctx.keys.set_token(&scope, &demo.token)?;
-    ctx.keys.import(&scope, private_key.as_bytes(), None)?;
-    let sftp = &demo.server.sftp;
-    ctx.state.set_connection(
-        id,
-        &SftpConnection {
-            host: sftp.host.clone(),
-            port: sftp.port,
-            username: "demo".into(),
-        },
-    )?;
-    for fingerprint in &sftp.host_key_fingerprints {
-        ctx.state
-            .pin_host_key(id, &sftp.host, sftp.port, fingerprint, ctx.now())?;
-    }
-    ctx.state.set_setting("current_account", &id.to_string())?;
+    let demo = ctx.desk.start_demo(true).await?;
     say(&format!(
         "Demo provider running at {} (SFTP on {}:{}).",
-        demo.base_url, sftp.host, sftp.port
+        demo.base_url, demo.sftp_host, demo.sftp_port
     ));
-    say("It is your current account now. In another terminal, try:");
+    say(&format!(
+        "{} is your current account now. In another terminal, try:",
+        demo.account.display_name
+    ));
     say("  backup-desk backups list");
     say("  backup-desk backups download --latest --accept-terms");
     say("  backup-desk backups request --yes   (the demo moves it to ready within seconds)");
-    say("Press Ctrl-C to stop the demo.");
+    say("Press Ctrl-C to stop the demo (the account stays; any command starts the demo again).");
     let _ = tokio::signal::ctrl_c().await;
-    demo.server.stop().await;
-    let _ = ctx.keys.remove(&scope);
-    let _ = ctx.keys.remove_token(&scope);
-    let _ = ctx.state.remove_account(id);
+    ctx.desk.stop_demo().await;
     say("Demo stopped.");
     Ok(())
 }

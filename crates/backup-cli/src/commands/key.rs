@@ -2,12 +2,21 @@
 
 use std::path::Path;
 
-use backup_keychain::{KeyError, inspect, read_key_file};
+use backup_workflows::{ErrorKind, KeyInfo};
 use serde_json::json;
 
 use crate::context::Context;
-use crate::fail::CliResult;
+use crate::fail::{CliError, CliResult};
 use crate::prompt;
+
+fn print(ctx: &Context, info: &KeyInfo) {
+    if ctx.json {
+        println!(
+            "{}",
+            json!({"type": info.key_type, "fingerprint": info.fingerprint, "encrypted": info.encrypted})
+        );
+    }
+}
 
 pub fn import(
     ctx: &Context,
@@ -15,29 +24,24 @@ pub fn import(
     file: &Path,
     passphrase_stdin: bool,
 ) -> CliResult {
-    let account = ctx.account(account)?;
-    let bytes = read_key_file(file)?;
-    let passphrase = match inspect(&bytes, None) {
-        Err(KeyError::NeedsPassphrase) => Some(if passphrase_stdin || ctx.interactive {
-            prompt::secret(
+    let account = ctx.desk.select_account(account)?;
+    let info = match ctx.desk.import_key(account.id, file, None) {
+        Err(error) if error.kind() == ErrorKind::PassphraseRequired => {
+            if !passphrase_stdin && !ctx.interactive {
+                return Err(CliError::usage(
+                    "The key is protected by a passphrase and no one can type it here: pipe it on stdin with --passphrase-stdin.",
+                ));
+            }
+            let passphrase = prompt::passphrase(
                 "Key passphrase (input hidden): ",
                 "Pipe the passphrase on stdin with --passphrase-stdin.",
-            )?
-        } else {
-            return Err(KeyError::NeedsPassphrase.into());
-        }),
-        Err(other) => return Err(other.into()),
-        Ok(_) => None,
+            )?;
+            ctx.desk.import_key(account.id, file, Some(&passphrase))?
+        }
+        other => other?,
     };
-    let info = ctx
-        .keys
-        .import(&Context::scope(&account), &bytes, passphrase.as_deref())?;
-    if ctx.json {
-        println!(
-            "{}",
-            json!({"type": info.key_type, "fingerprint": info.fingerprint, "encrypted": info.encrypted})
-        );
-    } else {
+    print(ctx, &info);
+    if !ctx.json {
         println!(
             "Imported a {} key ({}) for {}.",
             info.key_type, info.fingerprint, account.display_name
@@ -50,32 +54,25 @@ pub fn import(
 }
 
 pub fn show(ctx: &Context, account: Option<&str>) -> CliResult {
-    let account = ctx.account(account)?;
-    match ctx.keys.info(&Context::scope(&account))? {
-        Some(info) if ctx.json => {
-            println!(
-                "{}",
-                json!({"type": info.key_type, "fingerprint": info.fingerprint, "encrypted": info.encrypted})
-            )
-        }
-        Some(info) => println!(
-            "{} {}{}",
-            info.key_type,
-            info.fingerprint,
-            if info.encrypted {
-                " (passphrase kept in the keychain)"
-            } else {
-                ""
-            }
-        ),
-        None => return Err(KeyError::NotFound.into()),
+    let account = ctx.desk.select_account(account)?;
+    let info = ctx.desk.key_info(account.id)?.ok_or_else(|| {
+        CliError::usage("No key is imported for this account: backup-desk key import FILE")
+    })?;
+    print(ctx, &info);
+    if !ctx.json {
+        let kept = if info.encrypted {
+            " (passphrase kept in the keychain)"
+        } else {
+            ""
+        };
+        println!("{} {}{kept}", info.key_type, info.fingerprint);
     }
     Ok(())
 }
 
 pub fn remove(ctx: &Context, account: Option<&str>) -> CliResult {
-    let account = ctx.account(account)?;
-    ctx.keys.remove(&Context::scope(&account))?;
+    let account = ctx.desk.select_account(account)?;
+    ctx.desk.remove_key(account.id)?;
     println!("Removed the key of {}.", account.display_name);
     Ok(())
 }

@@ -40,7 +40,7 @@ fn auto_requests_downloads_verifies_and_keeps_the_newest() {
         !third.contains("downloaded"),
         "never the same backup twice: {third}"
     );
-    let archives = dest.path().join("acme");
+    let archives = dest.path().to_path_buf();
     let old = World::zips(&archives);
     assert_eq!(old.len(), 1);
 
@@ -113,7 +113,7 @@ fn a_download_that_fails_verification_never_deletes_the_good_copy() {
     world.expect(&auto, None, 0);
     world.complete_pending();
     world.expect(&auto, None, 0);
-    let archives = dest.path().join("acme");
+    let archives = dest.path().to_path_buf();
     let good = World::zips(&archives);
     assert_eq!(good.len(), 1);
     world.advance(28);

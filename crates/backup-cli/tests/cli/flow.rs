@@ -154,25 +154,98 @@ fn a_token_is_never_taken_from_arguments_and_an_empty_stdin_is_refused() {
 }
 
 #[test]
-fn a_changed_host_key_is_refused_with_its_own_exit_code() {
+fn a_new_server_key_the_provider_publishes_is_offered_again_never_taken_silently() {
     let world = World::start();
     world.set_up();
     world.expect(&["backups", "request", "--yes"], None, 0);
     world.complete_pending();
-    // Pretend the server's key changed: pin something else in the local database.
+    // The server's key changed since it was trusted: an older key is pinned.
     let state = backup_state::LocalState::open_in(world.cli_dir.path()).expect("state");
     let account = state.accounts().expect("accounts")[0].id;
+    let old = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
     state
         .pin_host_key(
             account,
             "127.0.0.1",
             world.sshd.port,
-            "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+            old,
             chrono::DateTime::UNIX_EPOCH,
         )
         .expect("pin");
     let dest = tempfile::tempdir().expect("dest");
     let out = world.download_latest(dest.path(), 4);
+    let new = &world.sshd.host_key_fingerprints[0];
+    assert!(
+        out.contains("presents a new key") && out.contains(new.as_str()),
+        "names the new key: {out}"
+    );
+    assert!(
+        out.contains("--trust-fingerprint"),
+        "says how to accept it: {out}"
+    );
+    assert!(World::zips(dest.path()).is_empty(), "nothing downloaded");
+    let to = dest.path().display().to_string();
+    let args = [
+        "backups",
+        "download",
+        "--latest",
+        "--accept-terms",
+        "--trust-fingerprint",
+        new.as_str(),
+        "--to",
+        &to,
+    ];
+    world.expect(&args, None, 0);
+    assert_eq!(World::zips(dest.path()).len(), 1);
+    assert_eq!(
+        state
+            .pinned_host_key(account, "127.0.0.1", world.sshd.port)
+            .expect("pin")
+            .as_deref(),
+        Some(new.as_str()),
+        "the new key replaced the old one"
+    );
+}
+
+#[test]
+fn a_server_key_the_provider_does_not_publish_is_refused_even_when_named() {
+    let published = vec!["SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".to_owned()];
+    let world = World::start_publishing(Some(published));
+    world.set_up_untrusted();
+    world.expect(&["backups", "request", "--yes"], None, 0);
+    world.complete_pending();
+    let real = world.sshd.host_key_fingerprints[0].clone();
+    let dest = tempfile::tempdir().expect("dest");
+    let to = dest.path().display().to_string();
+    let download = [
+        "backups",
+        "download",
+        "--latest",
+        "--accept-terms",
+        "--trust-fingerprint",
+        real.as_str(),
+        "--to",
+        &to,
+    ];
+    let out = world.expect(&download, None, 4);
     assert!(out.contains("identity changed"), "{out}");
     assert!(World::zips(dest.path()).is_empty(), "nothing downloaded");
+    let tested = world.expect(
+        &["connection", "test", "--trust-fingerprint", real.as_str()],
+        None,
+        4,
+    );
+    assert!(
+        tested.contains("identity changed"),
+        "the connection test checks what the provider publishes too: {tested}"
+    );
+    let state = backup_state::LocalState::open_in(world.cli_dir.path()).expect("state");
+    let account = state.accounts().expect("accounts")[0].id;
+    assert_eq!(
+        state
+            .pinned_host_key(account, "127.0.0.1", world.sshd.port)
+            .expect("pin"),
+        None,
+        "an unpublished key is never pinned"
+    );
 }

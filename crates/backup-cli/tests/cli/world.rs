@@ -26,6 +26,12 @@ pub struct World {
 
 impl World {
     pub fn start() -> World {
+        World::start_publishing(None)
+    }
+
+    /// A provider that publishes `fingerprints` for its SFTP server instead
+    /// of the sshd's real keys (when given).
+    pub fn start_publishing(fingerprints: Option<Vec<String>>) -> World {
         let secrets = SecretService::start().expect("Secret Service");
         let key = ClientKey::generate(KeyKind::Ed25519, None).expect("key");
         let sshd = SshServer::start(&[&key]).expect("sshd");
@@ -56,7 +62,8 @@ impl World {
                 SftpEndpoint {
                     host: "127.0.0.1".into(),
                     port: sshd.port,
-                    host_key_fingerprints: sshd.host_key_fingerprints.clone(),
+                    host_key_fingerprints: fingerprints
+                        .unwrap_or_else(|| sshd.host_key_fingerprints.clone()),
                 },
             )))
             .expect("provider");
@@ -152,6 +159,13 @@ impl World {
 
     /// Adds the account, imports the key, sets and trusts the connection.
     pub fn set_up(&self) {
+        self.set_up_untrusted();
+        let fp = &self.sshd.host_key_fingerprints[0];
+        self.expect(&["connection", "test", "--trust-fingerprint", fp], None, 0);
+    }
+
+    /// Adds the account, imports the key and sets the connection.
+    pub fn set_up_untrusted(&self) {
         self.expect(
             &["account", "add", "--provider", &self.base],
             Some(&format!("{}\n", self.token)),
@@ -181,8 +195,6 @@ impl World {
             None,
             0,
         );
-        let fp = &self.sshd.host_key_fingerprints[0];
-        self.expect(&["connection", "test", "--trust-fingerprint", fp], None, 0);
     }
 
     /// `backups download --latest --accept-terms --to DIR`, expecting exit `code`.

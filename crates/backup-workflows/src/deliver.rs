@@ -1,0 +1,382 @@
+//! Delivering a ready backup: delivery call → host key decision → engine →
+//! verify → record → audit, with progress and cancel; and the one loop that
+//! answers its questions for callers who can answer on the spot.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use backup_api::{ApiError, ProblemCode};
+use backup_domain::{BackupStatus, Role};
+use backup_state::{AccountRecord, AuditEvent, DownloadRecord};
+use backup_transfer::{
+    CancelToken, DownloadSpec, Endpoint, PrivateKey, Progress, TransferError, TransferOptions,
+};
+use chrono::SubsecRound;
+
+use crate::error::{Error, Result};
+use crate::history::Actor;
+use crate::hostkeys::KeyVerdict;
+use crate::identity::keychain_scope;
+use crate::watcher::DeskEvent;
+use crate::{Answers, Desk, Outcome, lock};
+
+/// What to deliver, where, and on whose behalf.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliverRequest {
+    pub account: i64,
+    pub backup_id: String,
+    /// The folder to save into; `None`: the account's download folder.
+    pub folder: Option<PathBuf>,
+    /// Parallel SSH sessions; `None`: the account's preference.
+    pub streams: Option<u8>,
+    pub actor: Actor,
+}
+
+/// Where a delivery is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Connecting,
+    Downloading,
+    /// Every byte is in; the checksum is being confirmed.
+    Verifying,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Connecting => "connecting",
+            Phase::Downloading => "downloading",
+            Phase::Verifying => "verifying",
+        }
+    }
+}
+
+/// Receives progress on the engine's thread.
+pub type ProgressSink = Arc<dyn Fn(Phase, Progress) + Send + Sync>;
+
+/// Lets through one progress report per interval; the first and the last
+/// (all bytes in) always pass.
+#[derive(Debug)]
+pub struct ProgressThrottle {
+    every: Duration,
+    last: Mutex<Option<Instant>>,
+}
+
+impl ProgressThrottle {
+    pub fn new(every: Duration) -> ProgressThrottle {
+        ProgressThrottle {
+            every,
+            last: Mutex::new(None),
+        }
+    }
+
+    /// Whether `progress` should be shown now.
+    pub fn due(&self, progress: &Progress) -> bool {
+        let mut last = lock(&self.last);
+        let due =
+            progress.done == progress.total || last.is_none_or(|at| at.elapsed() >= self.every);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
+    }
+}
+
+/// Unregisters a running delivery however it ends.
+struct Running<'a> {
+    desk: &'a Desk,
+    key: (i64, String),
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        lock(&self.desk.running).remove(&self.key);
+    }
+}
+
+fn is_sha256(hex: &str) -> bool {
+    hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl Desk {
+    /// Registers a delivery; `Busy` if this backup is already being delivered here.
+    fn begin(&self, account: i64, backup_id: &str) -> Result<(Running<'_>, CancelToken)> {
+        let key = (account, backup_id.to_owned());
+        let mut running = lock(&self.running);
+        if running.contains_key(&key) {
+            return Err(Error::Busy(
+                "This backup is already being downloaded.".into(),
+            ));
+        }
+        let token = CancelToken::new();
+        running.insert(key.clone(), token.clone());
+        Ok((Running { desk: self, key }, token))
+    }
+
+    /// Cancels a running delivery (its partial file stays for a resume);
+    /// `false` when none was running.
+    pub fn cancel_delivery(&self, account: i64, backup_id: &str) -> bool {
+        match lock(&self.running).get(&(account, backup_id.to_owned())) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Cancels every running delivery (Ctrl-C, quitting).
+    pub fn cancel_all_deliveries(&self) {
+        for token in lock(&self.running).values() {
+            token.cancel();
+        }
+    }
+
+    /// Delivers a ready backup: downloads it, verifies it against the
+    /// published SHA-256 and records it. Terms not accepted yet, or a server
+    /// key to decide on, come back as questions; nothing is written then.
+    pub async fn deliver(
+        &self,
+        request: &DeliverRequest,
+        progress: ProgressSink,
+    ) -> Result<Outcome<DownloadRecord>> {
+        // Registered first, so Cancel works from the first moment.
+        let (_running, cancel) = self.begin(request.account, &request.backup_id)?;
+        let record = self.account(request.account)?;
+        if !record.role.is_some_and(Role::may_download) {
+            return Err(Error::Forbidden(
+                "Your role may not download backups of this account.".into(),
+            ));
+        }
+        let client = self.client(&record).await?;
+        let backup = client
+            .backup(&record.account_id, &request.backup_id)
+            .await?;
+        if backup.status != BackupStatus::Ready {
+            return Err(Error::NotReady(format!(
+                "Backup {} is not ready to download ({}); refresh the list.",
+                backup.id,
+                backup.status.as_wire()
+            )));
+        }
+        let delivery = match client.delivery(&record.account_id, &backup.id).await {
+            Ok(delivery) => delivery,
+            Err(ApiError::Problem {
+                code: ProblemCode::TermsNotAccepted | ProblemCode::TermsVersionMismatch,
+                ..
+            }) => {
+                let terms = client.terms(&record.account_id, &backup.id).await?;
+                return Ok(Outcome::TermsRequired(terms));
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let sftp = &delivery.sftp;
+        if !is_sha256(&sftp.sha256) {
+            return Err(Error::Invalid(format!(
+                "The provider published a malformed checksum for backup {} ({:?}), so it could not be verified; nothing was downloaded. Report it to the provider.",
+                backup.id, sftp.sha256
+            )));
+        }
+        if cancel.is_cancelled() {
+            return Err(TransferError::Cancelled.into());
+        }
+        let connection = self.connection_of(record.id)?;
+        let key = self.keys.unlock(&keychain_scope(record.id))?;
+        let preferences = self.preferences().account(&record)?;
+        let dir = request.folder.clone().unwrap_or(preferences.download_dir);
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            Error::Disk(format!(
+                "Cannot create the download folder {}: {e}. Choose another folder.",
+                dir.display()
+            ))
+        })?;
+        let policy = self.host_key_policy(
+            record.id,
+            &connection.host,
+            connection.port,
+            sftp.host_key_fingerprints.clone(),
+        )?;
+        let spec = DownloadSpec {
+            endpoint: Endpoint {
+                host: connection.host.clone(),
+                port: connection.port,
+                username: connection.username.clone(),
+            },
+            key: PrivateKey::new(key.pem, key.passphrase),
+            host_keys: policy.clone(),
+            remote_path: sftp.remote_path.clone(),
+            expected_size: sftp.size_bytes,
+            expected_sha256: sftp.sha256.clone(),
+            dest_dir: dir.clone(),
+            file_name: backup.local_file_name(),
+            options: TransferOptions {
+                streams: request.streams.unwrap_or(preferences.streams).into(),
+                ..TransferOptions::default()
+            },
+        };
+        let actor = request.actor.name(&record);
+        let started = AuditEvent::download_begins(
+            &backup.id,
+            backup_transfer::resumable_bytes(&dir, &spec.file_name),
+        );
+        self.state
+            .audit(Some(record.id), &actor, &started, self.now())?;
+        let connecting = Progress {
+            done: 0,
+            total: spec.expected_size,
+            rate: 0.0,
+            eta: None,
+            streams: 0,
+        };
+        progress(Phase::Connecting, connecting);
+        let result = tokio::task::spawn_blocking(move || {
+            let mut report = |p: Progress| {
+                let phase = if p.done == p.total {
+                    Phase::Verifying
+                } else {
+                    Phase::Downloading
+                };
+                progress(phase, p);
+            };
+            backup_transfer::download(&spec, &mut report, &cancel)
+        })
+        .await
+        .map_err(Error::from_join)?;
+        match result {
+            Ok(done) => {
+                let saved = DownloadRecord {
+                    account: record.id,
+                    backup_id: backup.id.clone(),
+                    path: done.path.display().to_string(),
+                    size_bytes: done.size,
+                    sha256: done.sha256,
+                    // As the local state keeps it: whole seconds.
+                    verified_at: self.now().trunc_subsecs(0),
+                };
+                self.state.record_verified(&saved, &actor)?;
+                self.publish(DeskEvent::DownloadVerified {
+                    account: record.id,
+                    account_name: record.display_name.clone(),
+                    record: saved.clone(),
+                });
+                Ok(Outcome::Done(saved))
+            }
+            Err(error) => {
+                let server = (connection.host.as_str(), connection.port);
+                let error = match self.host_key_verdict(&record, server, &policy, error) {
+                    KeyVerdict::Ask(key) => return Ok(Outcome::HostKey(key)),
+                    KeyVerdict::Refused(error) => error,
+                    KeyVerdict::Other(error) => error.into(),
+                };
+                self.audit_failure(&record, &actor, &backup.id, &error);
+                Err(error)
+            }
+        }
+    }
+
+    fn audit_failure(&self, record: &AccountRecord, actor: &str, backup_id: &str, error: &Error) {
+        let failed = AuditEvent::DownloadFailed {
+            backup_id: backup_id.to_owned(),
+            reason: error.to_string(),
+        };
+        // The failure itself is what the caller must see; a full disk may
+        // also refuse this line.
+        let _ = self
+            .state
+            .audit(Some(record.id), actor, &failed, self.now());
+    }
+
+    /// Runs `step` until it is done, answering its questions with `answers`:
+    /// accepted terms are accepted at the provider (for `backup_id`), a
+    /// trusted key is pinned, a refusal stops with a clear error. The one
+    /// loop for the CLI and the automatic pass.
+    pub async fn settle<T>(
+        &self,
+        account: i64,
+        backup_id: Option<&str>,
+        actor: Actor,
+        answers: &mut dyn Answers,
+        mut step: impl AsyncFnMut() -> Result<Outcome<T>>,
+    ) -> Result<T> {
+        // Terms once and a key (or a replacing key) twice at most: a server
+        // presenting yet another key after that is odd enough to stop.
+        for _ in 0..4 {
+            match step().await? {
+                Outcome::Done(value) => return Ok(value),
+                Outcome::TermsRequired(terms) => {
+                    let Some(backup_id) = backup_id else {
+                        return Err(Error::Internal("terms asked outside a delivery".into()));
+                    };
+                    if !answers.accept_terms(&terms)? {
+                        return Err(Error::TermsDeclined(
+                            "The download terms were not accepted; nothing was downloaded.".into(),
+                        ));
+                    }
+                    self.accept_terms(account, backup_id, &terms.version, actor)
+                        .await?;
+                }
+                Outcome::HostKey(key) => {
+                    if !answers.trust_host_key(&key)? {
+                        self.refuse_host_key(&key)?;
+                        return Err(Error::HostKeyNotTrusted(
+                            "The server was not trusted; nothing was downloaded or changed.".into(),
+                        ));
+                    }
+                    self.trust_host_key(account, &key.fingerprint)?;
+                }
+            }
+        }
+        Err(Error::HostKeyNotTrusted(
+            "The server's key could not be confirmed: it presented another key each time. Ask your provider.".into(),
+        ))
+    }
+
+    /// [`Desk::deliver`] with its questions answered by `answers`.
+    pub async fn deliver_answering(
+        &self,
+        request: &DeliverRequest,
+        answers: &mut dyn Answers,
+        progress: ProgressSink,
+    ) -> Result<DownloadRecord> {
+        let step = async || self.deliver(request, progress.clone()).await;
+        self.settle(
+            request.account,
+            Some(&request.backup_id),
+            request.actor,
+            answers,
+            step,
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(done: u64) -> Progress {
+        Progress {
+            done,
+            total: 100,
+            rate: 0.0,
+            eta: None,
+            streams: 1,
+        }
+    }
+
+    #[test]
+    fn the_throttle_lets_the_first_and_last_report_through() {
+        let throttle = ProgressThrottle::new(Duration::from_secs(3600));
+        assert!(throttle.due(&at(1)), "the first report shows at once");
+        assert!(!throttle.due(&at(50)), "then one per interval");
+        assert!(throttle.due(&at(100)), "the last report always shows");
+    }
+
+    #[test]
+    fn only_a_sha256_in_hex_can_verify_a_download() {
+        assert!(is_sha256(&"ab".repeat(32)));
+        assert!(!is_sha256("abc"));
+        assert!(!is_sha256(&"zz".repeat(32)));
+    }
+}

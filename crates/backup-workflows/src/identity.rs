@@ -1,0 +1,66 @@
+//! Who the app is, once for both front ends: its id (data folder and
+//! keychain service), where an account's secrets live in the keychain, and
+//! what counts as the built-in demo.
+
+use std::path::PathBuf;
+
+use backup_state::AccountRecord;
+
+/// The app's identifier: its data folder name and its keychain service.
+pub const APP_ID: &str = "app.backupdesk.desktop";
+
+/// The provider address recorded for the built-in demo (its port changes
+/// every run, so the real address is never stored).
+pub const DEMO_URL: &str = "demo:built-in";
+
+/// The keychain scope of an account's key and token.
+pub fn keychain_scope(account: i64) -> String {
+    format!("acct-{account}")
+}
+
+/// Whether `account` is the built-in demo.
+pub fn is_demo(account: &AccountRecord) -> bool {
+    account.provider_url == DEMO_URL
+}
+
+/// The platform's data folder of the app (`~/.local/share/app.backupdesk.desktop`…).
+pub fn default_data_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join(APP_ID))
+}
+
+/// Whether `id` follows the provider's rule for identifiers
+/// (`[A-Za-z0-9_-]{1,128}`), so it may name a local folder.
+pub fn is_provider_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_provider_style_ids_may_name_a_folder() {
+        for good in ["acme", "acct_01-X", &"a".repeat(128)] {
+            assert!(is_provider_id(good), "{good}");
+        }
+        for bad in [
+            "",
+            "../x",
+            "/abs",
+            "a/b",
+            "a b",
+            "ação",
+            &"a".repeat(129),
+            "..",
+            "C:",
+        ] {
+            assert!(
+                !is_provider_id(bad),
+                "{bad:?} could escape the download folder"
+            );
+        }
+    }
+}

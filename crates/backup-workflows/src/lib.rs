@@ -1,0 +1,163 @@
+//! The application layer of Backup Desk: every workflow, written once.
+//!
+//! The desktop shell and the `backup-desk` CLI are adapters over [`Desk`]:
+//! they parse or unpack, call one function here, and present the result or
+//! the [`Error`]. A question for the person (accept these terms? trust this
+//! server key?) comes back as a typed [`Outcome`]; the adapter asks, answers
+//! with [`Desk::accept_terms`] or [`Desk::trust_host_key`], and calls again —
+//! or hands an [`Answers`] to [`Desk::settle`], which does that loop once
+//! for every caller that can answer on the spot.
+//!
+//! Layers, one way: `backup-domain` → core crates (API client, SFTP engine,
+//! keychain, local state) → this crate → {desktop shell, CLI}. No Tauri here.
+
+mod accounts;
+mod automatic;
+mod clock;
+mod connection;
+mod deliver;
+mod demo;
+mod error;
+mod history;
+mod hostkeys;
+mod identity;
+mod keys;
+mod preferences;
+mod settings;
+mod watcher;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use backup_keychain::{KeyStore, KeyringBackend, SecretBackend};
+use backup_state::LocalState;
+use backup_transfer::CancelToken;
+use chrono::{DateTime, Utc};
+
+pub use accounts::AccountList;
+pub use automatic::{AccountPass, AutomaticLock, AutomaticOptions, PassReport};
+pub use clock::{Clock, SystemClock};
+pub use deliver::{DeliverRequest, Phase, ProgressSink, ProgressThrottle};
+pub use demo::DemoStarted;
+pub use error::{Error, ErrorKind, Result};
+pub use history::{Actor, History};
+pub use hostkeys::PresentedKey;
+pub use identity::{APP_ID, DEMO_URL, default_data_dir, is_demo, is_provider_id, keychain_scope};
+pub use preferences::{
+    AccountPreferences, AutomaticSettings, DEFAULT_KEEP, DEFAULT_STREAMS, Language, Preferences,
+    check_streams, default_download_dir,
+};
+pub use settings::AccountSettings;
+pub use watcher::{DeskEvent, WatchMemory};
+
+// The types the adapters present, re-exported so they need no core crate for them.
+pub use backup_api::{Backup, BackupPage, DownloadTerms, Me, Membership};
+pub use backup_keychain::KeyInfo;
+pub use backup_state::{AccountRecord, AuditEntry, AuditEvent, DownloadRecord, SftpConnection};
+pub use backup_transfer::Progress;
+
+/// A question the person must answer before a workflow can go on, or its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome<T> {
+    Done(T),
+    /// The download terms in force were not accepted yet.
+    TermsRequired(DownloadTerms),
+    /// The SFTP server presented a key that is not trusted yet (or a new key
+    /// the provider publishes, replacing the trusted one).
+    HostKey(PresentedKey),
+}
+
+/// Answers to the questions of an [`Outcome`], for callers that can ask on
+/// the spot (a terminal, an automatic pass with the person's consent).
+pub trait Answers {
+    /// Whether to accept `terms` (`Err` when nobody can answer).
+    fn accept_terms(&mut self, terms: &DownloadTerms) -> Result<bool>;
+    /// Whether to trust the key the server presented.
+    fn trust_host_key(&mut self, key: &PresentedKey) -> Result<bool>;
+}
+
+/// Everything the workflows share for the app's (or the CLI's) lifetime.
+#[derive(Debug)]
+pub struct Desk {
+    data_dir: PathBuf,
+    /// Locks itself per statement (and is shared with other processes).
+    state: LocalState,
+    keys: KeyStore,
+    clock: Arc<dyn Clock>,
+    demo: demo::DemoSlot,
+    running: Mutex<HashMap<(i64, String), CancelToken>>,
+    presented: Mutex<HashMap<i64, PresentedKey>>,
+    watch: Mutex<WatchMemory>,
+    events: tokio::sync::broadcast::Sender<DeskEvent>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Desk {
+    /// Opens the local state in `data_dir`; secrets go to `secrets`, time comes from `clock`.
+    pub fn open(
+        data_dir: &Path,
+        secrets: Arc<dyn SecretBackend>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Desk> {
+        let state = LocalState::open_in(data_dir)?;
+        let (events, _) = tokio::sync::broadcast::channel(64);
+        Ok(Desk {
+            data_dir: data_dir.to_path_buf(),
+            state,
+            keys: KeyStore::new(data_dir.join("keys"), secrets),
+            clock,
+            demo: demo::DemoSlot::default(),
+            running: Mutex::default(),
+            presented: Mutex::default(),
+            watch: Mutex::default(),
+            events,
+        })
+    }
+
+    /// Opens `data_dir` (else the platform's data folder of the app) with the
+    /// OS keychain and the system clock: what both front ends run on.
+    pub fn open_for_user(data_dir: Option<PathBuf>) -> Result<Desk> {
+        let dir = data_dir.or_else(default_data_dir).ok_or_else(|| {
+            Error::Invalid("No data folder is known for this user; pass --data-dir.".into())
+        })?;
+        Desk::open(
+            &dir,
+            Arc::new(KeyringBackend::new(APP_ID)),
+            Arc::new(SystemClock),
+        )
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The local state (accounts, downloads, audit log), for queries.
+    pub fn state(&self) -> &LocalState {
+        &self.state
+    }
+
+    pub fn preferences(&self) -> Preferences<'_> {
+        Preferences::new(&self.state, &self.data_dir)
+    }
+
+    /// The time now, from the clock the desk was opened with.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// News for the app: a backup turned ready, will expire soon, was verified.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<DeskEvent> {
+        self.events.subscribe()
+    }
+
+    fn publish(&self, event: DeskEvent) {
+        // Nobody listening (the CLI) is fine.
+        let _ = self.events.send(event);
+    }
+}

@@ -1,0 +1,270 @@
+//! Typed preferences, kept in the local state's settings table (never a
+//! secret): the account in use, the language, and per account the download
+//! folder, the parallel streams and the automatic mode.
+
+use std::path::{Path, PathBuf};
+
+use backup_state::{AccountRecord, LocalState};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::identity::is_provider_id;
+
+const CURRENT_ACCOUNT: &str = "current_account";
+const LANGUAGE: &str = "language";
+
+fn download_dir_key(account: i64) -> String {
+    format!("download_dir:{account}")
+}
+
+fn streams_key(account: i64) -> String {
+    format!("streams:{account}")
+}
+
+fn automatic_key(account: i64) -> String {
+    format!("automatic:{account}")
+}
+
+/// Parallel SSH sessions when none were chosen.
+pub const DEFAULT_STREAMS: u8 = 4;
+/// How many verified archives the automatic mode keeps when none was chosen.
+pub const DEFAULT_KEEP: u16 = 3;
+
+/// The language the app speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    /// The operating system's.
+    #[default]
+    System,
+    English,
+    BrazilianPortuguese,
+}
+
+impl Language {
+    pub const ALL: [Language; 3] = [
+        Language::System,
+        Language::English,
+        Language::BrazilianPortuguese,
+    ];
+
+    pub fn as_setting(self) -> &'static str {
+        match self {
+            Language::System => "system",
+            Language::English => "en",
+            Language::BrazilianPortuguese => "pt-BR",
+        }
+    }
+
+    /// Parses a setting; an unknown one is an error that lists the choices.
+    pub fn from_setting(value: &str) -> Result<Language> {
+        Language::ALL
+            .into_iter()
+            .find(|l| l.as_setting() == value)
+            .ok_or_else(|| {
+                let all: Vec<_> = Language::ALL.iter().map(|l| l.as_setting()).collect();
+                Error::Invalid(format!(
+                    "Unknown language {value:?}; choose one of {}.",
+                    all.join(", ")
+                ))
+            })
+    }
+
+    /// Whether texts should be Portuguese, given the OS locale for `System`.
+    pub fn is_portuguese(self, os_locale: Option<&str>) -> bool {
+        match self {
+            Language::System => os_locale.is_some_and(|l| l.to_ascii_lowercase().starts_with("pt")),
+            Language::English => false,
+            Language::BrazilianPortuguese => true,
+        }
+    }
+}
+
+/// The automatic mode of one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AutomaticSettings {
+    /// The desktop app runs automatic passes for this account.
+    pub enabled: bool,
+    /// Request a backup as soon as the provider allows one.
+    pub request_when_allowed: bool,
+    /// Download every ready backup not downloaded yet.
+    pub download_when_ready: bool,
+    /// Verified archives kept; older ones are deleted after a newer one verified.
+    pub keep: u16,
+    /// The terms version the person consented to accept automatically
+    /// (recorded in the audit log); a new version stops and asks again.
+    pub accepted_terms_version: Option<String>,
+}
+
+impl Default for AutomaticSettings {
+    fn default() -> AutomaticSettings {
+        AutomaticSettings {
+            enabled: false,
+            request_when_allowed: true,
+            download_when_ready: true,
+            keep: DEFAULT_KEEP,
+            accepted_terms_version: None,
+        }
+    }
+}
+
+/// What one account prefers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountPreferences {
+    /// Where archives go: the chosen folder, else the default.
+    pub download_dir: PathBuf,
+    pub streams: u8,
+    pub automatic: AutomaticSettings,
+}
+
+/// The preferences in the local state.
+#[derive(Debug, Clone, Copy)]
+pub struct Preferences<'a> {
+    state: &'a LocalState,
+    data_dir: &'a Path,
+}
+
+impl<'a> Preferences<'a> {
+    pub(crate) fn new(state: &'a LocalState, data_dir: &'a Path) -> Preferences<'a> {
+        Preferences { state, data_dir }
+    }
+
+    /// The account chosen with "use" (it may have been removed since).
+    pub fn current_account(&self) -> Result<Option<i64>> {
+        Ok(self
+            .state
+            .setting(CURRENT_ACCOUNT)?
+            .and_then(|v| v.parse().ok()))
+    }
+
+    pub fn set_current_account(&self, account: Option<i64>) -> Result<()> {
+        match account {
+            Some(id) => self.state.set_setting(CURRENT_ACCOUNT, &id.to_string())?,
+            None => self.state.unset_setting(CURRENT_ACCOUNT)?,
+        }
+        Ok(())
+    }
+
+    pub fn language(&self) -> Result<Language> {
+        Ok(self
+            .state
+            .setting(LANGUAGE)?
+            .and_then(|v| Language::from_setting(&v).ok())
+            .unwrap_or_default())
+    }
+
+    pub fn set_language(&self, language: Language) -> Result<()> {
+        Ok(self.state.set_setting(LANGUAGE, language.as_setting())?)
+    }
+
+    /// The account's preferences, with defaults for what was never chosen.
+    pub fn account(&self, account: &AccountRecord) -> Result<AccountPreferences> {
+        let download_dir = match self.state.setting(&download_dir_key(account.id))? {
+            Some(dir) => PathBuf::from(dir),
+            None => default_download_dir(self.data_dir, &account.account_id)?,
+        };
+        let streams = self
+            .state
+            .setting(&streams_key(account.id))?
+            .and_then(|v| v.parse().ok())
+            .filter(|s| (1..=16).contains(s))
+            .unwrap_or(DEFAULT_STREAMS);
+        let automatic = self
+            .state
+            .setting(&automatic_key(account.id))?
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default();
+        Ok(AccountPreferences {
+            download_dir,
+            streams,
+            automatic,
+        })
+    }
+
+    /// Saves the download folder (absolute; created if missing) and the streams (1–16).
+    pub fn save_downloads(&self, account: i64, download_dir: &str, streams: u8) -> Result<()> {
+        check_streams(streams)?;
+        let dir = PathBuf::from(download_dir.trim());
+        if !dir.is_absolute() {
+            return Err(Error::Invalid(
+                "Choose a full folder path for downloads (use Browse…).".into(),
+            ));
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            Error::Invalid(format!(
+                "Cannot use {} for downloads: {e}. Choose another folder.",
+                dir.display()
+            ))
+        })?;
+        self.state
+            .set_setting(&download_dir_key(account), &dir.display().to_string())?;
+        self.state
+            .set_setting(&streams_key(account), &streams.to_string())?;
+        Ok(())
+    }
+
+    /// Saves the automatic mode of `account`.
+    pub fn save_automatic(&self, account: i64, settings: &AutomaticSettings) -> Result<()> {
+        if settings.keep == 0 {
+            return Err(Error::Invalid("Keep at least one verified archive.".into()));
+        }
+        let json = serde_json::to_string(settings).map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(self.state.set_setting(&automatic_key(account), &json)?)
+    }
+}
+
+/// Checks a parallel stream count.
+pub fn check_streams(streams: u8) -> Result<u8> {
+    if (1..=16).contains(&streams) {
+        Ok(streams)
+    } else {
+        Err(Error::Invalid(
+            "Choose between 1 and 16 parallel streams.".into(),
+        ))
+    }
+}
+
+/// Where an account's archives go unless a folder was chosen: the user's
+/// Downloads folder under `Backup Desk/<account>`, else the app's data
+/// folder. The provider's account id names the folder only when it follows
+/// the provider's rule for ids, so it can never point outside.
+pub fn default_download_dir(app_data_dir: &Path, account_id: &str) -> Result<PathBuf> {
+    if !is_provider_id(account_id) {
+        return Err(Error::Invalid(format!(
+            "The provider's account id {account_id:?} cannot name a folder; choose a download folder in Settings (or pass --to)."
+        )));
+    }
+    Ok(dirs::download_dir()
+        .map(|d| d.join("Backup Desk"))
+        .unwrap_or_else(|| app_data_dir.join("downloads"))
+        .join(account_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hostile_account_id_never_names_the_default_folder() {
+        let base = Path::new("/data");
+        for bad in ["../../x", "/abs/path", "a/../../b", ""] {
+            assert!(
+                default_download_dir(base, bad).is_err(),
+                "{bad:?} would write outside the download folder"
+            );
+        }
+        let good = default_download_dir(base, "acme").expect("a plain id");
+        assert!(good.ends_with("acme"));
+    }
+
+    #[test]
+    fn languages_round_trip_and_unknown_ones_list_the_choices() {
+        for l in Language::ALL {
+            assert_eq!(Language::from_setting(l.as_setting()).ok(), Some(l));
+        }
+        let error = Language::from_setting("klingon").expect_err("unknown");
+        assert!(error.to_string().contains("pt-BR"), "{error}");
+        assert!(Language::System.is_portuguese(Some("pt-BR")));
+        assert!(!Language::English.is_portuguese(Some("pt-BR")));
+    }
+}

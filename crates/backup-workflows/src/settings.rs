@@ -1,0 +1,75 @@
+//! An account's settings as a whole (what Settings shows), and saving the
+//! download preferences; only a key's type and fingerprint ever leave.
+
+use std::path::PathBuf;
+
+use backup_keychain::KeyInfo;
+use backup_state::{AccountRecord, SftpConnection};
+
+use crate::Desk;
+use crate::error::{Error, Result};
+use crate::identity::keychain_scope;
+use crate::preferences::{AccountPreferences, Language};
+
+/// Everything set up for one account (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSettings {
+    pub account: AccountRecord,
+    pub connection: Option<SftpConnection>,
+    pub key: Option<KeyInfo>,
+    /// The trusted key of the SFTP server, if one is.
+    pub trusted_host_key: Option<String>,
+    pub preferences: AccountPreferences,
+    pub language: Language,
+}
+
+impl Desk {
+    /// The settings of `account`.
+    pub fn settings(&self, account: i64) -> Result<AccountSettings> {
+        let record = self.account(account)?;
+        let connection = self.state.connection(account)?;
+        let trusted_host_key = match &connection {
+            Some(c) => self.state.pinned_host_key(account, &c.host, c.port)?,
+            None => None,
+        };
+        Ok(AccountSettings {
+            preferences: self.preferences().account(&record)?,
+            account: record,
+            connection,
+            key: self.keys.info(&keychain_scope(account))?,
+            trusted_host_key,
+            language: self.preferences().language()?,
+        })
+    }
+
+    /// Saves where `account`'s archives go (an absolute folder, created if
+    /// missing) and its parallel streams (1–16).
+    pub fn save_download_preferences(
+        &self,
+        account: i64,
+        download_dir: &str,
+        streams: u8,
+    ) -> Result<()> {
+        self.account(account)?;
+        self.preferences()
+            .save_downloads(account, download_dir, streams)
+    }
+
+    /// Where the verified download of `backup_id` is, if it is still there.
+    pub fn downloaded_path(&self, account: i64, backup_id: &str) -> Result<PathBuf> {
+        let saved = self
+            .state
+            .downloads(account)?
+            .into_iter()
+            .find(|d| d.backup_id == backup_id)
+            .ok_or_else(|| Error::NotFound("This backup was not downloaded here.".into()))?;
+        let path = PathBuf::from(&saved.path);
+        if !path.exists() {
+            return Err(Error::NotFound(format!(
+                "{} is no longer there; download the backup again.",
+                saved.path
+            )));
+        }
+        Ok(path)
+    }
+}

@@ -1,0 +1,9 @@
+//! The workflows of the application layer against the real things: the
+//! reference provider, OpenSSH sshd and a Secret Service in a private
+//! D-Bus session. One binary, a module per area.
+
+mod accounts;
+mod automatic;
+mod deliver;
+mod watcher;
+mod world;

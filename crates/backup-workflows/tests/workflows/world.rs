@@ -1,0 +1,226 @@
+//! Everything a workflow test talks to, started fresh per test: a provider
+//! (movable clock) whose deliveries point at a private sshd, a Secret
+//! Service, and a [`Desk`] on a temporary data folder, pointed at that
+//! keychain for the whole test (tests of this binary run one at a time).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use backup_domain::{BackupPolicy, Role};
+use backup_provider::api::SftpEndpoint;
+use backup_provider::store::{Account, Person, Store};
+use backup_provider::{RunningServer, ServeOptions, clock, lifecycle};
+use backup_workflows::{
+    Actor, Answers, Desk, DownloadTerms, Phase, PresentedKey, ProgressSink, Result, SystemClock,
+};
+use test_support::keychain::{SecretService, SessionGuard};
+use test_support::sshd::{ClientKey, KeyKind, SshServer};
+
+pub struct World {
+    pub desk: Desk,
+    pub sshd: SshServer,
+    pub key: ClientKey,
+    pub provider_dir: tempfile::TempDir,
+    pub data_dir: tempfile::TempDir,
+    pub token: String,
+    pub base: String,
+    pub runtime: tokio::runtime::Runtime,
+    secrets: &'static SecretService,
+    _session: SessionGuard<'static>,
+    _server: RunningServer,
+}
+
+/// What the provider publishes as its SFTP server's keys.
+pub enum Published {
+    /// The sshd's real keys.
+    Real,
+    /// A key that is not the server's (a provider whose word differs from its server).
+    Other,
+}
+
+impl World {
+    pub fn start() -> World {
+        World::start_publishing(Published::Real)
+    }
+
+    pub fn start_publishing(published: Published) -> World {
+        // The Secret Service lives as long as the test process needs it.
+        let secrets: &'static SecretService =
+            Box::leak(Box::new(SecretService::start().expect("Secret Service")));
+        let session = secrets.enter();
+        let key = ClientKey::generate(KeyKind::Ed25519, None).expect("key");
+        let sshd = SshServer::start(&[&key]).expect("sshd");
+        let provider_dir = tempfile::tempdir().expect("provider data");
+        let store = Store::open(provider_dir.path()).expect("store");
+        clock::make_movable(&store).expect("movable clock");
+        let now = clock::now(&store).expect("now");
+        store
+            .create_account(
+                &Account {
+                    id: "acme".into(),
+                    name: "Acme Ltda".into(),
+                    policy: BackupPolicy::reference_default(),
+                },
+                now,
+            )
+            .expect("account");
+        store
+            .add_person(&Person {
+                id: "olivia".into(),
+                name: "Olivia".into(),
+                email: "o@example.com".into(),
+            })
+            .expect("person");
+        store.grant("acme", "olivia", Role::Owner).expect("grant");
+        let token = store.issue_token("olivia", now).expect("token");
+        let fingerprints = match published {
+            Published::Real => sshd.host_key_fingerprints.clone(),
+            Published::Other => vec!["SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU".into()],
+        };
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let server = runtime
+            .block_on(backup_provider::start(ServeOptions::loopback(
+                provider_dir.path().to_path_buf(),
+                sshd.served_dir.clone(),
+                SftpEndpoint {
+                    host: "127.0.0.1".into(),
+                    port: sshd.port,
+                    host_key_fingerprints: fingerprints,
+                },
+            )))
+            .expect("provider");
+        let base = format!("http://{}", server.addr);
+        let data_dir = tempfile::tempdir().expect("app data");
+        let desk = Desk::open(
+            data_dir.path(),
+            Arc::new(backup_keychain::KeyringBackend::new(
+                backup_workflows::APP_ID,
+            )),
+            Arc::new(SystemClock),
+        )
+        .expect("desk");
+        World {
+            desk,
+            sshd,
+            key,
+            provider_dir,
+            data_dir,
+            token,
+            base,
+            runtime,
+            secrets,
+            _session: session,
+            _server: server,
+        }
+    }
+
+    /// The Secret Service stops (a crash, a session ending): every keychain
+    /// call fails from now on.
+    pub fn stop_keychain(&self) {
+        self.secrets.stop_keyring().expect("stop the keyring");
+    }
+
+    pub fn run<T>(&self, future: impl Future<Output = T>) -> T {
+        self.runtime.block_on(future)
+    }
+
+    /// Adds acme with its key and SFTP server; returns its local id.
+    pub fn set_up(&self) -> i64 {
+        let added = self
+            .run(
+                self.desk
+                    .add_accounts(&self.base, &self.token, &["acme".into()]),
+            )
+            .expect("add acme");
+        let id = added[0].id;
+        self.desk
+            .import_key(id, &self.key.private_path, None)
+            .expect("import key");
+        self.desk
+            .set_connection(id, "127.0.0.1", self.sshd.port, &self.sshd.user)
+            .expect("connection");
+        id
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open(self.provider_dir.path()).expect("store")
+    }
+
+    /// Requests a backup of `account` (as the person) and has the cloud team
+    /// release and complete it; returns its id.
+    pub fn ready_backup(&self, account: i64) -> String {
+        let backup = self
+            .run(self.desk.request_backup(account, Actor::Person))
+            .expect("request");
+        self.complete(&backup.id);
+        backup.id
+    }
+
+    /// The cloud team releases and completes a requested backup.
+    pub fn complete(&self, id: &str) {
+        let store = self.store();
+        lifecycle::release(&store, id).expect("release");
+        lifecycle::complete(&store, &self.sshd.served_dir, id, None).expect("complete");
+    }
+
+    pub fn advance(&self, days: i64) {
+        clock::advance(&self.store(), chrono::TimeDelta::days(days)).expect("advance");
+    }
+
+    pub fn folder(&self, name: &str) -> PathBuf {
+        let dir = self.data_dir.path().join(name);
+        std::fs::create_dir_all(&dir).expect("folder");
+        dir
+    }
+}
+
+/// Collects the phases a delivery reported.
+pub fn recorder() -> (ProgressSink, Arc<Mutex<Vec<Phase>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    (
+        Arc::new(move |phase, _| sink.lock().expect("phases").push(phase)),
+        seen,
+    )
+}
+
+/// Answers like a person who accepts the terms and trusts exactly `trust`.
+pub struct Answering {
+    pub trust: Option<String>,
+    pub asked_terms: usize,
+    pub asked_keys: Vec<PresentedKey>,
+}
+
+impl Answering {
+    pub fn trusting(fingerprint: Option<&str>) -> Answering {
+        Answering {
+            trust: fingerprint.map(str::to_owned),
+            asked_terms: 0,
+            asked_keys: Vec::new(),
+        }
+    }
+}
+
+impl Answers for Answering {
+    fn accept_terms(&mut self, _terms: &DownloadTerms) -> Result<bool> {
+        self.asked_terms += 1;
+        Ok(true)
+    }
+
+    fn trust_host_key(&mut self, key: &PresentedKey) -> Result<bool> {
+        self.asked_keys.push(key.clone());
+        Ok(self.trust.as_deref() == Some(key.fingerprint.as_str()))
+    }
+}
+
+pub fn zips(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
