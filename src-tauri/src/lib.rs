@@ -14,8 +14,7 @@ mod views;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use backup_keychain::{KeyringBackend, SecretBackend};
-use backup_workflows::{APP_ID, Desk, SystemClock};
+use backup_workflows::{APP_ID, Desk, KeyringBackend, SecretBackend, SystemClock};
 use tauri::{Builder, Manager, Runtime};
 
 pub use error::{AppError, ErrorCode};

@@ -254,3 +254,42 @@ fn a_download_without_the_terms_or_a_test_without_a_key_says_what_is_missing() {
     let no_key = h.err("connection_test", json!({"account": id}));
     assert_eq!(no_key["code"], "key_missing", "{no_key}");
 }
+
+#[test]
+fn the_connection_test_refuses_a_server_key_the_provider_does_not_publish() {
+    let h = harness();
+    let id = h.ok("demo_start", json!({}))["current"].clone();
+    let history = h.ok("backups", json!({"account": id}));
+    let ready = history["backups"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|b| b["status"] == "ready")
+        .expect("a ready backup")["id"]
+        .clone();
+    let terms = h.ok("terms", json!({"account": id, "backupId": ready}));
+    h.ok(
+        "terms_accept",
+        json!({"account": id, "backupId": ready, "version": terms["version"]}),
+    );
+    // A real OpenSSH server that is not the one the demo provider publishes.
+    let key = test_support::sshd::ClientKey::generate(test_support::sshd::KeyKind::Ed25519, None)
+        .expect("key");
+    let other = test_support::sshd::SshServer::start(&[&key]).expect("sshd");
+    h.ok(
+        "connection_save",
+        json!({"account": id, "connection": {"host": "127.0.0.1", "port": other.port, "username": other.user}}),
+    );
+    let refused = h.err("connection_test", json!({"account": id}));
+    assert_eq!(
+        refused["code"], "host_key_changed",
+        "an unpublished key is refused, never offered to trust: {refused}"
+    );
+    assert_eq!(refused["fingerprint"], other.host_key_fingerprints[0]);
+    let settings = h.ok("settings", json!({"account": id}));
+    assert_eq!(
+        settings["trusted_host_key"],
+        Value::Null,
+        "nothing was pinned"
+    );
+}

@@ -1,7 +1,7 @@
 //! How backups read on a terminal: status words, countdowns, sizes, dates.
 
-use backup_api::Backup;
 use backup_domain::{BackupStatus, DownloadWindow, download_window};
+use backup_workflows::Backup;
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// The status as the person reads it; unknown values are "Invalid value".

@@ -13,16 +13,3 @@ mod store;
 pub use audit::{AuditEntry, AuditEvent};
 pub use error::StateError;
 pub use store::{AccountRecord, DownloadRecord, LocalState, SftpConnection};
-
-/// Where an account's archives go unless a folder was chosen: the user's
-/// Downloads folder under `Backup Desk/<account>`, else the app's data dir.
-/// The app and the CLI share it, so either can resume the other's download.
-pub fn default_download_dir(
-    app_data_dir: &std::path::Path,
-    account_id: &str,
-) -> std::path::PathBuf {
-    dirs::download_dir()
-        .map(|d| d.join("Backup Desk"))
-        .unwrap_or_else(|| app_data_dir.join("downloads"))
-        .join(account_id)
-}

@@ -323,11 +323,6 @@ impl LocalState {
         Ok(())
     }
 
-    /// Records a verified download.
-    pub fn record_download(&self, record: &DownloadRecord) -> Result<()> {
-        insert_download(&self.conn(), record)
-    }
-
     /// Records a verified download by `actor` with its audit entries
     /// (verified, then finished), all or nothing: what the app and the CLI
     /// do when the engine hands over a file.

@@ -65,14 +65,17 @@ fn accounts_connections_pins_and_downloads_round_trip_and_cascade() {
         None
     );
     state
-        .record_download(&DownloadRecord {
-            account: id,
-            backup_id: "bk_1".into(),
-            path: "/home/o/Backups/acme.zip".into(),
-            size_bytes: 5_000_000_000,
-            sha256: "ab".repeat(32),
-            verified_at: NOW,
-        })
+        .record_verified(
+            &DownloadRecord {
+                account: id,
+                backup_id: "bk_1".into(),
+                path: "/home/o/Backups/acme.zip".into(),
+                size_bytes: 5_000_000_000,
+                sha256: "ab".repeat(32),
+                verified_at: NOW,
+            },
+            "Olivia",
+        )
         .expect("download");
     assert_eq!(
         state.downloads(id).expect("downloads")[0].size_bytes,
@@ -310,14 +313,17 @@ fn downloads_verified_in_the_same_second_list_the_later_one_first() {
     let id = state.upsert_account(&acme(), NOW).expect("add");
     for backup in ["bk_ffff", "bk_0000"] {
         state
-            .record_download(&DownloadRecord {
-                account: id,
-                backup_id: backup.into(),
-                path: format!("/tmp/{backup}.zip"),
-                size_bytes: 1,
-                sha256: "00".repeat(32),
-                verified_at: NOW,
-            })
+            .record_verified(
+                &DownloadRecord {
+                    account: id,
+                    backup_id: backup.into(),
+                    path: format!("/tmp/{backup}.zip"),
+                    size_bytes: 1,
+                    sha256: "00".repeat(32),
+                    verified_at: NOW,
+                },
+                "auto",
+            )
             .expect("record");
     }
     let order: Vec<String> = state

@@ -22,6 +22,13 @@ impl AccountList {
     }
 }
 
+/// Checks a provider address before anything is asked of the person
+/// (https, or http on loopback only).
+pub fn check_provider_url(provider_url: &str) -> Result<()> {
+    backup_api::check_provider_url(provider_url.trim())?;
+    Ok(())
+}
+
 fn client_for(provider_url: &str, token: &str) -> Result<ApiClient> {
     let token = token.trim();
     if token.is_empty() {

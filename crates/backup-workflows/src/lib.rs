@@ -30,12 +30,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use backup_keychain::{KeyStore, KeyringBackend, SecretBackend};
+use backup_keychain::KeyStore;
 use backup_state::LocalState;
 use backup_transfer::CancelToken;
 use chrono::{DateTime, Utc};
 
-pub use accounts::AccountList;
+pub use accounts::{AccountList, check_provider_url};
 pub use automatic::{AccountPass, AutomaticLock, AutomaticOptions, PassReport};
 pub use clock::{Clock, SystemClock};
 pub use deliver::{DeliverRequest, Phase, ProgressSink, ProgressThrottle};
@@ -53,7 +53,7 @@ pub use watcher::{DeskEvent, WatchMemory};
 
 // The types the adapters present, re-exported so they need no core crate for them.
 pub use backup_api::{Backup, BackupPage, DownloadTerms, Me, Membership};
-pub use backup_keychain::KeyInfo;
+pub use backup_keychain::{KeyInfo, KeyringBackend, MemoryBackend, SecretBackend};
 pub use backup_state::{AccountRecord, AuditEntry, AuditEvent, DownloadRecord, SftpConnection};
 pub use backup_transfer::Progress;
 

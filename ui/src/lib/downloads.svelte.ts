@@ -5,6 +5,7 @@ import { SvelteMap } from 'svelte/reactivity';
 
 import type { AppError, DownloadedView, ProgressView } from './bindings';
 import { toAppError } from './errors';
+import { withHostKeyTrust } from './hostkeys';
 import * as ipc from './ipc';
 import { ask } from './prompts.svelte';
 
@@ -32,10 +33,6 @@ export function isBusy(entry: DownloadEntry | undefined): boolean {
   return entry?.kind === 'preparing' || entry?.kind === 'running' || entry?.kind === 'cancelling';
 }
 
-// A server presenting yet another unknown key right after one was trusted is
-// odd enough to stop rather than ask again and again.
-const MAX_TRUSTS = 2;
-
 /** Runs the whole flow; never rejects (the outcome lands in the entry). */
 export async function startDownload(account: number, backupId: string): Promise<void> {
   const key = keyOf(account, backupId);
@@ -50,28 +47,25 @@ export async function startDownload(account: number, backupId: string): Promise<
       }
       await ipc.termsAccept(account, backupId, terms.version);
     }
-    for (let trusted = 0; ; trusted++) {
-      entries.set(key, { kind: 'running', progress: null });
-      try {
-        const result = await ipc.download(account, backupId, (progress) => {
+    const outcome = await withHostKeyTrust(
+      account,
+      () => {
+        entries.set(key, { kind: 'running', progress: null });
+        return ipc.download(account, backupId, (progress) => {
           const now = entries.get(key);
           if (now?.kind === 'running' || now?.kind === 'cancelling') {
             entries.set(key, { ...now, progress });
           }
         });
-        entries.set(key, { kind: 'done', result });
-        return;
-      } catch (raw) {
-        const err = toAppError(raw);
-        if (err.code !== 'unknown_host_key' || !err.fingerprint || trusted >= MAX_TRUSTS) throw err;
-        entries.set(key, { kind: 'preparing' });
-        if (!(await ask({ kind: 'hostkey', fingerprint: err.fingerprint }))) {
-          entries.set(key, { kind: 'stopped', reason: 'host_key_not_trusted' });
-          return;
-        }
-        await ipc.hostKeyTrust(account, err.fingerprint);
-      }
-    }
+      },
+      { beforeAsk: () => entries.set(key, { kind: 'preparing' }) },
+    );
+    entries.set(
+      key,
+      outcome.kind === 'done'
+        ? { kind: 'done', result: outcome.value }
+        : { kind: 'stopped', reason: 'host_key_not_trusted' },
+    );
   } catch (raw) {
     const error = toAppError(raw);
     if (error.code === 'cancelled') {

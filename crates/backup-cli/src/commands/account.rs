@@ -8,7 +8,7 @@ use crate::prompt;
 
 /// Adds an account: the token comes from stdin or a hidden prompt, never argv.
 pub async fn add(ctx: &Context, provider: &str, account: Option<&str>) -> CliResult {
-    backup_api::check_provider_url(provider).map_err(backup_workflows::Error::from)?;
+    backup_workflows::check_provider_url(provider)?;
     let token = prompt::secret(
         "API token (input hidden): ",
         "Pipe the token on stdin, e.g. backup-desk account add --provider URL < token.txt",

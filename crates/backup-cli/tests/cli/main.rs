@@ -4,4 +4,5 @@
 mod auto;
 mod demo;
 mod flow;
+mod parity;
 mod world;
