@@ -21,36 +21,11 @@ pub fn random_hex(n: usize) -> String {
     hex(&buf)
 }
 
-/// Whether `id` is a plausible identifier: 1–128 of `[A-Za-z0-9_-]`.
-/// Anything else (dots, slashes, percent signs) can never name a record.
-pub fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 128
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
+pub use backup_domain::is_valid_id;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn path_tricks_are_never_valid_ids() {
-        for bad in [
-            "",
-            "..",
-            "../etc",
-            "a/b",
-            "a%2Fb",
-            "a.b",
-            "x y",
-            &"a".repeat(129),
-        ] {
-            assert!(!is_valid_id(bad), "{bad:?} must be rejected");
-        }
-        assert!(is_valid_id("bk_0123abcd") && is_valid_id("acme-corp"));
-    }
 
     #[test]
     fn random_ids_are_hex_and_differ() {

@@ -5,7 +5,9 @@ use backup_api::{ApiClient, Me, Token};
 use backup_state::AccountRecord;
 
 use crate::error::{Error, Result};
-use crate::identity::{is_demo, is_provider_id, keychain_scope};
+use backup_domain::is_valid_id;
+
+use crate::identity::{is_demo, keychain_scope};
 use crate::{Desk, lock};
 
 /// The accounts set up, and the one chosen with "use" (if it still exists).
@@ -78,7 +80,7 @@ impl Desk {
                 .ok_or_else(|| {
                     Error::Invalid(format!("This token does not open an account {id:?}."))
                 })?;
-            if !is_provider_id(&membership.account_id) {
+            if !is_valid_id(&membership.account_id) {
                 return Err(Error::Invalid(format!(
                     "The provider named the account {:?}, which is not a valid account id; ask the provider to fix it.",
                     membership.account_id

@@ -43,7 +43,7 @@ pub use demo::DemoStarted;
 pub use error::{Error, ErrorKind, Result};
 pub use history::{Actor, History};
 pub use hostkeys::PresentedKey;
-pub use identity::{APP_ID, DEMO_URL, default_data_dir, is_demo, is_provider_id, keychain_scope};
+pub use identity::{APP_ID, DEMO_URL, default_data_dir, is_demo, keychain_scope};
 pub use preferences::{
     AccountPreferences, AutomaticSettings, DEFAULT_KEEP, DEFAULT_STREAMS, Language, Preferences,
     check_streams, default_download_dir,

@@ -8,7 +8,7 @@ use backup_state::{AccountRecord, LocalState};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::identity::is_provider_id;
+use backup_domain::is_valid_id;
 
 const CURRENT_ACCOUNT: &str = "current_account";
 const LANGUAGE: &str = "language";
@@ -229,7 +229,7 @@ pub fn check_streams(streams: u8) -> Result<u8> {
 /// folder. The provider's account id names the folder only when it follows
 /// the provider's rule for ids, so it can never point outside.
 pub fn default_download_dir(app_data_dir: &Path, account_id: &str) -> Result<PathBuf> {
-    if !is_provider_id(account_id) {
+    if !is_valid_id(account_id) {
         return Err(Error::Invalid(format!(
             "The provider's account id {account_id:?} cannot name a folder; choose a download folder in Settings (or pass --to)."
         )));
