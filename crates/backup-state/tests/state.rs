@@ -102,8 +102,8 @@ fn accounts_connections_pins_and_downloads_round_trip_and_cascade() {
     assert!(state.downloads(id).expect("gone").is_empty());
     assert_eq!(
         state.audit_log(Some(id)).expect("audit").len(),
-        1,
-        "the audit log keeps its history"
+        3,
+        "the audit log keeps its history (verified, finished, requested)"
     );
     assert!(matches!(
         state.remove_account(id),
