@@ -33,7 +33,7 @@ pub fn open(path: &Path, migrations: &[&str]) -> Result<Connection, OpenError> {
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let version = user_version(&conn)?;
     if version as usize > migrations.len() {
         return Err(OpenError::Newer {
             found: version,
@@ -41,13 +41,34 @@ pub fn open(path: &Path, migrations: &[&str]) -> Result<Connection, OpenError> {
         });
     }
     for (index, sql) in migrations.iter().enumerate().skip(version as usize) {
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {}; COMMIT;",
-            index + 1
-        ))?;
+        migrate(&conn, index, sql)?;
     }
     user_only(path);
     Ok(conn)
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
+
+/// Applies migration `index` under the write lock, unless another process
+/// (the app and the CLI may open the file at the same moment) applied it
+/// after this one read the version: the version is read again inside the lock.
+fn migrate(conn: &Connection, index: usize, sql: &str) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let applied = user_version(conn).and_then(|version| {
+        if version as usize > index {
+            return Ok(());
+        }
+        conn.execute_batch(&format!("{sql}; PRAGMA user_version = {};", index + 1))
+    });
+    match applied {
+        Ok(()) => conn.execute_batch("COMMIT"),
+        Err(error) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(error)
+        }
+    }
 }
 
 /// The database and its WAL side files are for this user only.
@@ -101,6 +122,30 @@ mod tests {
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "CREATE TABLE t (x INTEGER)",
     ];
+
+    #[test]
+    fn two_programs_opening_a_new_database_at_once_both_succeed() {
+        // Regression: the app and the CLI started together both read version
+        // 0 and the second failed with "table settings already exists".
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().expect("dir");
+            let path = dir.path().join("db.sqlite3");
+            let opened: Vec<_> = (0..4)
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || open(&path, MIGRATIONS).map(drop))
+                })
+                .collect();
+            for handle in opened {
+                handle
+                    .join()
+                    .expect("thread")
+                    .expect("every opener gets a migrated database");
+            }
+            let conn = open(&path, MIGRATIONS).expect("reopen");
+            assert_eq!(user_version(&conn).expect("version"), 2);
+        }
+    }
 
     #[test]
     fn migrations_run_once_and_a_newer_schema_is_refused_untouched() {
