@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::problem::Problem;
 use crate::store::{Account, BackupRow, Person, RequestOutcome, Store};
-use crate::{clock, ids};
+use crate::{archive, clock, ids};
 
 /// The contract document, served at `/v1/openapi.yaml`.
 pub const OPENAPI_YAML: &str = include_str!("../../../api/openapi.yaml");
@@ -566,7 +566,7 @@ async fn delivery(
             "sftp": {
                 "host": state.sftp.host,
                 "port": state.sftp.port,
-                "remote_path": file_name,
+                "remote_path": archive::remote_path(&row.account_id, file_name),
                 "size_bytes": size,
                 "sha256": sha256,
                 "host_key_fingerprints": state.sftp.host_key_fingerprints,

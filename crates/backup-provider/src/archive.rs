@@ -4,7 +4,7 @@
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use sha2::{Digest, Sha256};
@@ -22,6 +22,30 @@ pub struct Archive {
     pub size_bytes: u64,
     /// Lowercase hex SHA-256 of the whole file.
     pub sha256: String,
+}
+
+/// The folder of one account's archives inside the served directory: an
+/// SFTP login sees only its own account's folder (one tenant per folder).
+pub fn account_dir(archive_dir: &Path, account_id: &str) -> PathBuf {
+    archive_dir.join(account_id)
+}
+
+/// Where a published archive is, relative to the served directory: the
+/// delivery's `remote_path`.
+pub fn remote_path(account_id: &str, file_name: &str) -> String {
+    format!("{account_id}/{file_name}")
+}
+
+/// Moves archives published before accounts had their own folders (flat in
+/// `archive_dir`) into their account's folder, so earlier deliveries still
+/// resolve. `published` lists (account, file name) of ready backups.
+pub fn adopt_flat_layout(archive_dir: &Path, published: &[(String, String)]) {
+    for (account, name) in published {
+        let (flat, owned) = (archive_dir.join(name), account_dir(archive_dir, account));
+        if flat.is_file() && !owned.join(name).exists() && fs::create_dir_all(&owned).is_ok() {
+            let _ = fs::rename(&flat, owned.join(name));
+        }
+    }
 }
 
 /// The archive's file name: `<account>-<YYYYMMDD-HHMMSS>-<backup>.zip`.

@@ -47,9 +47,12 @@ pub async fn start(data_dir: &Path, sftp_keys: Option<Vec<String>>) -> Result<De
             release_after: TimeDelta::seconds(5),
             complete_after: TimeDelta::seconds(10),
         }),
-        embedded_sftp: sftp_keys.map(|authorized_keys| crate::EmbeddedSftp {
+        embedded_sftp: sftp_keys.map(|keys| crate::EmbeddedSftp {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            authorized_keys,
+            authorized_keys: keys
+                .into_iter()
+                .map(|key| (DEMO_ACCOUNT.to_owned(), key))
+                .collect(),
         }),
         // Deliveries point at the embedded server when it runs; port 22 otherwise.
         ..ServeOptions::loopback(
@@ -111,7 +114,8 @@ fn seed(store: &Store, archive_dir: &Path, now: DateTime<Utc>) -> Result<(), Pro
             None,
         )?;
         let name = archive::file_name(DEMO_ACCOUNT, id, at);
-        let published = archive::generate(archive_dir, &name, &store.records(DEMO_ACCOUNT)?, None)?;
+        let dir = archive::account_dir(archive_dir, DEMO_ACCOUNT);
+        let published = archive::generate(&dir, &name, &store.records(DEMO_ACCOUNT)?, None)?;
         store.mark_ready(
             id,
             &published,

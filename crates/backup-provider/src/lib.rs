@@ -58,8 +58,9 @@ impl ServeOptions {
 #[derive(Debug, Clone)]
 pub struct EmbeddedSftp {
     pub listen: SocketAddr,
-    /// OpenSSH public key lines allowed to download.
-    pub authorized_keys: Vec<String>,
+    /// Who may download: an account id and an OpenSSH public key line; a
+    /// key reads only its account's folder.
+    pub authorized_keys: Vec<(String, String)>,
 }
 
 /// A running server: its bound address and a handle to stop it.
@@ -89,6 +90,7 @@ impl RunningServer {
 /// Binds and serves the API in the background of the current runtime.
 pub async fn start(options: ServeOptions) -> Result<RunningServer, ProviderError> {
     let store = Arc::new(Store::open(&options.data_dir)?);
+    archive::adopt_flat_layout(&options.archive_dir, &store.published_archives()?);
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .map_err(|e| ProviderError::Io(format!("cannot listen on {}: {e}", options.listen)))?;

@@ -47,7 +47,8 @@ pub fn complete(
     let now = clock::now(store)?;
     let name = archive::file_name(&account.id, &row.id, now);
     let records = store.records(&account.id)?;
-    let published = archive::generate(archive_dir, &name, &records, pad_to)?;
+    let dir = archive::account_dir(archive_dir, &account.id);
+    let published = archive::generate(&dir, &name, &records, pad_to)?;
     store.mark_ready(id, &published, now, account.policy.download_window)
 }
 
@@ -68,7 +69,7 @@ pub fn expire(store: &Store, archive_dir: &Path, id: &str) -> Result<BackupRow, 
     let now = clock::now(store)?;
     let row = store.transition(id, &[BackupStatus::Ready], BackupStatus::Expired, now, None)?;
     if let Some(name) = &row.file_name {
-        let _ = std::fs::remove_file(archive_dir.join(name));
+        let _ = std::fs::remove_file(archive_dir.join(archive::remote_path(&row.account_id, name)));
     }
     Ok(row)
 }

@@ -97,7 +97,8 @@ struct ServeArgs {
     /// (read-only, public-key only) instead of an external sshd.
     #[arg(long)]
     embedded_sftp: Option<SocketAddr>,
-    /// `authorized_keys` file of the built-in SFTP server.
+    /// Who may log in to the built-in SFTP server: one `ACCOUNT_ID PUBLIC_KEY` per line
+    /// (each key reads only its account's archives).
     #[arg(long, requires = "embedded_sftp")]
     sftp_authorized_keys: Option<PathBuf>,
     /// Move new requests through the lifecycle automatically (demos).
@@ -354,13 +355,27 @@ fn serve(data: PathBuf, args: ServeArgs) -> Result<(), ProviderError> {
                     .lines()
                     .map(str::trim)
                     .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                    .map(str::to_owned)
-                    .collect(),
+                    .map(|line| match line.split_once(char::is_whitespace) {
+                        // A bare key line (its first word is the key type) names no account.
+                        Some((account, key))
+                            if backup_provider::ids::is_valid_id(account)
+                                && !["ssh-", "ecdsa-", "sk-"]
+                                    .iter()
+                                    .any(|t| account.starts_with(t)) =>
+                        {
+                            Ok((account.to_owned(), key.trim().to_owned()))
+                        }
+                        _ => Err(ProviderError::Invalid(format!(
+                            "{}: each line must be `ACCOUNT_ID ssh-ed25519 AAAA…` (the account whose archives the key may read), not {line:?}",
+                            path.display()
+                        ))),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
                 None => Vec::new(),
             };
             if authorized_keys.is_empty() {
                 return Err(ProviderError::Invalid(
-                    "the embedded SFTP server needs --sftp-authorized-keys FILE with at least one public key".into(),
+                    "the embedded SFTP server needs --sftp-authorized-keys FILE with at least one line `ACCOUNT_ID PUBLIC_KEY`".into(),
                 ));
             }
             Some(backup_provider::EmbeddedSftp {

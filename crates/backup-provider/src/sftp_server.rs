@@ -45,8 +45,9 @@ pub struct SftpServerOptions {
     pub root: PathBuf,
     /// Persistent Ed25519 host key (OpenSSH format); created with mode 0600 if missing.
     pub host_key_path: PathBuf,
-    /// OpenSSH public key lines (`ssh-ed25519 AAAA… comment`); only these may log in.
-    pub authorized_keys: Vec<String>,
+    /// Who may log in: an account id and an OpenSSH public key line
+    /// (`ssh-ed25519 AAAA… comment`). A key sees only its account's folder.
+    pub authorized_keys: Vec<(String, String)>,
 }
 
 /// A running SFTP server: its address, its host key fingerprint, and a way to stop it.
@@ -73,11 +74,16 @@ impl EmbeddedSftpServer {
         let authorized = options
             .authorized_keys
             .iter()
-            .map(|line| line.trim())
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .map(|line| {
+            .map(|(account, line)| (account, line.trim()))
+            .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+            .map(|(account, line)| {
+                if !crate::ids::is_valid_id(account) {
+                    return Err(ProviderError::Io(format!(
+                        "invalid account id {account:?} for an authorized key"
+                    )));
+                }
                 PublicKey::from_openssh(line)
-                    .map(|key| key.key_data().clone())
+                    .map(|key| (key.key_data().clone(), account.clone()))
                     .map_err(|e| ProviderError::Io(format!("invalid authorized key {line:?}: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -212,7 +218,8 @@ fn load_or_create_host_key(path: &Path) -> io::Result<PrivateKey> {
 #[derive(Clone)]
 struct SshServer {
     root: Arc<PathBuf>,
-    authorized: Arc<Vec<KeyData>>,
+    /// Each key with the account whose folder it may read.
+    authorized: Arc<Vec<(KeyData, String)>>,
 }
 
 impl russh::server::Server for SshServer {
@@ -221,6 +228,7 @@ impl russh::server::Server for SshServer {
         SshSession {
             server: self.clone(),
             channels: HashMap::new(),
+            account: None,
         }
     }
 }
@@ -230,11 +238,21 @@ impl russh::server::Server for SshServer {
 struct SshSession {
     server: SshServer,
     channels: HashMap<ChannelId, Channel<Msg>>,
+    /// The account of the key that logged in.
+    account: Option<String>,
 }
 
 impl SshSession {
+    fn account_of(&self, key: &PublicKey) -> Option<String> {
+        self.server
+            .authorized
+            .iter()
+            .find(|(k, _)| k == key.key_data())
+            .map(|(_, account)| account.clone())
+    }
+
     fn verdict(&self, key: &PublicKey) -> Auth {
-        if self.server.authorized.iter().any(|k| k == key.key_data()) {
+        if self.account_of(key).is_some() {
             Auth::Accept
         } else {
             Auth::reject()
@@ -250,6 +268,7 @@ impl russh::server::Handler for SshSession {
     }
 
     async fn auth_publickey(&mut self, _: &str, key: VerifiedPublicKey<'_>) -> Ssh<Auth> {
+        self.account = self.account_of(key.public_key);
         Ok(self.verdict(key.public_key))
     }
 
@@ -286,11 +305,12 @@ impl russh::server::Handler for SshSession {
         } else {
             None
         };
-        let Some(open) = open else {
+        let (Some(open), Some(account)) = (open, &self.account) else {
             return session.channel_failure(channel);
         };
         session.channel_success(channel)?;
-        let handler = ReadOnlySftp::new(Arc::clone(&self.server.root));
+        let tenant = Arc::new(self.server.root.join(account));
+        let handler = ReadOnlySftp::new(Arc::clone(&self.server.root), tenant);
         russh_sftp::server::run(open.into_stream(), handler).await; // spawns its own task
         Ok(())
     }
@@ -340,18 +360,22 @@ enum OpenItem {
     Dir(PathBuf, Vec<SftpFile>),
 }
 
-/// The SFTP side: read-only, chrooted to a canonical root.
+/// The SFTP side: read-only, chrooted to a canonical root, where one
+/// account's session sees and reads only its own folder (`/<account>`).
 struct ReadOnlySftp {
     root: Arc<PathBuf>,
+    /// `root/<account>`: the only subtree this session may read.
+    tenant: Arc<PathBuf>,
     handles: HashMap<String, OpenItem>,
     next_handle: u64,
     initialized: bool,
 }
 
 impl ReadOnlySftp {
-    fn new(root: Arc<PathBuf>) -> Self {
+    fn new(root: Arc<PathBuf>, tenant: Arc<PathBuf>) -> Self {
         ReadOnlySftp {
             root,
+            tenant,
             handles: HashMap::new(),
             next_handle: 0,
             initialized: false,
@@ -359,14 +383,15 @@ impl ReadOnlySftp {
     }
 
     /// The real, canonical path for an SFTP path; `NoSuchFile` for anything
-    /// missing or outside the root (after following symlinks).
+    /// missing, outside the root, or in another account's folder (after
+    /// following symlinks). The root itself resolves, to list one's folder.
     async fn resolve(&self, path: &str) -> Sftp<PathBuf> {
         let parts = lexical(path).ok_or(StatusCode::NoSuchFile)?;
         let joined = parts
             .iter()
             .fold(self.root.to_path_buf(), |acc, p| acc.join(p));
         let real = blocking(move || std::fs::canonicalize(joined)).await?;
-        if real.starts_with(self.root.as_path()) {
+        if real.starts_with(self.tenant.as_path()) || real == *self.root {
             Ok(real)
         } else {
             Err(StatusCode::NoSuchFile)
@@ -467,8 +492,9 @@ fn read_at(file: &File, offset: u64, len: usize) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// The entries of `dir` that resolve inside `root`, sorted by name.
-fn list_dir(dir: &Path, root: &Path) -> io::Result<Vec<SftpFile>> {
+/// The entries of `dir` that resolve inside `tenant` (the session's own
+/// folder), sorted by name: another account's folder is never listed.
+fn list_dir(dir: &Path, tenant: &Path) -> io::Result<Vec<SftpFile>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -481,7 +507,7 @@ fn list_dir(dir: &Path, root: &Path) -> io::Result<Vec<SftpFile>> {
         let Ok(metadata) = std::fs::metadata(&real) else {
             continue;
         };
-        if real.starts_with(root) {
+        if real.starts_with(tenant) {
             files.push(SftpFile::new(name, attrs(&metadata)));
         }
     }
@@ -596,8 +622,8 @@ impl russh_sftp::server::Handler for ReadOnlySftp {
 
     async fn opendir(&mut self, id: u32, path: String) -> Sftp<Handle> {
         let real = self.resolve(&path).await?;
-        let (dir, root) = (real.clone(), Arc::clone(&self.root));
-        let files = blocking(move || list_dir(&dir, &root)).await?;
+        let (dir, tenant) = (real.clone(), Arc::clone(&self.tenant));
+        let files = blocking(move || list_dir(&dir, &tenant)).await?;
         let handle = self.insert(OpenItem::Dir(real, files))?;
         Ok(Handle { id, handle })
     }

@@ -579,17 +579,34 @@ impl Store {
 
     /// Expires every ready backup whose window ended at or before `now`;
     /// the status change is dated at the window's end. Returns the archives
-    /// to delete.
+    /// to delete, as paths relative to the served directory.
     pub fn expire_due(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "UPDATE backups SET status = 'expired', status_changed_at = expires_at
-             WHERE status = 'ready' AND expires_at <= ?1 RETURNING file_name",
+             WHERE status = 'ready' AND expires_at <= ?1 RETURNING account_id, file_name",
         )?;
         let names = stmt
-            .query_map([ts(now)], |r| r.get::<_, Option<String>>(0))?
+            .query_map([ts(now)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(names.into_iter().flatten().collect())
+        Ok(names
+            .into_iter()
+            .filter_map(|(account, name)| Some(crate::archive::remote_path(&account, &name?)))
+            .collect())
+    }
+
+    /// (account, archive file name) of every ready backup.
+    pub fn published_archives(&self) -> Result<Vec<(String, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT account_id, file_name FROM backups WHERE status = 'ready' AND file_name IS NOT NULL",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
     }
 
     /// Backups in `status` whose status changed at or before `before` (auto mode).

@@ -122,7 +122,11 @@ fn a_download_that_fails_verification_never_deletes_the_good_copy() {
     // The provider's new archive is damaged after its checksum was published.
     let store = world.store();
     let newest = store.list_backups("acme", 1, None).expect("list").remove(0);
-    let remote = world.sshd.served_dir.join(newest.file_name.expect("file"));
+    let remote = world
+        .sshd
+        .served_dir
+        .join("acme")
+        .join(newest.file_name.expect("file"));
     let mut bytes = std::fs::read(&remote).expect("archive");
     bytes[10] ^= 0xff;
     std::fs::write(&remote, bytes).expect("damage");

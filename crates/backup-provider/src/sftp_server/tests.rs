@@ -4,8 +4,13 @@ use std::process::{Command, Output, Stdio};
 
 struct Fixture {
     dir: tempfile::TempDir,
+    /// The served directory.
+    served: PathBuf,
+    /// acme's folder in it: what `key` may read.
     root: PathBuf,
     key: PathBuf,
+    /// A key of another account (globex).
+    other_key: PathBuf,
     server: EmbeddedSftpServer,
 }
 
@@ -24,29 +29,43 @@ fn keygen(dir: &Path, name: &str) -> PathBuf {
 
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().join("archives");
-    std::fs::create_dir(&root).expect("root");
+    let served = dir.path().join("archives");
+    let root = served.join("acme");
+    std::fs::create_dir_all(&root).expect("root");
+    std::fs::create_dir_all(served.join("globex")).expect("globex");
     let key = keygen(dir.path(), "id");
-    let public = std::fs::read_to_string(dir.path().join("id.pub")).expect("id.pub");
+    let other_key = keygen(dir.path(), "other");
+    let public = |name: &str| {
+        std::fs::read_to_string(dir.path().join(format!("{name}.pub"))).expect("public key")
+    };
     let server = EmbeddedSftpServer::start(SftpServerOptions {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        root: root.clone(),
+        root: served.clone(),
         host_key_path: dir.path().join("host_key"),
-        authorized_keys: vec![public],
+        authorized_keys: vec![
+            ("acme".into(), public("id")),
+            ("globex".into(), public("other")),
+        ],
     })
     .await
     .expect("the SFTP server starts");
     Fixture {
         dir,
+        served,
         root,
         key,
+        other_key,
         server,
     }
 }
 
-/// Runs OpenSSH's `sftp` in batch mode against the fixture's server.
+/// Runs OpenSSH's `sftp` in batch mode against the fixture's server; with
+/// acme's key, from acme's folder.
 async fn sftp(fx: &Fixture, key: &Path, commands: &str) -> Output {
     let mut batch = tempfile::NamedTempFile::new_in(fx.dir.path()).expect("batch file");
+    if key == fx.key {
+        batch.write_all(b"cd /acme\n").expect("batch written");
+    }
     batch.write_all(commands.as_bytes()).expect("batch written");
     let port = fx.server.addr.port().to_string();
     let key = key.to_path_buf();
@@ -226,7 +245,7 @@ async fn the_fingerprint_matches_ssh_keygen_and_the_key_persists() {
     fx.server.stop().await;
     let again = EmbeddedSftpServer::start(SftpServerOptions {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        root: fx.root.clone(),
+        root: fx.served.clone(),
         host_key_path: host_key,
         authorized_keys: Vec::new(),
     })

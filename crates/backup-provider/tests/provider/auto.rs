@@ -72,6 +72,7 @@ fn complete_can_pad_an_archive_to_a_size_for_benchmarks() {
         .data
         .path()
         .join("archives")
+        .join("acme")
         .join(ready["file_name"].as_str().expect("name"));
     let zip = zip::ZipArchive::new(std::fs::File::open(file).expect("archive"))
         .expect("still a valid zip");

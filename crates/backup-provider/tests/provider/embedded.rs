@@ -12,7 +12,7 @@ fn the_embedded_sftp_server_delivers_ready_archives_to_the_authorized_key_only()
     let stranger = ClientKey::generate(KeyKind::Ed25519, None).expect("key");
     let keys_dir = tempfile::tempdir().expect("dir");
     let authorized = keys_dir.path().join("authorized_keys");
-    std::fs::write(&authorized, format!("{}\n", key.public_line)).expect("authorized_keys");
+    std::fs::write(&authorized, format!("acme {}\n", key.public_line)).expect("authorized_keys");
     let authorized = authorized.display().to_string();
     let provider = Provider::start_serving_with(
         None,
@@ -77,5 +77,27 @@ fn the_embedded_server_needs_at_least_one_authorized_key() {
         "--sftp-authorized-keys",
         &empty.display().to_string(),
     ]);
-    assert!(err.contains("at least one public key"), "{err}");
+    assert!(err.contains("ACCOUNT_ID PUBLIC_KEY"), "{err}");
+}
+
+#[test]
+fn an_authorized_key_without_its_account_is_refused_with_the_line_format() {
+    let key = ClientKey::generate(KeyKind::Ed25519, None).expect("key");
+    let provider = Provider::start(None);
+    let bare = provider.data.path().join("bare_keys");
+    // The old format, a plain authorized_keys line: whose folder would it read?
+    std::fs::write(&bare, format!("{}\n", key.public_line)).expect("file");
+    let err = provider.admin_fails(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--embedded-sftp",
+        "127.0.0.1:0",
+        "--sftp-authorized-keys",
+        &bare.display().to_string(),
+    ]);
+    assert!(
+        err.contains("ACCOUNT_ID ssh-ed25519"),
+        "says how a line must look: {err}"
+    );
 }
