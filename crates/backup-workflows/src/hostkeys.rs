@@ -35,6 +35,9 @@ pub(crate) enum KeyVerdict {
 
 impl Desk {
     /// What the engine is told about the server of `account` at `host:port`.
+    /// A trusted key that the provider no longer publishes is not trusted
+    /// forever: it is left out, so the server's key is checked against
+    /// what the provider publishes now (and asked about, or refused).
     pub(crate) fn host_key_policy(
         &self,
         account: i64,
@@ -42,8 +45,12 @@ impl Desk {
         port: u16,
         published: Vec<String>,
     ) -> Result<HostKeyPolicy> {
+        let pinned = self
+            .state
+            .pinned_host_key(account, host, port)?
+            .filter(|pin| published.is_empty() || published.contains(pin));
         Ok(HostKeyPolicy {
-            pinned: self.state.pinned_host_key(account, host, port)?,
+            pinned,
             published,
             accept: None,
         })
@@ -69,7 +76,14 @@ impl Desk {
         };
         match error {
             TransferError::UnknownHostKey { fingerprint, .. } => {
-                let key = presented(&fingerprint, None);
+                // A trusted key the provider stopped publishing is replaced.
+                let stale = self
+                    .state
+                    .pinned_host_key(account.id, host, port)
+                    .ok()
+                    .flatten()
+                    .filter(|pin| *pin != fingerprint);
+                let key = presented(&fingerprint, stale);
                 lock(&self.presented).insert(account.id, key.clone());
                 KeyVerdict::Ask(key)
             }

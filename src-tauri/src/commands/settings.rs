@@ -100,6 +100,14 @@ pub fn preferences_save(
     view(&desk, account)
 }
 
+/// Forgets the trusted key of the account's SFTP server: the next
+/// connection shows the server's key and asks again.
+#[tauri::command]
+pub fn host_key_forget(desk: State<'_, Desk>, account: i64) -> AppResult<SettingsView> {
+    desk.forget_host_key(account)?;
+    view(&desk, account)
+}
+
 /// Sets the app's language: "system", "en" or "pt-BR".
 #[tauri::command]
 pub fn language_set(desk: State<'_, Desk>, language: String) -> AppResult<()> {

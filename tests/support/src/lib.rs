@@ -7,6 +7,7 @@
 //! ([`proxy`]), and a small WebDriver client for the desktop app
 //! ([`webdriver`]).
 
+pub mod http;
 pub mod keychain;
 pub mod proxy;
 pub mod sshd;

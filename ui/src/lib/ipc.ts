@@ -163,6 +163,10 @@ export function keyRemove(account: number): Promise<SettingsView> {
   return call('key_remove', { account });
 }
 
+export function hostKeyForget(account: number): Promise<SettingsView> {
+  return call('host_key_forget', { account });
+}
+
 export function preferencesSave(
   account: number,
   downloadDir: string,

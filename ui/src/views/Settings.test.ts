@@ -116,6 +116,14 @@ describe('SFTP server', () => {
     expect(ipc.hostKeyTrust).not.toHaveBeenCalled();
     expect(text(screen.getByTestId('error'))).toContain('Key changed.');
   });
+
+  it('forgets the trusted server key so the next connection asks again', async () => {
+    show(fx.settingsView({ trusted_host_key: 'SHA256:old' }));
+    vi.mocked(ipc.hostKeyForget).mockResolvedValue(fx.settingsView({ trusted_host_key: null }));
+    await fireEvent.click(await screen.findByTestId('forget-host-key'));
+    expect(ipc.hostKeyForget).toHaveBeenCalledWith(1);
+    await vi.waitFor(() => expect(screen.queryByTestId('trusted-host-key')).toBeNull());
+  });
 });
 
 describe('key', () => {

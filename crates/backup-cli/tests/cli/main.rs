@@ -4,5 +4,6 @@
 mod auto;
 mod demo;
 mod flow;
+mod hostile;
 mod parity;
 mod world;

@@ -248,3 +248,40 @@ fn a_backup_that_is_not_ready_is_refused_before_any_byte() {
         "no connection was made"
     );
 }
+
+#[test]
+fn a_trusted_key_the_provider_no_longer_publishes_is_checked_again() {
+    let world = World::start_publishing(Published::Other);
+    let id = world.set_up();
+    // Trusted earlier, when the provider still published it.
+    world
+        .desk
+        .state()
+        .pin_host_key(
+            id,
+            "127.0.0.1",
+            world.sshd.port,
+            &world.sshd.host_key_fingerprints[0],
+            world.desk.now(),
+        )
+        .expect("pin");
+    let backup = world.ready_backup(id);
+    let terms = world.run(world.desk.terms(id, &backup)).expect("terms");
+    world
+        .run(
+            world
+                .desk
+                .accept_terms(id, &backup, &terms.version, Actor::Person),
+        )
+        .expect("accept");
+    let dest = world.folder("dest");
+    let (sink, _) = recorder();
+    let refused = world
+        .run(world.desk.deliver(&request(id, &backup, &dest), sink))
+        .expect_err("the provider now publishes another key: the old pin is not enough");
+    assert_eq!(refused.kind(), ErrorKind::HostKeyChanged, "{refused}");
+    assert!(
+        crate::world::zips(&dest).is_empty(),
+        "nothing was downloaded"
+    );
+}

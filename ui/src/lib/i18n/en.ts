@@ -153,6 +153,8 @@ export const en = {
   'settings.saveConnection': 'Save server',
   'settings.portInvalid': 'Enter a port from 1 to 65535.',
   'settings.trustedKey': 'Trusted server key',
+  'settings.forgetHostKey': 'Forget trusted key',
+  'settings.hostKeyForgotten': 'Forgotten: the next connection shows the server’s key and asks again.',
   'settings.test': 'Test connection',
   'settings.testing': 'Testing…',
   'settings.connected': 'Connected — server key {fingerprint}',

@@ -156,6 +156,8 @@ export const ptBR: Record<MessageKey, string> = {
   'settings.saveConnection': 'Salvar servidor',
   'settings.portInvalid': 'Informe uma porta de 1 a 65535.',
   'settings.trustedKey': 'Chave do servidor confiável',
+  'settings.forgetHostKey': 'Esquecer chave confiável',
+  'settings.hostKeyForgotten': 'Esquecida: a próxima conexão mostra a chave do servidor e pergunta de novo.',
   'settings.test': 'Testar conexão',
   'settings.testing': 'Testando…',
   'settings.connected': 'Conectado — chave do servidor {fingerprint}',
