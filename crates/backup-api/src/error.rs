@@ -71,6 +71,40 @@ pub enum ApiError {
         "The provider redirected to another host ({0}); refused so the token is not sent there."
     )]
     RedirectRefused(String),
+    /// A redirect from https to plain http was refused (the token never travels unencrypted).
+    #[error(
+        "The provider redirected to a plain http:// address ({0}); refused so the token is never sent unencrypted. Contact the provider."
+    )]
+    InsecureRedirect(String),
+    /// The provider's TLS certificate failed verification against the system's trusted roots.
+    #[error(
+        "The certificate of the provider at {host} was not accepted ({reason}). If your company inspects TLS traffic, make sure its root certificate is installed in the system's certificate store."
+    )]
+    Certificate { host: String, reason: String },
+    /// An answer was larger than any answer of the contract; reading stopped at the limit.
+    #[error(
+        "The provider's answer was larger than {}; it may be faulty. Try again later or contact the provider.",
+        size_text(*.limit_bytes)
+    )]
+    AnswerTooLarge { limit_bytes: u64 },
+    /// Following the history's cursors did not end (too many pages, or a cursor came back).
+    #[error(
+        "The provider kept sending more pages of backups ({0}); it may be faulty. Try again later or contact the provider."
+    )]
+    EndlessHistory(String),
+}
+
+/// `8 MiB`, `64 KiB` or `512 bytes`.
+fn size_text(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 impl ApiError {

@@ -92,8 +92,16 @@ async fn me_lists_the_accounts_and_roles() {
     assert_eq!(me.person.id, "olivia");
     assert_eq!(me.accounts.len(), 1);
     assert_eq!(me.accounts[0].role, Some(Role::Owner));
-    let policy = fx.client(&fx.owner).policy("acme").await.expect("policy");
-    assert_eq!(policy, BackupPolicy::reference_default());
+    let page = fx
+        .client(&fx.owner)
+        .backups("acme", None, Some(1))
+        .await
+        .expect("history");
+    assert_eq!(
+        page.policy,
+        BackupPolicy::reference_default(),
+        "the plan's policy comes with the history"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

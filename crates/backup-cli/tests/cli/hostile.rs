@@ -317,3 +317,23 @@ fn a_malformed_checksum_is_refused_before_any_byte_moves() {
         "nothing was written"
     );
 }
+
+#[test]
+fn endless_pages_end_with_a_clear_error_not_a_loop() {
+    let world = World::start();
+    let hostile = Hostile::start(&world, "hostile");
+    hostile.ready(&world, "bk_1", None, b"first");
+    hostile.set_up(&world);
+    hostile.edit(|s| s.endless_pages = true);
+    let before = hostile.server.requests();
+    let out = world.expect(&["backups", "list"], None, 1);
+    assert!(
+        out.contains("kept sending more pages"),
+        "a provider that never stops paging is named, not followed forever: {out}"
+    );
+    let asked = hostile.server.requests() - before;
+    assert!(
+        asked <= 1_001,
+        "the pages asked for are capped ({asked} requests)"
+    );
+}
