@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{account, auto, backups, connection, demo, key};
+use crate::commands::{account, audit, auto, backups, connection, demo, key};
 use crate::context::Context;
 use crate::fail::{CliResult, Exit};
 
@@ -58,6 +58,12 @@ enum Command {
     /// List, request and download backups.
     #[command(subcommand)]
     Backups(BackupsCommand),
+    /// The audit log: who requested, accepted, trusted and downloaded what, and when.
+    Audit {
+        /// Every account's log, not only the one in use.
+        #[arg(long)]
+        all: bool,
+    },
     /// Run the built-in demo provider and use it as the current account (Ctrl-C stops it).
     Demo,
     /// Request and download automatically, keeping the newest N archives.
@@ -209,6 +215,7 @@ async fn run(cli: Cli) -> CliResult {
             };
             backups::download(&ctx, account, &args).await
         }
+        Command::Audit { all } => audit::show(&ctx, account, all),
         Command::Demo => demo::run(&ctx).await,
         Command::Auto {
             keep,

@@ -12,6 +12,7 @@
 //! keychain, local state) → this crate → {desktop shell, CLI}. No Tauri here.
 
 mod accounts;
+mod audit;
 mod automatic;
 mod clock;
 mod connection;

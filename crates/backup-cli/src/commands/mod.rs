@@ -1,6 +1,7 @@
 //! One module per command group; each function is one command.
 
 pub mod account;
+pub mod audit;
 pub mod auto;
 pub mod backups;
 pub mod connection;

@@ -121,6 +121,19 @@ fn the_full_flow_from_account_to_a_verified_archive() {
         sha, published,
         "the archive on disk has the published SHA-256"
     );
+    let audit = world.expect(&["audit"], None, 0);
+    for fact in [
+        "request_made",
+        "terms_accepted",
+        "host_key_accepted",
+        "download_verified",
+    ] {
+        assert!(audit.contains(fact), "the audit log shows {fact}: {audit}");
+    }
+    assert!(
+        audit.contains(&sha) && audit.contains("Olivia"),
+        "who downloaded what, with its checksum: {audit}"
+    );
 
     for name in ["state.sqlite3", "state.sqlite3-wal"] {
         let db = std::fs::read(world.cli_dir.path().join(name)).unwrap_or_default();
