@@ -15,19 +15,27 @@ pub enum KeyError {
     #[error("Cannot read {path}: {message}")]
     Unreadable { path: String, message: String },
     #[error(
-        "This is a PuTTY key (.ppk). Convert it in PuTTYgen with Conversions → Export OpenSSH key (or `puttygen key.ppk -O private-openssh -o key.pem`), then import that file."
+        "This key file format is not supported ({0}). Save the key again in a current format, then import the new file: in PuTTYgen, load it and use File → Save private key or Conversions → Export OpenSSH key; for an OpenSSH key, run `ssh-keygen -p -f` on the file."
     )]
-    PuttyKey,
+    UnsupportedFormat(String),
     #[error(
-        "This is a public key. Import the private key: the file without .pub (it starts with -----BEGIN … PRIVATE KEY-----)."
+        "This is a public key. Import the private key: the file without .pub (it starts with -----BEGIN … PRIVATE KEY----- or PuTTY-User-Key-File)."
     )]
     PublicKey,
+    #[error(
+        "This is a certificate: the public part of a key, signed by an authority. Import the private key it was made for (for an OpenSSH certificate, the file without -cert.pub)."
+    )]
+    Certificate,
     #[error(
         "DSA keys are not supported: they are insecure and OpenSSH no longer accepts them. Create a new key with `ssh-keygen -t ed25519` and give its public part to your provider."
     )]
     UnsupportedDsa,
     #[error("This key type is not supported ({0}); use an RSA, ECDSA or Ed25519 key.")]
     UnsupportedType(String),
+    #[error(
+        "This RSA key has only {0} bits, and SSH servers refuse RSA keys under 1024 bits. Create a new key with `ssh-keygen -t ed25519` and give its public part to your provider."
+    )]
+    RsaTooShort(u32),
     #[error("This key is protected by a passphrase. Enter the passphrase to import it.")]
     NeedsPassphrase,
     #[error("The passphrase is wrong. Enter it again.")]

@@ -1,14 +1,22 @@
-//! Reading and validating a private key file before anything is stored:
-//! its format, type, whether it is encrypted, that the passphrase opens it,
-//! and its OpenSSH SHA256 fingerprint.
+//! Reading a private key file before anything is stored: which format it
+//! is, that the passphrase opens it, its type and OpenSSH SHA256
+//! fingerprint — and converting it to the one form the SFTP engine is given.
+//!
+//! Whatever OpenSSH, OpenSSL or PuTTY would load is accepted: PEM (PKCS#1,
+//! SEC1, PKCS#8) read by OpenSSL, OpenSSH's format and PuTTY's `.ppk` read
+//! by this crate's readers; with a byte-order mark, Windows line endings,
+//! any base64 line width, notes around a PEM block. Every key ends as an
+//! OpenSSL key stored as PKCS#8 (see `keypair`), so nothing reaches the
+//! engine that libssh2 might read differently from this import.
 
+use std::fmt;
 use std::path::Path;
 
-use openssl::pkey::{Id, PKey, Private};
-use ssh_key::public::{EcdsaPublicKey, KeyData, RsaPublicKey};
-use ssh_key::{Algorithm, HashAlg, Mpint, PrivateKey, PublicKey};
+use zeroize::Zeroizing;
 
 use crate::error::KeyError;
+use crate::keypair::Parsed;
+use crate::{armor, openssh, pem, ppk};
 
 /// Private key files are a few KiB; anything far larger is the wrong file.
 const MAX_KEY_FILE: u64 = 64 * 1024;
@@ -20,8 +28,10 @@ pub struct KeyInfo {
     pub key_type: String,
     /// `SHA256:…` as `ssh-keygen -l` prints it.
     pub fingerprint: String,
+    /// Whether the file was protected by a passphrase.
     pub encrypted: bool,
-    /// "OpenSSH", "PEM (PKCS#1)", "PEM (PKCS#8)", "PEM (SEC1)".
+    /// "OpenSSH", "PEM (PKCS#1)", "PEM (PKCS#8)", "PEM (SEC1)",
+    /// "PuTTY (PPK 2)", "PuTTY (PPK 3)": the file the user chose.
     pub format: String,
 }
 
@@ -42,177 +52,138 @@ pub fn read_key_file(path: &Path) -> Result<Vec<u8>, KeyError> {
     std::fs::read(path).map_err(unreadable)
 }
 
-/// Validates key bytes (opening them with `passphrase` when encrypted).
-pub fn inspect(bytes: &[u8], passphrase: Option<&str>) -> Result<KeyInfo, KeyError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(KeyError::Empty);
+/// A key file that was read, checked and converted to the stored form.
+/// `Debug` never prints the key.
+pub struct ImportedKey {
+    /// What the user may see of it.
+    pub info: KeyInfo,
+    pem: Zeroizing<String>,
+}
+
+impl ImportedKey {
+    /// The key as unencrypted PKCS#8 PEM, the form the SFTP engine is given.
+    pub fn pem(&self) -> &str {
+        &self.pem
     }
+}
+
+impl fmt::Debug for ImportedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportedKey")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Validates key bytes (opening them with `passphrase` when encrypted) and
+/// describes the key.
+pub fn inspect(bytes: &[u8], passphrase: Option<&str>) -> Result<KeyInfo, KeyError> {
+    read_key(bytes, passphrase).map(|key| key.info)
+}
+
+/// Reads key bytes in any supported format, opening them with `passphrase`
+/// when encrypted (an empty passphrase counts as none). Fails with a
+/// [`KeyError`] that says what to do: a missing or wrong passphrase, a
+/// public key or certificate instead of a private key, an unsupported type
+/// or format, or a damaged file.
+pub fn read_key(bytes: &[u8], passphrase: Option<&str>) -> Result<ImportedKey, KeyError> {
     if bytes.len() as u64 > MAX_KEY_FILE {
         return Err(KeyError::TooLarge(bytes.len() as u64));
     }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(KeyError::Empty);
+    }
+    if bytes.starts_with(b"SSH PRIVATE KEY FILE FORMAT 1.1") {
+        return Err(KeyError::UnsupportedFormat("an SSH-1 key".into()));
+    }
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(KeyError::Garbled(
+            "it was saved as UTF-16 text; save it again as plain or UTF-8 text".into(),
+        ));
+    }
     let text = std::str::from_utf8(bytes)
         .map_err(|_| KeyError::Garbled("it is not a text key file".into()))?;
-    let trimmed = text.trim_start();
-    if trimmed.starts_with("PuTTY-User-Key-File-") {
-        return Err(KeyError::PuttyKey);
-    }
-    let public_markers = [
-        "ssh-rsa ",
-        "ssh-ed25519 ",
-        "ecdsa-sha2-",
-        "ssh-dss ",
-        "---- BEGIN SSH2 PUBLIC KEY",
-        "-----BEGIN PUBLIC KEY",
-        "-----BEGIN RSA PUBLIC KEY",
-    ];
-    if public_markers.iter().any(|m| trimmed.starts_with(m)) {
-        return Err(KeyError::PublicKey);
-    }
-    if trimmed.starts_with("-----BEGIN DSA PRIVATE KEY") {
-        return Err(KeyError::UnsupportedDsa);
-    }
-    if trimmed.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----") {
-        return inspect_openssh(trimmed, passphrase);
-    }
-    if trimmed.starts_with("-----BEGIN ") && trimmed.contains("PRIVATE KEY-----") {
-        return inspect_pem(trimmed, passphrase);
-    }
-    Err(KeyError::Garbled(
-        "it is not a PEM or OpenSSH private key".into(),
-    ))
-}
-
-fn inspect_openssh(text: &str, passphrase: Option<&str>) -> Result<KeyInfo, KeyError> {
-    let key = PrivateKey::from_openssh(text).map_err(|e| KeyError::Garbled(e.to_string()))?;
-    let key_type = match key.algorithm() {
-        Algorithm::Dsa => return Err(KeyError::UnsupportedDsa),
-        Algorithm::Rsa { .. } => match key.public_key().key_data() {
-            KeyData::Rsa(rsa) => format!("RSA {}", mpint_bits(&rsa.n)),
-            _ => "RSA".into(),
+    let passphrase = passphrase.filter(|p| !p.is_empty());
+    let parsed: Parsed = match kind(text) {
+        Some(Kind::Ppk) => ppk::read(text, passphrase)?,
+        Some(Kind::OpenSsh) => openssh::read(text, passphrase)?,
+        Some(Kind::Pem(label)) => pem::read(text, label, passphrase)?,
+        Some(Kind::Dsa) => return Err(KeyError::UnsupportedDsa),
+        Some(Kind::SshCom) => {
+            return Err(KeyError::UnsupportedFormat(
+                "an ssh.com (SECSH) private key".into(),
+            ));
+        }
+        Some(Kind::Public) => return Err(KeyError::PublicKey),
+        Some(Kind::Certificate) => return Err(KeyError::Certificate),
+        None => {
+            return Err(KeyError::Garbled(
+                "it is not a PEM, OpenSSH or PuTTY private key".into(),
+            ));
+        }
+    };
+    Ok(ImportedKey {
+        info: KeyInfo {
+            key_type: parsed.keypair.key_type().to_owned(),
+            fingerprint: parsed.keypair.fingerprint(),
+            encrypted: parsed.encrypted,
+            format: parsed.format.into(),
         },
-        Algorithm::Ecdsa { curve } => format!("ECDSA {}", curve_name(curve.as_str())),
-        Algorithm::Ed25519 => "Ed25519".into(),
-        other => return Err(KeyError::UnsupportedType(other.to_string())),
-    };
-    let encrypted = key.is_encrypted();
-    if encrypted {
-        let pass = passphrase
-            .filter(|p| !p.is_empty())
-            .ok_or(KeyError::NeedsPassphrase)?;
-        key.decrypt(pass).map_err(|_| KeyError::WrongPassphrase)?;
-    }
-    Ok(KeyInfo {
-        key_type,
-        fingerprint: key.public_key().fingerprint(HashAlg::Sha256).to_string(),
-        encrypted,
-        format: "OpenSSH".into(),
+        pem: parsed.keypair.to_pem()?,
     })
 }
 
-fn inspect_pem(text: &str, passphrase: Option<&str>) -> Result<KeyInfo, KeyError> {
-    if !text.contains("-----END ") {
-        return Err(KeyError::Garbled("the end of the key is missing".into()));
+/// What a file holds, judged from its text.
+enum Kind<'a> {
+    Ppk,
+    OpenSsh,
+    /// A PEM private key block and its label.
+    Pem(&'a str),
+    Dsa,
+    SshCom,
+    Public,
+    Certificate,
+}
+
+fn kind(text: &str) -> Option<Kind<'_>> {
+    if text.trim_start().starts_with(ppk::HEADER) {
+        return Some(Kind::Ppk);
     }
-    let encrypted = text.contains("ENCRYPTED");
-    let format = if text.starts_with("-----BEGIN RSA PRIVATE KEY") {
-        "PEM (PKCS#1)"
-    } else if text.starts_with("-----BEGIN EC PRIVATE KEY") {
-        "PEM (SEC1)"
-    } else {
-        "PEM (PKCS#8)"
-    };
-    let pass = match (encrypted, passphrase.filter(|p| !p.is_empty())) {
-        (true, None) => return Err(KeyError::NeedsPassphrase),
-        (true, Some(pass)) => pass,
-        (false, _) => "",
-    };
-    let key: PKey<Private> =
-        PKey::private_key_from_pem_passphrase(text.as_bytes(), pass.as_bytes()).map_err(|e| {
-            if encrypted {
-                KeyError::WrongPassphrase
+    // A private key block wins wherever it is (OpenSSL skips what precedes it).
+    for label in armor::labels(text) {
+        match label {
+            openssh::LABEL => return Some(Kind::OpenSsh),
+            "DSA PRIVATE KEY" => return Some(Kind::Dsa),
+            l if l.ends_with("PRIVATE KEY") => return Some(Kind::Pem(l)),
+            _ => {}
+        }
+    }
+    if text.contains("---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----") {
+        return Some(Kind::SshCom);
+    }
+    if armor::labels(text).any(|l| l.ends_with("CERTIFICATE")) {
+        return Some(Kind::Certificate);
+    }
+    if armor::labels(text).any(|l| l.ends_with("PUBLIC KEY"))
+        || text.contains("---- BEGIN SSH2 PUBLIC KEY ----")
+    {
+        return Some(Kind::Public);
+    }
+    let first = text.lines().find(|line| !line.trim().is_empty())?;
+    // `[options] type base64 [comment]`, as in .pub files and authorized_keys.
+    let words: Vec<&str> = first.split_whitespace().collect();
+    words.windows(2).find_map(|pair| {
+        let is_type = ["ssh-", "ecdsa-sha2-", "sk-", "rsa-sha2-"]
+            .iter()
+            .any(|prefix| pair[0].starts_with(prefix));
+        let is_blob = pair[1].starts_with("AAAA");
+        (is_type && is_blob).then(|| {
+            if pair[0].contains("-cert-v01@openssh.com") {
+                Kind::Certificate
             } else {
-                KeyError::Garbled(first_line(&e.to_string()))
+                Kind::Public
             }
-        })?;
-    let (key_type, data) = match key.id() {
-        Id::RSA => {
-            let rsa = key.rsa().map_err(|e| KeyError::Garbled(e.to_string()))?;
-            let public = RsaPublicKey {
-                e: Mpint::from_positive_bytes(&rsa.e().to_vec())
-                    .map_err(|e| KeyError::Garbled(e.to_string()))?,
-                n: Mpint::from_positive_bytes(&rsa.n().to_vec())
-                    .map_err(|e| KeyError::Garbled(e.to_string()))?,
-            };
-            (format!("RSA {}", rsa.n().num_bits()), KeyData::Rsa(public))
-        }
-        Id::EC => {
-            let ec = key.ec_key().map_err(|e| KeyError::Garbled(e.to_string()))?;
-            let mut ctx =
-                openssl::bn::BigNumContext::new().map_err(|e| KeyError::Garbled(e.to_string()))?;
-            let point = ec
-                .public_key()
-                .to_bytes(
-                    ec.group(),
-                    openssl::ec::PointConversionForm::UNCOMPRESSED,
-                    &mut ctx,
-                )
-                .map_err(|e| KeyError::Garbled(e.to_string()))?;
-            let public = EcdsaPublicKey::from_sec1_bytes(&point).map_err(|_| {
-                KeyError::UnsupportedType(
-                    "an elliptic curve other than P-256, P-384 or P-521".into(),
-                )
-            })?;
-            let name = curve_name(public.curve().as_str());
-            (format!("ECDSA {name}"), KeyData::Ecdsa(public))
-        }
-        Id::ED25519 => {
-            let raw = key
-                .raw_public_key()
-                .map_err(|e| KeyError::Garbled(e.to_string()))?;
-            let bytes: [u8; 32] = raw
-                .try_into()
-                .map_err(|_| KeyError::Garbled("bad Ed25519 key".into()))?;
-            (
-                "Ed25519".into(),
-                KeyData::Ed25519(ssh_key::public::Ed25519PublicKey(bytes)),
-            )
-        }
-        Id::DSA => return Err(KeyError::UnsupportedDsa),
-        other => return Err(KeyError::UnsupportedType(format!("{other:?}"))),
-    };
-    Ok(KeyInfo {
-        key_type,
-        fingerprint: PublicKey::from(data)
-            .fingerprint(HashAlg::Sha256)
-            .to_string(),
-        encrypted,
-        format: format.into(),
+        })
     })
-}
-
-fn mpint_bits(n: &Mpint) -> usize {
-    let bytes = n.as_positive_bytes().unwrap_or_default();
-    let lead = bytes
-        .first()
-        .map(|b| 8 - b.leading_zeros() as usize)
-        .unwrap_or(0);
-    bytes.len().saturating_sub(1) * 8 + lead
-}
-
-fn curve_name(ssh_name: &str) -> &'static str {
-    match ssh_name {
-        "nistp256" => "P-256",
-        "nistp384" => "P-384",
-        "nistp521" => "P-521",
-        _ => "curve",
-    }
-}
-
-fn first_line(text: &str) -> String {
-    text.lines()
-        .next()
-        .unwrap_or(text)
-        .chars()
-        .take(120)
-        .collect()
 }

@@ -1,4 +1,5 @@
-//! The key store proper: per-scope (per account) key, passphrase and token.
+//! The key store proper: per-scope (per account) key and token; keys stored
+//! by earlier versions may also have their passphrase beside them.
 
 use std::fmt;
 use std::fs;
@@ -13,13 +14,17 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 
 use crate::backend::SecretBackend;
 use crate::error::KeyError;
-use crate::keyfile::{KeyInfo, inspect, read_key_file};
+use crate::keyfile::{KeyInfo, read_key, read_key_file};
 
 const MAGIC: &[u8; 4] = b"BDK1";
 
 /// A key ready for the download engine. `Debug` never prints it.
 pub struct UnlockedKey {
+    /// Unencrypted PKCS#8 PEM for keys imported by this version; the
+    /// original file for keys stored by earlier versions.
     pub pem: String,
+    /// Only for keys stored by earlier versions, which kept the file as it
+    /// was and its passphrase beside it.
     pub passphrase: Option<String>,
 }
 
@@ -93,8 +98,9 @@ impl KeyStore {
         self.import(scope, &read_key_file(path)?, passphrase)
     }
 
-    /// Validates and stores a key, replacing the scope's previous one. The
-    /// keychain is written first: if it is unavailable nothing is stored.
+    /// Reads, converts and stores a key, replacing the scope's previous one
+    /// (and any passphrase an earlier version kept for it). The keychain is
+    /// written first: if it is unavailable nothing is stored.
     pub fn import(
         &self,
         scope: &str,
@@ -102,7 +108,7 @@ impl KeyStore {
         passphrase: Option<&str>,
     ) -> Result<KeyInfo, KeyError> {
         Self::check_scope(scope)?;
-        let info = inspect(bytes, passphrase)?;
+        let key = read_key(bytes, passphrase)?;
         let data_key: [u8; 32] = random()?;
         let nonce: [u8; 12] = random()?;
         let cipher = ChaCha20Poly1305::new(Key::from_slice(&data_key));
@@ -110,26 +116,23 @@ impl KeyStore {
             .encrypt(
                 Nonce::from_slice(&nonce),
                 Payload {
-                    msg: bytes,
+                    msg: key.pem().as_bytes(),
                     aad: scope.as_bytes(),
                 },
             )
             .map_err(|_| KeyError::Corrupt("encryption failed".into()))?;
         self.backend
             .set(&format!("key:{scope}"), &STANDARD.encode(data_key))?;
-        match passphrase.filter(|_| info.encrypted) {
-            Some(pass) => self.backend.set(&format!("passphrase:{scope}"), pass)?,
-            None => self.backend.delete(&format!("passphrase:{scope}"))?,
-        }
+        self.backend.delete(&format!("passphrase:{scope}"))?;
         let mut file = Vec::with_capacity(4 + 12 + sealed.len());
         file.extend_from_slice(MAGIC);
         file.extend_from_slice(&nonce);
         file.extend_from_slice(&sealed);
         write_private(&self.key_path(scope), &file)?;
         let json =
-            serde_json::to_vec_pretty(&info).map_err(|e| KeyError::Corrupt(e.to_string()))?;
+            serde_json::to_vec_pretty(&key.info).map_err(|e| KeyError::Corrupt(e.to_string()))?;
         write_private(&self.info_path(scope), &json)?;
-        Ok(info)
+        Ok(key.info)
     }
 
     /// What the user may see of the scope's key, if one is stored.
