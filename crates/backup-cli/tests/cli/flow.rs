@@ -262,3 +262,34 @@ fn a_server_key_the_provider_does_not_publish_is_refused_even_when_named() {
         "an unpublished key is never pinned"
     );
 }
+
+#[test]
+fn a_passphrase_keeps_its_spaces_and_without_a_terminal_the_flag_is_named() {
+    let world = World::start();
+    world.expect(
+        &["account", "add", "--provider", &world.base],
+        Some(&format!("{}\n", world.token)),
+        0,
+    );
+    let passphrase = "  two words  ";
+    let key = test_support::sshd::ClientKey::generate(
+        test_support::sshd::KeyKind::Ed25519,
+        Some(passphrase),
+    )
+    .expect("an encrypted key");
+    let file = key.private_path.display().to_string();
+    let no_flag = world.expect(&["key", "import", &file], None, 2);
+    assert!(
+        no_flag.contains("--passphrase-stdin"),
+        "without a terminal, say how to give the passphrase: {no_flag}"
+    );
+    let imported = world.expect(
+        &["key", "import", &file, "--passphrase-stdin"],
+        Some(&format!("{passphrase}\n")),
+        0,
+    );
+    assert!(
+        imported.contains(&key.fingerprint),
+        "the passphrase with its spaces opens the key: {imported}"
+    );
+}
