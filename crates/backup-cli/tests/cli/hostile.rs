@@ -217,6 +217,24 @@ fn an_account_id_that_is_a_path_never_names_a_folder() {
             listed.contains("No accounts"),
             "nothing was recorded: {listed}"
         );
+        // The application layer under the app refuses it the same way.
+        let app_dir = tempfile::tempdir().expect("app data");
+        let desk = backup_workflows::Desk::open(
+            app_dir.path(),
+            Arc::new(backup_keychain::MemoryBackend::default()),
+            Arc::new(backup_workflows::SystemClock),
+        )
+        .expect("desk");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let error = runtime
+            .block_on(desk.add_accounts(&hostile.server.base(), "any-token", &[evil.to_owned()]))
+            .expect_err("refused");
+        assert_eq!(
+            error.kind(),
+            backup_workflows::ErrorKind::InvalidInput,
+            "{error}"
+        );
+        assert!(desk.accounts().expect("accounts").accounts.is_empty());
     }
 }
 
