@@ -3,7 +3,7 @@
 //! once, by its kind; no command returns `Result<_, String>`.
 
 use backup_workflows::{Error, ErrorKind, PresentedKey};
-use chrono::SecondsFormat;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -90,8 +90,8 @@ pub struct AppError {
     pub message: String,
     /// The server's key for `unknown_host_key` / `host_key_changed`.
     pub fingerprint: Option<String>,
-    /// RFC 3339; for `cooldown`.
-    pub next_allowed_at: Option<String>,
+    /// For `cooldown` (RFC 3339).
+    pub next_allowed_at: Option<DateTime<Utc>>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -139,9 +139,7 @@ impl From<Error> for AppError {
             code: error.kind().into(),
             message: error.to_string(),
             fingerprint: error.fingerprint().map(str::to_owned),
-            next_allowed_at: error
-                .next_allowed_at()
-                .map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            next_allowed_at: error.next_allowed_at(),
         }
     }
 }
@@ -168,12 +166,12 @@ mod tests {
             terms_version: None,
         }));
         assert_eq!(error.code, ErrorCode::Cooldown);
-        assert_eq!(
-            error.next_allowed_at.as_deref(),
-            Some("2026-11-28T10:00:00Z")
-        );
         let json = serde_json::to_value(&error).expect("json");
         assert_eq!(json["code"], "cooldown");
+        assert_eq!(
+            json["next_allowed_at"], "2026-11-28T10:00:00Z",
+            "the window reads RFC 3339"
+        );
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! What the window receives: plain, serializable views of the core types,
+//! What the window receives: plain, serializable views of the core types
+//! (instants as RFC 3339 strings, which the window formats in the person's
+//! zone and language),
 //! with the domain's decisions (badge, download window, gate) already made.
 //! Their TypeScript twins in `ui/src/lib/bindings.ts` are generated from
 //! these (ts-rs) and checked by `bindings_are_committed_and_current`.
@@ -8,14 +10,9 @@ use backup_workflows::{
     AccountList, AccountRecord, AccountSettings, Backup, DownloadRecord, DownloadTerms, History,
     KeyInfo, Me, Membership, Phase, Progress, SftpConnection, is_demo,
 };
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-
-/// RFC 3339 for the window (it formats in the local zone and language).
-pub fn rfc3339(at: DateTime<Utc>) -> Option<String> {
-    Some(at.to_rfc3339_opts(SecondsFormat::Secs, true))
-}
 
 /// Name and version of the app, and the language it should speak.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -179,7 +176,7 @@ pub struct DownloadedView {
     pub sha256: String,
     #[ts(type = "number")]
     pub size_bytes: u64,
-    pub verified_at: Option<String>,
+    pub verified_at: Option<DateTime<Utc>>,
 }
 
 impl From<&DownloadRecord> for DownloadedView {
@@ -188,7 +185,7 @@ impl From<&DownloadRecord> for DownloadedView {
             path: d.path.clone(),
             sha256: d.sha256.clone(),
             size_bytes: d.size_bytes,
-            verified_at: rfc3339(d.verified_at),
+            verified_at: Some(d.verified_at),
         }
     }
 }
@@ -200,10 +197,10 @@ pub struct BackupRow {
     pub status: StatusKind,
     /// The provider's value, shown next to "Invalid value" for unknown ones.
     pub raw_status: String,
-    pub requested_at: Option<String>,
+    pub requested_at: Option<DateTime<Utc>>,
     pub requested_by: String,
-    pub ready_at: Option<String>,
-    pub expires_at: Option<String>,
+    pub ready_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
     pub window: WindowKind,
     #[ts(type = "number | null")]
     pub size_bytes: Option<u64>,
@@ -236,10 +233,10 @@ pub struct BackupsView {
     pub backups: Vec<BackupRow>,
     pub gate: GateView,
     /// When the cooldown ends (RFC 3339).
-    pub next_allowed_at: Option<String>,
+    pub next_allowed_at: Option<DateTime<Utc>>,
     #[ts(type = "number")]
     pub cooldown_seconds: i64,
-    pub server_time: Option<String>,
+    pub server_time: Option<DateTime<Utc>>,
 }
 
 impl From<&History> for BackupsView {
@@ -263,10 +260,10 @@ impl From<&History> for BackupsView {
                 id: b.id.clone(),
                 status: StatusKind::from(&b.status),
                 raw_status: b.status.as_wire().to_owned(),
-                requested_at: rfc3339(b.requested_at),
+                requested_at: Some(b.requested_at),
                 requested_by: b.requested_by.name.clone(),
-                ready_at: b.ready_at.and_then(rfc3339),
-                expires_at: b.expires_at.and_then(rfc3339),
+                ready_at: b.ready_at,
+                expires_at: b.expires_at,
                 window: window_of(b),
                 size_bytes: b.size_bytes,
                 sha256: b.sha256.clone(),
@@ -291,9 +288,9 @@ impl From<&History> for BackupsView {
             account: history.account.id,
             backups,
             gate,
-            next_allowed_at: page.gate.next_allowed_at.and_then(rfc3339),
+            next_allowed_at: page.gate.next_allowed_at,
             cooldown_seconds: page.policy.cooldown.num_seconds(),
-            server_time: rfc3339(page.server_time),
+            server_time: Some(page.server_time),
         }
     }
 }

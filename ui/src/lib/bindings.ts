@@ -93,6 +93,6 @@ export type AppError = { code: ErrorCode, message: string,
  */
 fingerprint: string | null, 
 /**
- * RFC 3339; for `cooldown`.
+ * For `cooldown` (RFC 3339).
  */
 next_allowed_at: string | null, };
