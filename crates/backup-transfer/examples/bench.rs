@@ -138,6 +138,7 @@ fn spec_for(
         expected_size: size,
         expected_sha256: sha.into(),
         dest_dir: dest.to_path_buf(),
+        backup_id: "bench".into(),
         file_name: "bench.zip".into(),
         options: TransferOptions {
             timeouts: Timeouts {
@@ -204,6 +205,7 @@ fn child_rss(args: Vec<String>) -> ! {
         &text("sha"),
         Path::new(&text("dest")),
     );
+    spec.backup_id = "bench-rss".into();
     spec.file_name = "rss.zip".into();
     let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("download");
     let _ = std::fs::remove_file(&done.path);

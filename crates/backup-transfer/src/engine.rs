@@ -1,10 +1,11 @@
 //! The download itself: N SSH sessions pull segments of one remote file
-//! into `<name>.part` at their offsets, a hasher follows the completed
-//! prefix so verification ends right after the last byte, a journal records
-//! what is on disk, and a verified file is finalized atomically.
+//! into the backup's locked partial file (see [`crate::partial`]) at their
+//! offsets, a hasher follows the completed prefix through the same handle so
+//! verification ends right after the last byte, a journal records what is on
+//! disk, and that same handle is finalized atomically.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -18,6 +19,7 @@ use crate::files;
 use crate::hostkey::HostKeyPolicy;
 use crate::io_at;
 use crate::journal::{Journal, RangeSet};
+use crate::partial::{self, Partial};
 use crate::progress::{CancelToken, Progress, ProgressMeter};
 use crate::session::{self, Connected, Endpoint, PrivateKey, Timeouts};
 
@@ -71,7 +73,12 @@ pub struct DownloadSpec {
     /// Lowercase hex SHA-256 the provider published.
     pub expected_sha256: String,
     pub dest_dir: PathBuf,
-    /// The name the provider suggested (sanitized before use).
+    /// The backup this file is: its id names the partial download and its
+    /// lock, so two backups never share one and two downloaders of the same
+    /// backup never run at once. Must be a valid backup id.
+    pub backup_id: String,
+    /// The name the provider suggested (sanitized before use; two backups
+    /// may suggest the same one).
     pub file_name: String,
     pub options: TransferOptions,
 }
@@ -99,28 +106,6 @@ pub fn test_connection(
 ) -> Result<String, TransferError> {
     let connected = session::connect(endpoint, key, host_keys, timeouts)?;
     Ok(connected.fingerprint)
-}
-
-/// Paths of the partial file and its journal for a suggested name.
-pub fn partial_paths(dest_dir: &Path, file_name: &str) -> (PathBuf, PathBuf) {
-    let part = dest_dir.join(format!("{}.part", files::sanitize_file_name(file_name)));
-    let journal = Journal::path_for(&part);
-    (part, journal)
-}
-
-/// Bytes an interrupted download of `file_name` already holds in
-/// `dest_dir` (what a resume starts from), or `None` when there is none.
-pub fn resumable_bytes(dest_dir: &Path, file_name: &str) -> Option<u64> {
-    let (part, journal) = partial_paths(dest_dir, file_name);
-    part.exists()
-        .then(|| Journal::load(&journal).map_or(0, |j| j.done.covered()))
-}
-
-/// Deletes a kept partial download (after a cancel the user does not want to resume).
-pub fn discard_partial(dest_dir: &Path, file_name: &str) {
-    let (part, journal) = partial_paths(dest_dir, file_name);
-    let _ = fs::remove_file(part);
-    let _ = fs::remove_file(journal);
 }
 
 struct Plan {
@@ -160,11 +145,15 @@ fn map_sftp_error(error: ssh2::Error, path: &str) -> TransferError {
 /// Downloads `spec`, resuming a matching partial download, and returns the
 /// verified final file. On failure the partial file and journal stay for a
 /// later resume, except after a verification failure (they are discarded).
+/// `Invalid` for a bad backup id or stream count (before anything happens);
+/// `Busy` while another download of the same backup into the same folder
+/// runs (in this process or another).
 pub fn download(
     spec: &DownloadSpec,
     on_progress: &mut dyn FnMut(Progress),
     cancel: &CancelToken,
 ) -> Result<Downloaded, TransferError> {
+    partial::check_backup_id(&spec.backup_id)?;
     let options = &spec.options;
     if !(1..=16).contains(&options.streams) {
         return Err(TransferError::Invalid(format!(
@@ -179,7 +168,6 @@ pub fn download(
         ));
     }
     let name = files::sanitize_file_name(&spec.file_name);
-    let (part_path, journal_path) = partial_paths(&spec.dest_dir, &name);
 
     let first = session::connect(
         &spec.endpoint,
@@ -206,30 +194,30 @@ pub fn download(
         )));
     }
 
-    let resumed = Journal::load(&journal_path)
-        .filter(|j| j.matches(&spec.remote_path, size, mtime, &spec.expected_sha256))
-        .filter(|_| fs::metadata(&part_path).is_ok_and(|m| m.len() == size));
-    let done = match &resumed {
-        Some(journal) => journal.done.clone(),
-        None => {
-            let _ = fs::remove_file(&part_path);
-            let _ = fs::remove_file(&journal_path);
-            files::ensure_space(&spec.dest_dir, size)?;
-            RangeSet::default()
-        }
-    };
-    let resumed_bytes = done.covered();
-    let part = files::open_part(&part_path, size, resumed.is_none())?;
-    let journal = |done: &RangeSet| Journal {
+    // From here on this backup's partial download is ours alone.
+    let partial = Partial::acquire(&spec.dest_dir, &spec.backup_id)?;
+    let expected = Journal {
+        backup_id: spec.backup_id.clone(),
         remote_path: spec.remote_path.clone(),
         size,
         mtime,
         expected_sha256: spec.expected_sha256.clone(),
-        done: done.clone(),
+        done: RangeSet::default(),
     };
-    journal(&done)
-        .save(&journal_path)
-        .map_err(|e| TransferError::local(&journal_path, e))?;
+    let done = match partial.resumable(&expected) {
+        Some(journal) => journal.done,
+        None => {
+            partial.start_fresh(size)?;
+            RangeSet::default()
+        }
+    };
+    let resumed_bytes = done.covered();
+    let part = partial.file();
+    let journal = |done: &RangeSet| Journal {
+        done: done.clone(),
+        ..expected.clone()
+    };
+    partial.save_journal(&journal(&done))?;
 
     let mut queue = BTreeMap::new();
     for (start, end) in done.missing(size) {
@@ -253,7 +241,7 @@ pub fn download(
         }),
         changed: Condvar::new(),
         spec,
-        part: &part,
+        part,
         cancel,
         read_size,
     };
@@ -261,7 +249,7 @@ pub fn download(
     let outcome = thread::scope(|scope| {
         let hasher = options
             .verify
-            .then(|| scope.spawn(|| follow_prefix(&shared, &part_path, size)));
+            .then(|| scope.spawn(|| follow_prefix(&shared, partial.path(), size)));
         let mut first = Some(first);
         for index in 0..streams {
             let connection = first.take();
@@ -285,7 +273,7 @@ pub fn download(
             if let Some(done) = snapshot {
                 // Data first, then the journal that vouches for it.
                 let _ = part.sync_data();
-                let _ = journal(&done).save(&journal_path);
+                let _ = partial.save_journal(&journal(&done));
                 last_journal = Instant::now();
             }
             if finished {
@@ -318,16 +306,13 @@ pub fn download(
         None => String::new(),
     };
     if options.verify && !sha256.eq_ignore_ascii_case(&spec.expected_sha256) {
-        drop(part);
-        discard_partial(&spec.dest_dir, &name);
+        partial.discard();
         return Err(TransferError::VerificationFailed {
             expected: spec.expected_sha256.clone(),
             actual: sha256,
         });
     }
-    drop(part);
-    let path = files::finalize(&part_path, &spec.dest_dir, &name)?;
-    let _ = fs::remove_file(&journal_path);
+    let path = partial.finalize(&spec.dest_dir, &name)?;
     Ok(Downloaded {
         path,
         size,
@@ -337,13 +322,15 @@ pub fn download(
     })
 }
 
-/// Hashes the file as its completed prefix grows; returns the hex SHA-256.
+/// Hashes the file as its completed prefix grows, reading through the
+/// locked handle the sessions write to (never the path, which could name
+/// another file by then); returns the hex SHA-256.
 fn follow_prefix(
     shared: &Shared<'_>,
     part_path: &Path,
     size: u64,
 ) -> Result<String, TransferError> {
-    let reader = File::open(part_path).map_err(|e| TransferError::local(part_path, e))?;
+    let reader = shared.part;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut at = 0u64;
@@ -367,7 +354,7 @@ fn follow_prefix(
         };
         while at < target {
             let want = buf.len().min((target - at) as usize);
-            let n = io_at::read_at(&reader, &mut buf[..want], at)
+            let n = io_at::read_at(reader, &mut buf[..want], at)
                 .map_err(|e| TransferError::local(part_path, e))?;
             if n == 0 {
                 return Err(TransferError::local(

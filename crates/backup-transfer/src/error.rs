@@ -55,10 +55,16 @@ pub enum TransferError {
         "The file on the server is not the one the provider published ({0}). Refresh the list of backups and try again."
     )]
     RemoteChanged(String),
+    /// Another download of the same backup into the same folder holds its
+    /// partial file (this app or the command line): nothing was touched.
+    #[error(
+        "Backup {backup_id} is already being downloaded into this folder (by this app or the command line). Wait for that download to finish."
+    )]
+    Busy { backup_id: String },
     /// The user cancelled; the partial file is kept unless discarded.
     #[error("The download was cancelled.")]
     Cancelled,
-    /// The request itself is invalid (e.g. a bad stream count).
+    /// The request itself is invalid (e.g. a bad stream count or backup id).
     #[error("{0}")]
     Invalid(String),
 }

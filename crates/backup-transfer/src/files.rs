@@ -1,48 +1,16 @@
-//! The local side: safe file names, free space, pre-allocation, and the
-//! atomic, never-overwriting, user-only finalization of a verified download.
+//! The local side: safe file names, free space, and the atomic,
+//! never-overwriting, user-only finalization of a verified download, done
+//! on the very handle that was written and hashed.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::TransferError;
+use crate::io_at;
+use crate::owner_only;
 
-/// A file name the server suggested, made safe: only its last component,
-/// no separators, control or reserved characters, no leading dots, not a
-/// reserved Windows device name, at most 200 bytes.
-pub fn sanitize_file_name(suggested: &str) -> String {
-    let last = suggested.rsplit(['/', '\\']).next().unwrap_or_default();
-    let mut name: String = last
-        .chars()
-        .map(|c| {
-            if c.is_control() || "<>:\"/\\|?*".contains(c) {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    name = name
-        .trim_matches(|c: char| c == '.' || c.is_whitespace())
-        .to_owned();
-    while name.len() > 200 {
-        name.pop();
-    }
-    let stem = name
-        .split('.')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_uppercase();
-    let reserved = ["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str())
-        || ((stem.starts_with("COM") || stem.starts_with("LPT")) && stem.len() == 4);
-    if reserved {
-        name.insert(0, '_');
-    }
-    if name.is_empty() {
-        "backup.zip".to_owned()
-    } else {
-        name
-    }
-}
+pub use crate::names::sanitize_file_name;
 
 /// `name`, or `name (1).ext`, `name (2).ext`… — the first that does not exist in `dir`.
 pub fn unique_path(dir: &Path, name: &str) -> PathBuf {
@@ -73,76 +41,133 @@ pub fn ensure_space(dir: &Path, needed: u64) -> Result<(), TransferError> {
     Ok(())
 }
 
-/// Opens (creating, user-only) the partial file and gives it its full size.
-pub fn open_part(path: &Path, size: u64, fresh: bool) -> Result<File, TransferError> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(fresh);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options
-        .open(path)
-        .map_err(|e| TransferError::local(path, e))?;
-    if fresh && size > 0 {
-        use fs4::FileExt;
-        // Reserve the blocks now so a full disk fails here, not mid-way.
-        if let Err(e) = FileExt::allocate(&file, size) {
-            let _ = fs::remove_file(path);
-            return Err(if is_no_space(&e) {
-                TransferError::DiskFull {
-                    dir: path.parent().unwrap_or(path).to_path_buf(),
-                    needed: size,
-                    available: 0,
-                }
-            } else {
-                TransferError::local(path, e)
-            });
-        }
-    }
-    file.set_len(size)
-        .map_err(|e| TransferError::local(path, e))?;
-    Ok(file)
-}
-
 /// Whether an I/O error means the disk is full.
 pub fn is_no_space(error: &std::io::Error) -> bool {
     error.kind() == std::io::ErrorKind::StorageFull || error.raw_os_error() == Some(28)
 }
 
-/// Makes the verified partial file final: fsync, user-only permissions, a
-/// name that overwrites nothing, fsync of the directory. Returns the path.
-pub fn finalize(part: &Path, dir: &Path, name: &str) -> Result<PathBuf, TransferError> {
-    let file = File::open(part).map_err(|e| TransferError::local(part, e))?;
-    file.sync_all().map_err(|e| TransferError::local(part, e))?;
-    drop(file);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(part, fs::Permissions::from_mode(0o600))
-            .map_err(|e| TransferError::local(part, e))?;
+/// Whether `path` names the very file `file` is open on: not a symlink,
+/// not a file that replaced it, not nothing.
+pub fn is_same_file(file: &File, path: &Path) -> bool {
+    if !fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
     }
-    // A hard link fails if the target exists, so no file is ever overwritten,
-    // even if one appears between the check and the link.
-    let final_path = loop {
-        let candidate = unique_path(dir, name);
-        match fs::hard_link(part, &candidate) {
-            Ok(()) => {
-                fs::remove_file(part).map_err(|e| TransferError::local(part, e))?;
-                break candidate;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(_) if !candidate.exists() => {
-                // File systems without hard links: a plain rename.
-                fs::rename(part, &candidate).map_err(|e| TransferError::local(&candidate, e))?;
-                break candidate;
-            }
-            Err(e) => return Err(TransferError::local(&candidate, e)),
-        }
+    let (Ok(ours), Ok(named)) = (file.try_clone(), same_file::Handle::from_path(path)) else {
+        return false;
+    };
+    same_file::Handle::from_file(ours).is_ok_and(|ours| ours == named)
+}
+
+/// Makes a verified download final, from `part`, the open handle whose
+/// bytes were written and hashed (opened for writing: Windows flushes only
+/// through such a handle): flush to disk, user-only rights, a name in `dir`
+/// that overwrites nothing, flush of the folder. Returns the final path.
+///
+/// `part_path` is linked (or, where the file system has no hard links,
+/// renamed) into place only while it still names `part`; if something
+/// replaced or removed it, the bytes are copied out of the handle instead,
+/// so the final file always holds what was verified.
+pub fn finalize(
+    part: &File,
+    part_path: &Path,
+    dir: &Path,
+    name: &str,
+) -> Result<PathBuf, TransferError> {
+    part.sync_all()
+        .map_err(|e| TransferError::local(part_path, e))?;
+    owner_only::restrict(part).map_err(|e| TransferError::local(part_path, e))?;
+    let final_path = if is_same_file(part, part_path) {
+        link_into_place(part, part_path, dir, name)?
+    } else {
+        copy_into_place(part, dir, name)?
     };
     sync_dir(dir);
     Ok(final_path)
+}
+
+/// Gives `part_path` (which names `part`) a free name in `dir`.
+fn link_into_place(
+    part: &File,
+    part_path: &Path,
+    dir: &Path,
+    name: &str,
+) -> Result<PathBuf, TransferError> {
+    loop {
+        let candidate = unique_path(dir, name);
+        // A hard link fails if the target exists, so no file is ever
+        // overwritten, even if one appears between the check and the link.
+        match fs::hard_link(part_path, &candidate) {
+            Ok(()) if is_same_file(part, &candidate) => {
+                if is_same_file(part, part_path) {
+                    fs::remove_file(part_path).map_err(|e| TransferError::local(part_path, e))?;
+                }
+                return Ok(candidate);
+            }
+            Ok(()) => {
+                // The partial path was replaced between the check and the
+                // link: take back that link, keep the verified bytes.
+                let _ = fs::remove_file(&candidate);
+                return copy_into_place(part, dir, name);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(_) if !candidate.exists() => {
+                // File systems without hard links: a plain rename.
+                fs::rename(part_path, &candidate)
+                    .map_err(|e| TransferError::local(&candidate, e))?;
+                if is_same_file(part, &candidate) {
+                    return Ok(candidate);
+                }
+                let _ = fs::rename(&candidate, part_path);
+                return copy_into_place(part, dir, name);
+            }
+            Err(e) => return Err(TransferError::local(&candidate, e)),
+        }
+    }
+}
+
+/// Writes the bytes of `part` to a new, user-only file with a free name in `dir`.
+fn copy_into_place(part: &File, dir: &Path, name: &str) -> Result<PathBuf, TransferError> {
+    loop {
+        let candidate = unique_path(dir, name);
+        let mut options = owner_only::read_write_options();
+        let copy = match options.create_new(true).open(&candidate) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(TransferError::local(&candidate, e)),
+        };
+        let written = copy_at(part, &copy)
+            .and_then(|()| copy.sync_all())
+            .and_then(|()| owner_only::restrict(&copy));
+        if let Err(e) = written {
+            drop(copy);
+            let _ = fs::remove_file(&candidate);
+            return Err(if is_no_space(&e) {
+                TransferError::DiskFull {
+                    dir: dir.to_path_buf(),
+                    needed: part.metadata().map_or(0, |m| m.len()),
+                    available: 0,
+                }
+            } else {
+                TransferError::local(&candidate, e)
+            });
+        }
+        return Ok(candidate);
+    }
+}
+
+/// Copies every byte of `from` to the same offsets in `to`, by position (the
+/// handles' cursors are not used).
+fn copy_at(from: &File, to: &File) -> io::Result<()> {
+    let mut buf = vec![0u8; 1 << 20];
+    let mut at = 0u64;
+    loop {
+        let n = io_at::read_at(from, &mut buf, at)?;
+        if n == 0 {
+            return Ok(());
+        }
+        io_at::write_all_at(to, &buf[..n], at)?;
+        at += n as u64;
+    }
 }
 
 fn sync_dir(dir: &Path) {
@@ -158,19 +183,27 @@ fn sync_dir(dir: &Path) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn server_names_never_escape_the_download_folder() {
-        assert_eq!(sanitize_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(
-            sanitize_file_name("..\\..\\windows\\system32\\evil.dll"),
-            "evil.dll"
-        );
-        assert_eq!(sanitize_file_name("/abs/path/backup.zip"), "backup.zip");
-        assert_eq!(sanitize_file_name(".."), "backup.zip");
-        assert_eq!(sanitize_file_name(".hidden.zip"), "hidden.zip");
-        assert_eq!(sanitize_file_name("a\u{0}b\nc:d.zip"), "a_b_c_d.zip");
-        assert_eq!(sanitize_file_name("CON.zip"), "_CON.zip");
-        assert!(sanitize_file_name(&"x".repeat(500)).len() <= 200);
+    /// A partial file with `bytes`, open as the engine holds it.
+    fn partial(dir: &Path, bytes: &[u8]) -> (File, PathBuf) {
+        let path = dir.join(".bk-1.part");
+        let file = owner_only::read_write_options()
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .expect("open");
+        io_at::write_all_at(&file, bytes, 0).expect("write");
+        (file, path)
+    }
+
+    fn assert_user_only(path: &Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(path).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "archives are user-only: {}", path.display());
+        }
+        #[cfg(not(unix))]
+        let _ = path;
     }
 
     #[test]
@@ -178,22 +211,62 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         fs::write(dir.path().join("b.zip"), b"old").expect("existing");
         fs::write(dir.path().join("b (1).zip"), b"older").expect("existing");
-        let part = dir.path().join("b.zip.part");
-        fs::write(&part, b"new").expect("part");
-        let final_path = finalize(&part, dir.path(), "b.zip").expect("finalize");
+        let (file, part) = partial(dir.path(), b"new");
+        let final_path = finalize(&file, &part, dir.path(), "b.zip").expect("finalize");
         assert_eq!(final_path, dir.path().join("b (2).zip"));
         assert_eq!(fs::read(dir.path().join("b.zip")).expect("read"), b"old");
         assert_eq!(fs::read(&final_path).expect("read"), b"new");
-        assert!(!part.exists());
+        assert!(!part.exists(), "the partial name is gone once final");
+        assert_user_only(&final_path);
+    }
+
+    #[test]
+    fn finalize_keeps_the_verified_bytes_when_the_partial_path_was_replaced() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (file, part) = partial(dir.path(), b"the verified bytes");
+        // Another program puts its own file under the partial's name.
+        let intruder = dir.path().join("intruder");
+        fs::write(&intruder, b"someone else's bytes").expect("intruder");
+        fs::rename(&intruder, &part).expect("replace the partial path");
+        let final_path = finalize(&file, &part, dir.path(), "b.zip").expect("finalize");
+        assert_eq!(
+            fs::read(&final_path).expect("read"),
+            b"the verified bytes",
+            "the file recorded as verified must hold the bytes that were hashed"
+        );
+        assert_eq!(
+            fs::read(&part).expect("read"),
+            b"someone else's bytes",
+            "a file that is not ours is left alone"
+        );
+        assert_user_only(&final_path);
+    }
+
+    #[test]
+    fn finalize_keeps_the_verified_bytes_when_the_partial_path_was_removed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (file, part) = partial(dir.path(), b"the verified bytes");
+        fs::remove_file(&part).expect("remove");
+        fs::write(dir.path().join("b.zip"), b"taken").expect("name taken");
+        let final_path = finalize(&file, &part, dir.path(), "b.zip").expect("finalize");
+        assert_eq!(final_path, dir.path().join("b (1).zip"));
+        assert_eq!(fs::read(&final_path).expect("read"), b"the verified bytes");
+        assert_eq!(fs::read(dir.path().join("b.zip")).expect("read"), b"taken");
+    }
+
+    #[test]
+    fn a_symlink_is_not_the_same_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (file, part) = partial(dir.path(), b"x");
+        assert!(is_same_file(&file, &part));
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(&final_path)
-                .expect("meta")
-                .permissions()
-                .mode()
-                & 0o777;
-            assert_eq!(mode, 0o600, "archives are user-only");
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&part, &link).expect("symlink");
+            assert!(
+                !is_same_file(&file, &link),
+                "a symlink could be pointed elsewhere between the check and the use"
+            );
         }
     }
 }

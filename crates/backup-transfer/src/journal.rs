@@ -1,7 +1,9 @@
-//! The sidecar journal of a partial download: which remote file (path,
-//! size, mtime, expected SHA-256) and which byte ranges are already on disk.
-//! It is what makes a download resumable after a cut, a server restart or
-//! the app being killed; it is replaced atomically so it is never torn.
+//! The sidecar journal of a partial download: which backup and which remote
+//! file (path, size, mtime, expected SHA-256) it is, and which byte ranges
+//! are already on disk. It is what makes a download resumable after a cut, a
+//! server restart or the app being killed; it is replaced atomically so it is
+//! never torn. A journal is believed only if it is consistent: a damaged one
+//! means starting over, never resuming from the wrong bytes.
 
 use std::fs;
 use std::io::Write;
@@ -63,11 +65,25 @@ impl RangeSet {
         gaps.retain(|(s, e)| s < e);
         gaps
     }
+
+    /// Whether the ranges are what [`RangeSet::insert`] builds (sorted, each
+    /// non-empty, apart from the next) and all end within `size`. Anything
+    /// else came from a damaged or forged file.
+    pub fn is_well_formed(&self, size: u64) -> bool {
+        let mut previous_end = None;
+        self.0.iter().all(|&(start, end)| {
+            let apart = previous_end.is_none_or(|previous| previous < start);
+            previous_end = Some(end);
+            apart && start < end && end <= size
+        })
+    }
 }
 
 /// The persisted state of one partial download.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
+    /// The backup being downloaded (the partial file is named after it).
+    pub backup_id: String,
     pub remote_path: String,
     pub size: u64,
     /// Remote modification time (seconds), to detect a replaced file.
@@ -77,23 +93,24 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// The journal's path beside the partial file.
-    pub fn path_for(part: &Path) -> PathBuf {
-        let mut name = part.as_os_str().to_owned();
-        name.push(".journal");
-        PathBuf::from(name)
+    /// Loads a journal; `None` when it is missing, unreadable or not
+    /// consistent (see [`Journal::is_consistent`]): then start over.
+    pub fn load(path: &Path) -> Option<Journal> {
+        let journal: Journal = serde_json::from_slice(&fs::read(path).ok()?).ok()?;
+        journal.is_consistent().then_some(journal)
     }
 
-    /// Loads a journal; `None` when missing or unreadable (then start over).
-    pub fn load(path: &Path) -> Option<Journal> {
-        serde_json::from_slice(&fs::read(path).ok()?).ok()
+    /// Whether the journal can be believed: well-formed ranges within the
+    /// size, and a checksum that is 64 hex digits.
+    pub fn is_consistent(&self) -> bool {
+        self.expected_sha256.len() == 64
+            && self.expected_sha256.bytes().all(|b| b.is_ascii_hexdigit())
+            && self.done.is_well_formed(self.size)
     }
 
     /// Writes the journal atomically (temp file + rename).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
+        let tmp = Self::temp_path(path);
         {
             let mut file = fs::File::create(&tmp)?;
             file.write_all(&serde_json::to_vec(self).map_err(std::io::Error::other)?)?;
@@ -102,18 +119,42 @@ impl Journal {
         fs::rename(&tmp, path)
     }
 
-    /// Whether this journal describes the same remote file.
-    pub fn matches(&self, remote_path: &str, size: u64, mtime: u64, expected_sha256: &str) -> bool {
-        self.remote_path == remote_path
-            && self.size == size
-            && self.mtime == mtime
-            && self.expected_sha256.eq_ignore_ascii_case(expected_sha256)
+    /// Where [`Journal::save`] writes before the rename.
+    pub fn temp_path(path: &Path) -> PathBuf {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        PathBuf::from(tmp)
+    }
+
+    /// Whether both journals describe the same download: the same backup and
+    /// the same remote file (the ranges done may differ).
+    pub fn same_download(&self, other: &Journal) -> bool {
+        self.backup_id == other.backup_id
+            && self.remote_path == other.remote_path
+            && self.size == other.size
+            && self.mtime == other.mtime
+            && self
+                .expected_sha256
+                .eq_ignore_ascii_case(&other.expected_sha256)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SHA: &str = "ab34567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef";
+
+    fn journal(done: &[(u64, u64)]) -> Journal {
+        Journal {
+            backup_id: "bk-1".into(),
+            remote_path: "b.zip".into(),
+            size: 8192,
+            mtime: 7,
+            expected_sha256: SHA.into(),
+            done: RangeSet(done.to_vec()),
+        }
+    }
 
     #[test]
     fn ranges_merge_and_report_gaps_and_prefix() {
@@ -129,34 +170,79 @@ mod tests {
         assert_eq!(set.covered(), 40);
         set.insert(35, 50);
         assert!(set.missing(50).is_empty());
+        assert!(set.is_well_formed(50), "what insert builds is well-formed");
     }
 
     #[test]
     fn a_journal_round_trips_and_detects_a_replaced_file() {
         let dir = tempfile::tempdir().expect("tmp");
-        let path = Journal::path_for(&dir.path().join("b.zip.part"));
-        let mut done = RangeSet::default();
-        done.insert(0, 4096);
-        let journal = Journal {
-            remote_path: "b.zip".into(),
-            size: 8192,
-            mtime: 7,
-            expected_sha256: "ab".into(),
-            done,
-        };
+        let path = dir.path().join(".bk-1.journal");
+        let journal = journal(&[(0, 4096)]);
         journal.save(&path).expect("save");
         let loaded = Journal::load(&path).expect("load");
         assert_eq!(loaded, journal);
-        assert!(loaded.matches("b.zip", 8192, 7, "AB"));
+        let mut upper = journal.clone();
+        upper.expected_sha256 = SHA.to_uppercase();
+        assert!(loaded.same_download(&upper), "hex case does not matter");
+        let mut newer = journal.clone();
+        newer.mtime = 8;
         assert!(
-            !loaded.matches("b.zip", 8192, 8, "ab"),
+            !loaded.same_download(&newer),
             "a new mtime means a new file"
+        );
+        let mut other_backup = journal.clone();
+        other_backup.backup_id = "bk-2".into();
+        assert!(
+            !loaded.same_download(&other_backup),
+            "another backup's bytes are never resumed from"
         );
         fs::write(&path, b"{torn").expect("garble");
         assert_eq!(
             Journal::load(&path),
             None,
             "an unreadable journal means start over"
+        );
+    }
+
+    #[test]
+    fn a_damaged_journal_is_not_believed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join(".bk-1.journal");
+        let damaged = [
+            ("out of order", journal(&[(4096, 5000), (0, 100)])),
+            ("overlapping", journal(&[(0, 5000), (4096, 8192)])),
+            (
+                "adjacent, so not as written",
+                journal(&[(0, 100), (100, 200)]),
+            ),
+            ("empty range", journal(&[(10, 10)])),
+            ("reversed range", journal(&[(300, 200)])),
+            ("beyond the size", journal(&[(0, 8193)])),
+            ("short checksum", {
+                let mut j = journal(&[(0, 100)]);
+                j.expected_sha256 = "ab".into();
+                j
+            }),
+            ("checksum not hex", {
+                let mut j = journal(&[(0, 100)]);
+                j.expected_sha256 = "z".repeat(64);
+                j
+            }),
+        ];
+        for (why, journal) in damaged {
+            // Written as a forged or damaged file would be: straight to disk.
+            fs::write(&path, serde_json::to_vec(&journal).expect("json")).expect("write");
+            assert_eq!(
+                Journal::load(&path),
+                None,
+                "{why}: resuming from it could splice wrong bytes, so it must mean start over"
+            );
+        }
+        let whole = journal(&[(0, 8192)]);
+        whole.save(&path).expect("save");
+        assert!(
+            Journal::load(&path).is_some(),
+            "a complete, consistent journal is believed"
         );
     }
 }

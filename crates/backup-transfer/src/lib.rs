@@ -2,11 +2,13 @@
 //!
 //! A ready backup is downloaded over N parallel SSH sessions (ssh2 on the
 //! bundled libssh2 with OpenSSL), after the server's host key has been
-//! checked and before anything else happens. Bytes land in `<name>.part`
-//! with a journal beside it, so a cut, a server restart or a killed app
-//! resumes where it stopped; the SHA-256 is computed as the completed
-//! prefix grows and must equal the provider's before the file gets its
-//! final, never-overwriting, user-only name.
+//! checked and before anything else happens. Bytes land in the backup's
+//! partial file, `.<backup id>.part`, locked for the whole run so the app and
+//! the command line never download one backup at once, with a journal
+//! beside it, so a cut, a server restart or a killed app resumes where it
+//! stopped; the SHA-256 is computed as the completed prefix grows and must
+//! equal the provider's before the file gets its final, safe,
+//! never-overwriting, user-only name.
 //!
 //! Everything here blocks: async callers run it on `spawn_blocking` or a
 //! thread of their own.
@@ -17,14 +19,15 @@ pub mod files;
 mod hostkey;
 mod io_at;
 pub mod journal;
+mod names;
+mod owner_only;
+mod partial;
 mod progress;
 mod session;
 
-pub use engine::{
-    DownloadSpec, Downloaded, TransferOptions, discard_partial, download, partial_paths,
-    resumable_bytes, test_connection,
-};
+pub use engine::{DownloadSpec, Downloaded, TransferOptions, download, test_connection};
 pub use error::TransferError;
 pub use hostkey::{HostKeyPolicy, fingerprint_from_sha256};
+pub use partial::{discard_partial, partial_paths, resumable_bytes};
 pub use progress::{CancelToken, Progress};
 pub use session::{Endpoint, PrivateKey, Timeouts};

@@ -209,6 +209,7 @@ impl Desk {
             expected_size: sftp.size_bytes,
             expected_sha256: sftp.sha256.clone(),
             dest_dir: dir.clone(),
+            backup_id: backup.id.clone(),
             file_name: backup.local_file_name(),
             options: TransferOptions {
                 streams: request.streams.unwrap_or(preferences.streams).into(),
@@ -218,7 +219,7 @@ impl Desk {
         let actor = request.actor.name(&record);
         let started = AuditEvent::download_begins(
             &backup.id,
-            backup_transfer::resumable_bytes(&dir, &spec.file_name),
+            backup_transfer::resumable_bytes(&dir, &spec.backup_id),
         );
         self.state
             .audit(Some(record.id), &actor, &started, self.now())?;

@@ -208,7 +208,12 @@ fn api_kind(error: &ApiError) -> ErrorKind {
         },
         ApiError::Network { .. } => ErrorKind::Network,
         ApiError::InvalidUrl(_) => ErrorKind::InvalidInput,
-        ApiError::Decode(_) | ApiError::RedirectRefused(_) => ErrorKind::Failed,
+        ApiError::Decode(_)
+        | ApiError::RedirectRefused(_)
+        | ApiError::InsecureRedirect(_)
+        | ApiError::Certificate { .. }
+        | ApiError::AnswerTooLarge { .. }
+        | ApiError::EndlessHistory(_) => ErrorKind::Failed,
     }
 }
 
@@ -223,6 +228,7 @@ fn transfer_kind(error: &TransferError) -> ErrorKind {
         TransferError::VerificationFailed { .. } | TransferError::RemoteChanged(_) => {
             ErrorKind::VerifyFailed
         }
+        TransferError::Busy { .. } => ErrorKind::Busy,
         TransferError::Cancelled => ErrorKind::Cancelled,
         TransferError::Invalid(_) => ErrorKind::InvalidInput,
     }

@@ -79,11 +79,7 @@ impl Desk {
         let resumable = page
             .backups
             .iter()
-            .filter(|b| {
-                backup_transfer::partial_paths(&dir, &b.local_file_name())
-                    .0
-                    .exists()
-            })
+            .filter(|b| backup_transfer::resumable_bytes(&dir, &b.id).is_some())
             .map(|b| b.id.clone())
             .collect();
         let downloading = lock(&self.running)

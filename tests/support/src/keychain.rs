@@ -130,6 +130,17 @@ impl SecretService {
         }
     }
 
+    /// Stops both daemons now, for a service that is never dropped (one
+    /// leaked to live as long as a test needs it); dropping it does the same.
+    pub fn shutdown(&self) {
+        for pid in [self.keyring.id(), self.bus.id()] {
+            let _ = Command::new("kill")
+                .arg(pid.to_string())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+
     /// Stops the keyring daemon, as when the Secret Service crashes or is
     /// shut down: the bus stays, every keychain call fails from now on.
     pub fn stop_keyring(&self) -> anyhow::Result<()> {

@@ -182,6 +182,34 @@ async fn paths_never_escape_the_root() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_account_sees_and_reads_only_its_own_folder() {
+    let fx = fixture().await;
+    std::fs::write(fx.root.join("acme-secret.zip"), "acme's data").expect("acme archive");
+    std::fs::write(fx.served.join("globex").join("mine.zip"), "globex").expect("globex archive");
+    let listed = sftp(&fx, &fx.other_key, "ls -1 /\nls -1 /globex\n").await;
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.status.success(), "{text}");
+    assert!(text.contains("mine.zip"), "its own archive: {text}");
+    assert!(
+        !text.contains("acme"),
+        "another tenant's folder is never listed: {text}"
+    );
+    let local = fx.dir.path().join("stolen.zip");
+    let stolen = sftp(
+        &fx,
+        &fx.other_key,
+        &format!("get /acme/acme-secret.zip {}\n", local.display()),
+    )
+    .await;
+    assert!(
+        !stolen.status.success() && !local.exists(),
+        "globex's key cannot read acme's archive"
+    );
+    let peek = sftp(&fx, &fx.other_key, "ls /acme\n").await;
+    assert!(!peek.status.success(), "nor list acme's folder");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_server_is_read_only() {
     let fx = fixture().await;
     std::fs::write(fx.root.join("keep.txt"), "keep").expect("keep");

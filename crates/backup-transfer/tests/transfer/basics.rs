@@ -171,7 +171,7 @@ fn an_existing_file_with_the_same_name_is_kept() {
         std::fs::read(dest.path().join("acme-archive.zip")).expect("old"),
         b"my older copy"
     );
-    let (part, journal) = partial_paths(dest.path(), "acme-archive.zip");
+    let (part, journal) = partial_paths(dest.path(), crate::support::BACKUP_ID).expect("valid id");
     assert!(!part.exists() && !journal.exists());
 }
 

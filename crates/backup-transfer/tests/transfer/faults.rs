@@ -39,7 +39,7 @@ fn a_stalled_connection_ends_in_a_timeout_error_not_a_hang() {
         "no hang: {:?}",
         started.elapsed()
     );
-    let (part, _) = partial_paths(dest.path(), &spec.file_name);
+    let (part, _) = partial_paths(dest.path(), &spec.backup_id).expect("valid id");
     assert!(part.exists(), "the partial download stays for a resume");
 }
 
@@ -72,9 +72,9 @@ fn cancel_stops_within_a_second_and_keeps_the_partial_file() {
         "cancel took {:?}",
         returned.duration_since(cancelled_at)
     );
-    let (part, journal) = partial_paths(dest.path(), &spec.file_name);
+    let (part, journal) = partial_paths(dest.path(), &spec.backup_id).expect("valid id");
     assert!(part.exists() && journal.exists(), "kept for a later resume");
-    backup_transfer::discard_partial(dest.path(), &spec.file_name);
+    backup_transfer::discard_partial(dest.path(), &spec.backup_id).expect("nobody holds it");
     assert!(
         listing(dest.path()).is_empty(),
         "discard removes the partial download"

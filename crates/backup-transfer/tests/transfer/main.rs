@@ -4,5 +4,6 @@
 mod basics;
 mod faults;
 mod hostkeys;
+mod ownership;
 mod resume;
 mod support;

@@ -61,7 +61,7 @@ fn a_later_attempt_resumes_from_the_journal() {
         matches!(first, Err(TransferError::Network(_))),
         "no retries allowed: {first:?}"
     );
-    let (part, journal) = partial_paths(dest.path(), &spec.file_name);
+    let (part, journal) = partial_paths(dest.path(), &spec.backup_id).expect("valid id");
     assert!(
         part.exists() && journal.exists(),
         "the partial download is kept"
@@ -70,7 +70,7 @@ fn a_later_attempt_resumes_from_the_journal() {
         !dest.path().join("acme-archive.zip").exists(),
         "no final file from a partial download"
     );
-    let on_disk = resumable_bytes(dest.path(), &spec.file_name).expect("something to resume");
+    let on_disk = resumable_bytes(dest.path(), &spec.backup_id).expect("something to resume");
     let before = proxy.forwarded(Direction::Down);
     let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("resume");
     assert!(
@@ -83,7 +83,7 @@ fn a_later_attempt_resumes_from_the_journal() {
         "what the audit log says a resume starts from"
     );
     assert_eq!(
-        resumable_bytes(dest.path(), &spec.file_name),
+        resumable_bytes(dest.path(), &spec.backup_id),
         None,
         "nothing left to resume"
     );
@@ -156,7 +156,7 @@ fn killing_the_downloading_process_then_resuming_from_the_journal() {
         .stdout(Stdio::null())
         .spawn()
         .expect("start the child");
-    let (part, journal) = partial_paths(dest.path(), &spec.file_name);
+    let (part, journal) = partial_paths(dest.path(), &spec.backup_id).expect("valid id");
     let deadline = Instant::now() + Duration::from_secs(30);
     while proxy.forwarded(Direction::Down) < 3 * 1024 * 1024 {
         assert!(Instant::now() < deadline, "the child never got going");
@@ -204,6 +204,7 @@ fn child_downloader() {
         expected_size: var("CHILD_SIZE").parse().expect("size"),
         expected_sha256: var("CHILD_SHA"),
         dest_dir: var("CHILD_DEST").into(),
+        backup_id: crate::support::BACKUP_ID.into(),
         file_name: "acme-archive.zip".into(),
         options: TransferOptions {
             segment_size: 1024 * 1024,

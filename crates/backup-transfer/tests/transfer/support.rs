@@ -29,6 +29,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The backup id the served file is downloaded as.
+pub const BACKUP_ID: &str = "bk_acme-1";
+
 /// A server with one key and one file.
 pub struct Served {
     pub server: SshServer,
@@ -83,6 +86,7 @@ impl Served {
             expected_size: self.contents.len() as u64,
             expected_sha256: sha256_hex(&self.contents),
             dest_dir: dest.to_path_buf(),
+            backup_id: BACKUP_ID.into(),
             file_name: "acme-archive.zip".into(),
             options: TransferOptions {
                 segment_size: 1024 * 1024,

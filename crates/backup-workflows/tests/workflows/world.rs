@@ -174,6 +174,14 @@ impl World {
     }
 }
 
+impl Drop for World {
+    fn drop(&mut self) {
+        // The service was leaked so the session guard could borrow it for
+        // the whole test: stop its daemons here, or they outlive the test.
+        self.secrets.shutdown();
+    }
+}
+
 /// Collects the phases a delivery reported.
 pub fn recorder() -> (ProgressSink, Arc<Mutex<Vec<Phase>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
