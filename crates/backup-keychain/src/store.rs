@@ -245,14 +245,13 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
         fs::create_dir_all(dir).map_err(io)?;
     }
     let tmp = path.with_extension("tmp");
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp).map_err(io)?;
+    let mut file = backup_owner_only::read_write_options()
+        .create(true)
+        .truncate(true)
+        .open(&tmp)
+        .map_err(io)?;
+    // User-only before a byte is written (an owner-only ACL on Windows).
+    backup_owner_only::restrict(&file).map_err(io)?;
     file.write_all(bytes).map_err(io)?;
     file.sync_all().map_err(io)?;
     fs::rename(&tmp, path).map_err(io)

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::TransferError;
 use crate::io_at;
-use crate::owner_only;
+use backup_owner_only as owner_only;
 
 pub use crate::names::sanitize_file_name;
 

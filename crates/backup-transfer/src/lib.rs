@@ -20,7 +20,6 @@ mod hostkey;
 mod io_at;
 pub mod journal;
 mod names;
-mod owner_only;
 mod partial;
 mod progress;
 mod session;

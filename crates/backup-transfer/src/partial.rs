@@ -23,7 +23,7 @@ use fs4::{FileExt, TryLockError};
 use crate::error::TransferError;
 use crate::files;
 use crate::journal::Journal;
-use crate::owner_only;
+use backup_owner_only as owner_only;
 
 /// How often a lock is retried when the partial file is replaced between
 /// opening and locking it (its holder finished or discarded it meanwhile).

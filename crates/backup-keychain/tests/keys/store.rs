@@ -53,6 +53,13 @@ fn a_stored_key_opens_only_with_the_keychain_and_never_sits_on_disk_in_clear() {
             );
         }
     }
+    #[cfg(unix)]
+    for entry in std::fs::read_dir(dir.path()).expect("dir") {
+        use std::os::unix::fs::PermissionsExt;
+        let path = entry.expect("entry").path();
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} is the user's only", path.display());
+    }
     // Without the keychain's secret the file is useless.
     backend
         .set("key:acct-1", &base64_of([7u8; 32]))

@@ -1,5 +1,5 @@
-//! Archives hold a whole company's data: the partial and the final file are
-//! readable by the user who downloads them and nobody else. On Unix that is
+//! Archives hold a whole company's data, and the stored SSH key opens them:
+//! those files are readable by the user who owns them and nobody else. On Unix that is
 //! mode 0600; on Windows a protected DACL with one entry, for the current
 //! user (nothing inherited from the download folder).
 //!
@@ -161,6 +161,7 @@ mod windows {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     #[test]
     fn the_owner_keeps_full_use_of_a_restricted_file() {
@@ -172,7 +173,9 @@ mod tests {
             .open(&path)
             .expect("open");
         restrict(&file).expect("restricting one's own file must work, or every download fails");
-        crate::io_at::write_all_at(&file, b"archive", 0).expect("write after restricting");
+        (&file)
+            .write_all(b"archive")
+            .expect("write after restricting");
         file.sync_all()
             .expect("flush through the handle (on Windows this needs write access)");
         assert_eq!(
