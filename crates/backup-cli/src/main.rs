@@ -148,6 +148,14 @@ enum BackupsCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Delete an interrupted download (its partial file) to free its space.
+    Discard {
+        /// The backup's id.
+        id: String,
+        /// The folder it was being saved in (default: the account's download folder).
+        #[arg(long)]
+        to: Option<PathBuf>,
+    },
     /// Download a ready backup, verify it, and keep it.
     Download {
         /// The backup's id.
@@ -196,6 +204,9 @@ async fn run(cli: Cli) -> CliResult {
         Command::Backups(BackupsCommand::List) => backups::list(&ctx, account).await,
         Command::Backups(BackupsCommand::Request { yes }) => {
             backups::request(&ctx, account, yes).await
+        }
+        Command::Backups(BackupsCommand::Discard { id, to }) => {
+            backups::discard(&ctx, account, &id, to)
         }
         Command::Backups(BackupsCommand::Download {
             id,

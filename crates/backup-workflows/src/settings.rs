@@ -55,6 +55,25 @@ impl Desk {
             .save_downloads(account, download_dir, streams)
     }
 
+    /// Deletes the interrupted download of `backup_id` (in `folder`, else the
+    /// account's download folder), to free its space; `false` when there was
+    /// none. `Busy` while it is being downloaded.
+    pub fn discard_partial(
+        &self,
+        account: i64,
+        backup_id: &str,
+        folder: Option<PathBuf>,
+    ) -> Result<bool> {
+        let record = self.account(account)?;
+        let dir = match folder {
+            Some(dir) => dir,
+            None => self.preferences().account(&record)?.download_dir,
+        };
+        let there = backup_transfer::resumable_bytes(&dir, backup_id).is_some();
+        backup_transfer::discard_partial(&dir, backup_id)?;
+        Ok(there)
+    }
+
     /// Where the verified download of `backup_id` is, if it is still there.
     pub fn downloaded_path(&self, account: i64, backup_id: &str) -> Result<PathBuf> {
         let saved = self

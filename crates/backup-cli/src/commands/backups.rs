@@ -101,6 +101,16 @@ pub async fn request(ctx: &Context, account: Option<&str>, yes: bool) -> CliResu
     Ok(())
 }
 
+pub fn discard(ctx: &Context, account: Option<&str>, id: &str, to: Option<PathBuf>) -> CliResult {
+    let account = ctx.desk.select_account(account)?;
+    if ctx.desk.discard_partial(account.id, id, to)? {
+        println!("Deleted the interrupted download of {id}.");
+    } else {
+        println!("There was no interrupted download of {id}.");
+    }
+    Ok(())
+}
+
 /// What to download and how.
 #[derive(Debug)]
 pub struct DownloadArgs<'a> {

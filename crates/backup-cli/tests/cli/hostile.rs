@@ -355,3 +355,24 @@ fn endless_pages_end_with_a_clear_error_not_a_loop() {
         "the pages asked for are capped ({asked} requests)"
     );
 }
+
+#[test]
+fn an_interrupted_download_can_be_discarded_and_a_hostile_id_cannot_name_a_file() {
+    let world = World::start();
+    let hostile = Hostile::start(&world, "hostile");
+    hostile.ready(&world, "bk_1", None, b"first");
+    hostile.set_up(&world);
+    let dest = tempfile::tempdir().expect("dest");
+    let to = dest.path().display().to_string();
+    let partial = dest.path().join(".bk_1.part");
+    std::fs::write(&partial, b"half").expect("an interrupted download");
+    let out = world.expect(&["backups", "discard", "bk_1", "--to", &to], None, 0);
+    assert!(out.contains("Deleted"), "{out}");
+    assert!(!partial.exists(), "its space is freed");
+    let again = world.expect(&["backups", "discard", "bk_1", "--to", &to], None, 0);
+    assert!(again.contains("no interrupted download"), "{again}");
+    let outside = dest.path().join("victim");
+    std::fs::write(&outside, b"keep").expect("a file beside");
+    world.expect(&["backups", "discard", "../victim", "--to", &to], None, 2);
+    assert!(outside.exists(), "an id is never a path");
+}
