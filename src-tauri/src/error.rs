@@ -92,6 +92,21 @@ pub struct AppError {
     pub fingerprint: Option<String>,
     /// For `cooldown` (RFC 3339).
     pub next_allowed_at: Option<DateTime<Utc>>,
+    /// For `unknown_host_key`: what the server presented, to ask about.
+    pub host_key: Option<Box<HostKeyView>>,
+}
+
+/// A server key the person is asked to trust.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct HostKeyView {
+    pub host: String,
+    pub port: u16,
+    pub key_type: String,
+    pub fingerprint: String,
+    /// The provider publishes this key for its server.
+    pub published: bool,
+    /// The key trusted until now, when this one replaces it.
+    pub replaces: Option<String>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -103,6 +118,7 @@ impl AppError {
             message: message.into(),
             fingerprint: None,
             next_allowed_at: None,
+            host_key: None,
         }
     }
 
@@ -110,16 +126,24 @@ impl AppError {
     pub fn host_key_question(key: &PresentedKey) -> AppError {
         let message = match &key.replaces {
             Some(old) => format!(
-                "The server {}:{} presents a new key that the provider publishes, replacing {old}. Check it and trust it to continue.",
-                key.host, key.port
+                "The server {}:{} presents a new {} key that the provider publishes, replacing {old}. Check it and trust it to continue.",
+                key.host, key.port, key.key_type
             ),
             None => format!(
-                "The server {}:{} is not known yet; its fingerprint is {}. Check it and trust it to continue.",
-                key.host, key.port, key.fingerprint
+                "The server {}:{} is not known yet; its {} key's fingerprint is {}. Check it and trust it to continue.",
+                key.host, key.port, key.key_type, key.fingerprint
             ),
         };
         AppError {
             fingerprint: Some(key.fingerprint.clone()),
+            host_key: Some(Box::new(HostKeyView {
+                host: key.host.clone(),
+                port: key.port,
+                key_type: key.key_type.clone(),
+                fingerprint: key.fingerprint.clone(),
+                published: key.published,
+                replaces: key.replaces.clone(),
+            })),
             ..AppError::new(ErrorCode::UnknownHostKey, message)
         }
     }
@@ -140,6 +164,7 @@ impl From<Error> for AppError {
             message: error.to_string(),
             fingerprint: error.fingerprint().map(str::to_owned),
             next_allowed_at: error.next_allowed_at(),
+            host_key: None,
         }
     }
 }
@@ -179,6 +204,7 @@ mod tests {
         let changed = AppError::from(Error::from(TransferError::HostKeyChanged {
             expected: "SHA256:old".into(),
             actual: "SHA256:new".into(),
+            key_type: "Ed25519".into(),
         }));
         assert_eq!(changed.code, ErrorCode::HostKeyChanged);
         assert_eq!(changed.fingerprint.as_deref(), Some("SHA256:new"));

@@ -434,7 +434,7 @@ pub struct DownloadFinishedEvent {
 
 /// The TypeScript declarations of every type above, as one module.
 pub fn typescript_bindings() -> String {
-    use crate::error::{AppError, ErrorCode};
+    use crate::error::{AppError, ErrorCode, HostKeyView};
     let cfg = ts_rs::Config::default();
     let decls = [
         AppInfo::decl(&cfg),
@@ -458,6 +458,7 @@ pub fn typescript_bindings() -> String {
         BackupReadyEvent::decl(&cfg),
         DownloadFinishedEvent::decl(&cfg),
         ErrorCode::decl(&cfg),
+        HostKeyView::decl(&cfg),
         AppError::decl(&cfg),
     ];
     let mut out = String::from(

@@ -49,18 +49,18 @@ impl Answers for TerminalAnswers {
                 "is not known yet"
             };
             return Err(Error::HostKeyNotTrusted(format!(
-                "The server {server} {what} (fingerprint {}). Check it with your provider, then pass --trust-fingerprint {}.",
-                key.fingerprint, key.fingerprint
+                "The server {server} {what} ({} key, fingerprint {}). Check it with your provider, then pass --trust-fingerprint {}.",
+                key.key_type, key.fingerprint, key.fingerprint
             )));
         }
         match &key.replaces {
             Some(old) => eprintln!(
-                "The server {server} presents a new key:\n  {}\nreplacing the trusted\n  {old}",
-                key.fingerprint
+                "The server {server} presents a new {} key:\n  {}\nreplacing the trusted\n  {old}",
+                key.key_type, key.fingerprint
             ),
             None => eprintln!(
-                "The server {server} is not known yet. Its fingerprint is:\n  {}",
-                key.fingerprint
+                "The server {server} is not known yet. Its {} key's fingerprint is:\n  {}",
+                key.key_type, key.fingerprint
             ),
         }
         if key.published {

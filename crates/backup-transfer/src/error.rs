@@ -8,17 +8,24 @@ use std::path::PathBuf;
 pub enum TransferError {
     /// The server's host key differs from the pinned or published one.
     #[error(
-        "The server's identity changed: it presented {actual}, but {expected} was expected. \
+        "The server's identity changed: it presented the {key_type} key {actual}, but {expected} was expected. \
          Nothing was downloaded. Ask your provider whether the server's key changed before trusting it."
     )]
-    HostKeyChanged { expected: String, actual: String },
+    HostKeyChanged {
+        expected: String,
+        actual: String,
+        /// The type of the key presented (e.g. "Ed25519").
+        key_type: String,
+    },
     /// The host is not known yet: the caller must show the fingerprint and let the user decide.
     #[error(
-        "The server {host} is not known yet; its fingerprint is {fingerprint}. Check it and trust it to continue."
+        "The server {host} is not known yet; its {key_type} key's fingerprint is {fingerprint}. Check it and trust it to continue."
     )]
     UnknownHostKey {
         host: String,
         fingerprint: String,
+        /// The type of the key presented (e.g. "Ed25519").
+        key_type: String,
         matches_published: bool,
     },
     /// The key was refused, or could not be used.

@@ -30,7 +30,25 @@ pub fn fingerprint_from_sha256(hash: &[u8]) -> String {
 /// very fingerprint, and when the provider published fingerprints it must be
 /// one of them: a server that differs from the provider's own word is never
 /// trusted, whatever the user clicked.
-pub fn check(policy: &HostKeyPolicy, host: &str, actual: &str) -> Result<(), TransferError> {
+/// The name people know a host key type by.
+pub fn key_type_name(kind: ssh2::HostKeyType) -> &'static str {
+    match kind {
+        ssh2::HostKeyType::Rsa => "RSA",
+        ssh2::HostKeyType::Dss => "DSA",
+        ssh2::HostKeyType::Ecdsa256 => "ECDSA P-256",
+        ssh2::HostKeyType::Ecdsa384 => "ECDSA P-384",
+        ssh2::HostKeyType::Ecdsa521 => "ECDSA P-521",
+        ssh2::HostKeyType::Ed25519 => "Ed25519",
+        ssh2::HostKeyType::Unknown => "unknown",
+    }
+}
+
+pub fn check(
+    policy: &HostKeyPolicy,
+    host: &str,
+    actual: &str,
+    key_type: &str,
+) -> Result<(), TransferError> {
     if let Some(pinned) = &policy.pinned {
         return if pinned == actual {
             Ok(())
@@ -38,6 +56,7 @@ pub fn check(policy: &HostKeyPolicy, host: &str, actual: &str) -> Result<(), Tra
             Err(TransferError::HostKeyChanged {
                 expected: pinned.clone(),
                 actual: actual.to_owned(),
+                key_type: key_type.to_owned(),
             })
         };
     }
@@ -46,6 +65,7 @@ pub fn check(policy: &HostKeyPolicy, host: &str, actual: &str) -> Result<(), Tra
         return Err(TransferError::HostKeyChanged {
             expected: policy.published.join(" or "),
             actual: actual.to_owned(),
+            key_type: key_type.to_owned(),
         });
     }
     if policy.accept.as_deref() == Some(actual) {
@@ -54,6 +74,7 @@ pub fn check(policy: &HostKeyPolicy, host: &str, actual: &str) -> Result<(), Tra
     Err(TransferError::UnknownHostKey {
         host: host.to_owned(),
         fingerprint: actual.to_owned(),
+        key_type: key_type.to_owned(),
         matches_published,
     })
 }
@@ -77,9 +98,9 @@ mod tests {
             pinned: Some(A.into()),
             ..Default::default()
         };
-        assert!(check(&policy, "h", A).is_ok());
+        assert!(check(&policy, "h", A, "Ed25519").is_ok());
         assert!(matches!(
-            check(&policy, "h", B),
+            check(&policy, "h", B, "Ed25519"),
             Err(TransferError::HostKeyChanged { .. })
         ));
     }
@@ -90,7 +111,7 @@ mod tests {
             published: vec![A.into()],
             ..Default::default()
         };
-        match check(&policy, "h", A) {
+        match check(&policy, "h", A, "Ed25519") {
             Err(TransferError::UnknownHostKey {
                 matches_published: true,
                 fingerprint,
@@ -102,7 +123,7 @@ mod tests {
             accept: Some(A.into()),
             ..policy
         };
-        assert!(check(&accepted, "h", A).is_ok());
+        assert!(check(&accepted, "h", A, "Ed25519").is_ok());
     }
 
     #[test]
@@ -113,7 +134,7 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(
-            check(&policy, "h", B),
+            check(&policy, "h", B, "Ed25519"),
             Err(TransferError::HostKeyChanged { .. })
         ));
     }

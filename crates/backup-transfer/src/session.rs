@@ -158,7 +158,10 @@ pub(crate) fn connect(
         .host_key_hash(HashType::Sha256)
         .ok_or_else(|| network("SSH handshake", "the server presented no host key"))?;
     let fingerprint = hostkey::fingerprint_from_sha256(hash);
-    hostkey::check(policy, &endpoint.host, &fingerprint)?;
+    let key_type = session
+        .host_key()
+        .map_or("unknown", |(_, kind)| hostkey::key_type_name(kind));
+    hostkey::check(policy, &endpoint.host, &fingerprint, key_type)?;
     authenticate(&session, endpoint, key)?;
     session.set_keepalive(
         true,

@@ -16,6 +16,8 @@ pub struct PresentedKey {
     pub port: u16,
     /// `SHA256:…`, as `ssh-keygen -l` prints it.
     pub fingerprint: String,
+    /// "Ed25519", "ECDSA P-256", "RSA"…
+    pub key_type: String,
     /// The key trusted until now, when this one replaces it (the provider
     /// publishes the new one).
     pub replaces: Option<String>,
@@ -66,16 +68,22 @@ impl Desk {
         policy: &HostKeyPolicy,
         error: TransferError,
     ) -> KeyVerdict {
-        let presented = |fingerprint: &str, replaces: Option<String>| PresentedKey {
-            account: account.id,
-            host: host.to_owned(),
-            port,
-            fingerprint: fingerprint.to_owned(),
-            replaces,
-            published: policy.published.iter().any(|p| p == fingerprint),
-        };
+        let presented =
+            |fingerprint: &str, key_type: &str, replaces: Option<String>| PresentedKey {
+                account: account.id,
+                host: host.to_owned(),
+                port,
+                fingerprint: fingerprint.to_owned(),
+                key_type: key_type.to_owned(),
+                replaces,
+                published: policy.published.iter().any(|p| p == fingerprint),
+            };
         match error {
-            TransferError::UnknownHostKey { fingerprint, .. } => {
+            TransferError::UnknownHostKey {
+                fingerprint,
+                key_type,
+                ..
+            } => {
                 // A trusted key the provider stopped publishing is replaced.
                 let stale = self
                     .state
@@ -83,18 +91,22 @@ impl Desk {
                     .ok()
                     .flatten()
                     .filter(|pin| *pin != fingerprint);
-                let key = presented(&fingerprint, stale);
+                let key = presented(&fingerprint, &key_type, stale);
                 lock(&self.presented).insert(account.id, key.clone());
                 KeyVerdict::Ask(key)
             }
-            TransferError::HostKeyChanged { actual, .. }
-                if policy.pinned.is_some() && policy.published.contains(&actual) =>
-            {
-                let key = presented(&actual, policy.pinned.clone());
+            TransferError::HostKeyChanged {
+                actual, key_type, ..
+            } if policy.pinned.is_some() && policy.published.contains(&actual) => {
+                let key = presented(&actual, &key_type, policy.pinned.clone());
                 lock(&self.presented).insert(account.id, key.clone());
                 KeyVerdict::Ask(key)
             }
-            TransferError::HostKeyChanged { actual, expected } => {
+            TransferError::HostKeyChanged {
+                actual,
+                expected,
+                key_type,
+            } => {
                 let now = self.now();
                 let refused = self.state.refuse_host_key(
                     account.id,
@@ -104,7 +116,11 @@ impl Desk {
                     &actual,
                     now,
                 );
-                let error = Error::from(TransferError::HostKeyChanged { expected, actual });
+                let error = Error::from(TransferError::HostKeyChanged {
+                    expected,
+                    actual,
+                    key_type,
+                });
                 KeyVerdict::Refused(match refused {
                     Ok(()) => error,
                     Err(state) => state.into(),

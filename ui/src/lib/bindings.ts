@@ -87,6 +87,16 @@ export type DownloadFinishedEvent = { account: number, backup_id: string, path: 
 
 export type ErrorCode = "invalid_input" | "unauthorized" | "forbidden" | "not_found" | "cooldown" | "request_in_progress" | "not_ready" | "expired" | "terms_required" | "unknown_host_key" | "host_key_changed" | "sftp_auth" | "connection_missing" | "key_missing" | "key_invalid" | "passphrase_required" | "passphrase_wrong" | "keychain_unavailable" | "network" | "verify_failed" | "disk" | "cancelled" | "busy" | "failed";
 
+export type HostKeyView = { host: string, port: number, key_type: string, fingerprint: string, 
+/**
+ * The provider publishes this key for its server.
+ */
+published: boolean, 
+/**
+ * The key trusted until now, when this one replaces it.
+ */
+replaces: string | null, };
+
 export type AppError = { code: ErrorCode, message: string, 
 /**
  * The server's key for `unknown_host_key` / `host_key_changed`.
@@ -95,4 +105,8 @@ fingerprint: string | null,
 /**
  * For `cooldown` (RFC 3339).
  */
-next_allowed_at: string | null, };
+next_allowed_at: string | null, 
+/**
+ * For `unknown_host_key`: what the server presented, to ask about.
+ */
+host_key: HostKeyView | null, };

@@ -48,12 +48,13 @@ export function isAppError(value: unknown): value is AppError {
     (v.fingerprint === null || v.fingerprint === undefined || typeof v.fingerprint === 'string') &&
     (v.next_allowed_at === null ||
       v.next_allowed_at === undefined ||
-      typeof v.next_allowed_at === 'string')
+      typeof v.next_allowed_at === 'string') &&
+    (v.host_key === null || v.host_key === undefined || typeof v.host_key === 'object')
   );
 }
 
 export function appError(code: ErrorCode, message: string): AppError {
-  return { code, message, fingerprint: null, next_allowed_at: null };
+  return { code, message, fingerprint: null, next_allowed_at: null, host_key: null };
 }
 
 export function toAppError(err: unknown): AppError {
@@ -63,6 +64,7 @@ export function toAppError(err: unknown): AppError {
       message: err.message,
       fingerprint: err.fingerprint ?? null,
       next_allowed_at: err.next_allowed_at ?? null,
+      host_key: err.host_key ?? null,
     };
   }
   if (err instanceof Error) return appError('failed', err.message);

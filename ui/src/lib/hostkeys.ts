@@ -34,7 +34,8 @@ export async function withHostKeyTrust<T>(
       const err = toAppError(raw);
       if (err.code !== 'unknown_host_key' || !err.fingerprint || trusts >= MAX_TRUSTS) throw err;
       hooks.beforeAsk?.();
-      if (!(await ask({ kind: 'hostkey', fingerprint: err.fingerprint }))) return { kind: 'declined' };
+      const asked = { kind: 'hostkey' as const, fingerprint: err.fingerprint, key: err.host_key };
+      if (!(await ask(asked))) return { kind: 'declined' };
       await ipc.hostKeyTrust(account, err.fingerprint);
       hooks.trusted?.(err.fingerprint);
     }

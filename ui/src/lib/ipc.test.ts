@@ -30,6 +30,7 @@ describe('outside the desktop app', () => {
       message: ipc.NOT_IN_TAURI_MESSAGE,
       fingerprint: null,
       next_allowed_at: null,
+      host_key: null,
     });
     await expect(ipc.download(1, 'b', () => {})).rejects.toMatchObject({ code: 'failed' });
     await expect(ipc.onBackupReady(() => {})).rejects.toMatchObject({ code: 'failed' });
@@ -92,7 +93,13 @@ describe('commands', () => {
 
 describe('errors', () => {
   it('passes an AppError through', async () => {
-    const err = { code: 'cooldown', message: 'wait', fingerprint: null, next_allowed_at: '2030-01-01T00:00:00Z' };
+    const err = {
+      code: 'cooldown',
+      message: 'wait',
+      fingerprint: null,
+      next_allowed_at: '2030-01-01T00:00:00Z',
+      host_key: null,
+    };
     core.invoke.mockRejectedValue(err);
     await expect(ipc.backupRequest(1)).rejects.toEqual(err);
   });
@@ -104,6 +111,7 @@ describe('errors', () => {
       message: 'new',
       fingerprint: 'SHA256:a',
       next_allowed_at: null,
+      host_key: null,
     });
   });
 
@@ -120,6 +128,7 @@ describe('errors', () => {
       message,
       fingerprint: null,
       next_allowed_at: null,
+      host_key: null,
     });
   });
 

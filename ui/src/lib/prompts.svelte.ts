@@ -2,11 +2,11 @@
 // key) as promises, answered by the one <PromptHost> in App.svelte. Keeping
 // them out of the views means a download started on the Backups view can
 // still ask after the person moved to Settings.
-import type { TermsView } from './bindings';
+import type { HostKeyView, TermsView } from './bindings';
 
 export type Prompt =
   | { kind: 'terms'; terms: TermsView }
-  | { kind: 'hostkey'; fingerprint: string }
+  | { kind: 'hostkey'; fingerprint: string; key: HostKeyView | null }
   | { kind: 'hostkey-changed'; fingerprint: string | null };
 
 export interface PendingPrompt {

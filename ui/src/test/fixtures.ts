@@ -89,5 +89,5 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
 }
 
 export function appErr(code: ErrorCode, message = 'The server said no.', extra: Partial<AppError> = {}): AppError {
-  return { code, message, fingerprint: null, next_allowed_at: null, ...extra };
+  return { code, message, fingerprint: null, next_allowed_at: null, host_key: null, ...extra };
 }

@@ -355,6 +355,40 @@ describe('downloading', () => {
     expect(ipc.download).toHaveBeenCalledTimes(2);
   });
 
+  it('a new server key the provider publishes is shown with where, which type and what it replaces', async () => {
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue({ ...terms, accepted: true });
+    vi.mocked(ipc.hostKeyTrust).mockResolvedValue();
+    const key = {
+      host: 'sftp.example.com',
+      port: 2222,
+      key_type: 'Ed25519',
+      fingerprint: 'SHA256:new',
+      published: true,
+      replaces: 'SHA256:old',
+    };
+    vi.mocked(ipc.download)
+      .mockRejectedValueOnce(
+        fx.appErr('unknown_host_key', 'New key.', { fingerprint: 'SHA256:new', host_key: key }),
+      )
+      .mockResolvedValueOnce(done);
+    const row = await rowOf('bk-1');
+    await fireEvent.click(within(row).getByTestId('download'));
+
+    const dialog = await screen.findByTestId('hostkey-dialog');
+    expect(text(dialog)).toContain('The server has a new key');
+    expect(text(within(dialog).getByTestId('hostkey-replaces'))).toBe('SHA256:old');
+    expect(text(within(dialog).getByTestId('hostkey-fingerprint'))).toBe('SHA256:new');
+    expect(text(within(dialog).getByTestId('hostkey-facts'))).toContain('sftp.example.com:2222');
+    expect(text(within(dialog).getByTestId('hostkey-facts'))).toContain('Ed25519');
+    expect(text(within(dialog).getByTestId('hostkey-published'))).toBe(
+      'Matches what the provider publishes.',
+    );
+    await fireEvent.click(within(dialog).getByTestId('trust-hostkey'));
+    expect(ipc.hostKeyTrust).toHaveBeenCalledWith(1, 'SHA256:new');
+    expect(await within(row).findByTestId('verified')).toBeTruthy();
+  });
+
   it('not trusting an unknown server key stops with a neutral message', async () => {
     show();
     vi.mocked(ipc.terms).mockResolvedValue({ ...terms, accepted: true });

@@ -192,6 +192,7 @@ fn a_new_server_key_the_provider_publishes_is_offered_again_never_taken_silently
         out.contains("presents a new key") && out.contains(new.as_str()),
         "names the new key: {out}"
     );
+    assert!(out.contains("Ed25519 key"), "and its type: {out}");
     assert!(
         out.contains("--trust-fingerprint"),
         "says how to accept it: {out}"

@@ -376,3 +376,57 @@ fn an_interrupted_download_can_be_discarded_and_a_hostile_id_cannot_name_a_file(
     world.expect(&["backups", "discard", "../victim", "--to", &to], None, 2);
     assert!(outside.exists(), "an id is never a path");
 }
+
+#[test]
+fn a_file_name_that_spoofs_its_extension_is_saved_plainly() {
+    let world = World::start();
+    let hostile = Hostile::start(&world, "hostile");
+    // U+202E turns "invoice<RLO>gpj.zip" into something that reads "invoicepiz.jpg".
+    hostile.ready(&world, "bk_1", Some("invoice\u{202E}gpj.zip"), b"zip bytes");
+    hostile.set_up(&world);
+    let dest = tempfile::tempdir().expect("dest");
+    let to = dest.path().display().to_string();
+    world.expect(
+        &["backups", "download", "bk_1", "--accept-terms", "--to", &to],
+        None,
+        0,
+    );
+    let saved = World::zips(dest.path());
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let name = saved[0]
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("a name");
+    assert!(
+        !name.contains('\u{202E}') && name.ends_with(".zip"),
+        "the saved name must show what it is, or a person opens a disguised file: {name:?}"
+    );
+}
+
+#[test]
+fn a_backup_being_downloaded_elsewhere_is_not_downloaded_again_over_it() {
+    let world = World::start();
+    let hostile = Hostile::start(&world, "hostile");
+    hostile.ready(&world, "bk_1", None, b"the only copy");
+    hostile.set_up(&world);
+    let dest = tempfile::tempdir().expect("dest");
+    let to = dest.path().display().to_string();
+    // The app (or another backup-desk) is downloading bk_1 into this folder.
+    let held = std::fs::File::create(dest.path().join(".bk_1.part")).expect("partial");
+    held.try_lock().expect("hold it like a running download");
+    let args = ["backups", "download", "bk_1", "--accept-terms", "--to", &to];
+    let busy = world.expect(&args, None, 1);
+    assert!(
+        busy.contains("already being downloaded"),
+        "two writers never share a partial file: {busy}"
+    );
+    assert!(World::zips(dest.path()).is_empty(), "nothing finalized");
+    drop(held);
+    world.expect(&args, None, 0);
+    let saved = World::zips(dest.path());
+    assert_eq!(
+        std::fs::read(&saved[0]).expect("archive"),
+        b"the only copy",
+        "once free, the download completes with the published bytes"
+    );
+}

@@ -64,6 +64,10 @@ fn a_delivery_asks_for_the_terms_then_the_key_then_verifies_records_and_announce
         other => panic!("an unknown server must be asked about: {other:?}"),
     };
     assert_eq!(key.fingerprint, world.sshd.host_key_fingerprints[0]);
+    assert_eq!(
+        key.key_type, "Ed25519",
+        "the person is told which kind of key the server presents"
+    );
     assert!(
         key.published,
         "the provider publishes this key: say so to the person"

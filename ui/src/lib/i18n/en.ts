@@ -140,6 +140,13 @@ export const en = {
   'hostkey.changedText':
     'The server’s identity has changed since you trusted it. Someone may be intercepting the connection. Nothing was downloaded. Contact your provider before trusting it.',
   'hostkey.presented': 'Fingerprint presented now:',
+  'hostkey.server': 'Server',
+  'hostkey.keyType': 'Key type',
+  'hostkey.published': 'Matches what the provider publishes.',
+  'hostkey.newTitle': 'The server has a new key',
+  'hostkey.newText':
+    'The server now presents a new key, and the provider publishes it. It replaces the key you trusted before:',
+  'hostkey.newFingerprint': 'New fingerprint:',
 
   'settings.title': 'Settings',
   'settings.subtitle': 'Settings of {account}',

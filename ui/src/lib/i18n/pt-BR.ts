@@ -142,6 +142,13 @@ export const ptBR: Record<MessageKey, string> = {
   'hostkey.changedText':
     'A identidade do servidor mudou desde que você confiou nele. Alguém pode estar interceptando a conexão. Nada foi baixado. Entre em contato com o seu provedor antes de confiar nele.',
   'hostkey.presented': 'Impressão digital apresentada agora:',
+  'hostkey.server': 'Servidor',
+  'hostkey.keyType': 'Tipo de chave',
+  'hostkey.published': 'Confere com o que o provedor publica.',
+  'hostkey.newTitle': 'O servidor tem uma chave nova',
+  'hostkey.newText':
+    'O servidor agora apresenta uma chave nova, e o provedor a publica. Ela substitui a chave em que você confiou antes:',
+  'hostkey.newFingerprint': 'Nova impressão digital:',
 
   'settings.title': 'Configurações',
   'settings.subtitle': 'Configurações de {account}',
