@@ -72,6 +72,18 @@ impl Harness {
     }
 }
 
+/// The id of a ready backup in the demo account `id`'s history.
+fn ready_backup(h: &Harness, id: &Value) -> Value {
+    let history = h.ok("backups", json!({"account": id}));
+    history["backups"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|b| b["status"] == "ready")
+        .expect("a ready backup")["id"]
+        .clone()
+}
+
 #[test]
 fn setup_installs_the_shell_and_app_info_answers() {
     let h = harness();
@@ -232,14 +244,7 @@ fn the_demo_can_be_removed_and_tried_again() {
 fn a_download_without_the_terms_or_a_test_without_a_key_says_what_is_missing() {
     let h = harness();
     let id = h.ok("demo_start", json!({}))["current"].clone();
-    let history = h.ok("backups", json!({"account": id}));
-    let ready = history["backups"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .find(|b| b["status"] == "ready")
-        .expect("a ready backup")["id"]
-        .clone();
+    let ready = ready_backup(&h, &id);
     let refused = h.err(
         "download",
         json!({"account": id, "backupId": ready, "onProgress": "__CHANNEL__:1"}),
@@ -259,14 +264,7 @@ fn a_download_without_the_terms_or_a_test_without_a_key_says_what_is_missing() {
 fn the_connection_test_refuses_a_server_key_the_provider_does_not_publish() {
     let h = harness();
     let id = h.ok("demo_start", json!({}))["current"].clone();
-    let history = h.ok("backups", json!({"account": id}));
-    let ready = history["backups"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .find(|b| b["status"] == "ready")
-        .expect("a ready backup")["id"]
-        .clone();
+    let ready = ready_backup(&h, &id);
     let terms = h.ok("terms", json!({"account": id, "backupId": ready}));
     h.ok(
         "terms_accept",

@@ -223,7 +223,7 @@ pub(crate) fn explain_auth_error(
     }
     if key_unreadable {
         return TransferError::AuthFailed(
-            "The private key could not be read: it is damaged or in a format that is not supported (use a PEM or OpenSSH key: RSA, ECDSA or Ed25519).".into(),
+            "The private key could not be read: it is damaged or in a format that is not supported (import it again: a PEM, OpenSSH or PuTTY .ppk key, RSA, ECDSA or Ed25519).".into(),
         );
     }
     if lower.contains("authentication failed")

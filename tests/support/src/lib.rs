@@ -70,3 +70,17 @@ pub fn find_program(name: &str) -> Option<PathBuf> {
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
 }
+
+/// The `.zip` files directly in `dir`, sorted (none when it does not exist):
+/// what a download left where a person would look.
+pub fn zips(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}

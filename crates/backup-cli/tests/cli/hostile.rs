@@ -164,35 +164,7 @@ impl Hostile {
 
     /// Adds the account, imports the key, sets and trusts the SFTP server.
     pub fn set_up(&self, world: &World) {
-        world.expect(
-            &["account", "add", "--provider", &self.server.base()],
-            Some("any-token\n"),
-            0,
-        );
-        world.expect(
-            &[
-                "key",
-                "import",
-                &world.key.private_path.display().to_string(),
-            ],
-            None,
-            0,
-        );
-        let port = world.sshd.port.to_string();
-        world.expect(
-            &[
-                "connection",
-                "set",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port,
-                "--user",
-                &world.sshd.user,
-            ],
-            None,
-            0,
-        );
+        world.set_up_at(&self.server.base(), "any-token");
         let fp = &world.sshd.host_key_fingerprints[0];
         world.expect(&["connection", "test", "--trust-fingerprint", fp], None, 0);
     }
@@ -288,51 +260,35 @@ fn four_backups_with_one_file_name_keep_the_newest_two_with_their_own_bytes() {
     }
 }
 
-#[test]
-fn a_backup_that_is_not_ready_is_refused_before_any_byte_moves() {
+/// Downloads bk_1 after `spoil` changed what the provider says of it;
+/// expects exit `code` and an empty destination. Returns the output.
+fn refused_before_any_byte(spoil: impl FnOnce(&mut Script), code: i32) -> String {
     let world = World::start();
     let hostile = Hostile::start(&world, "hostile");
     hostile.ready(&world, "bk_1", None, b"first");
     hostile.set_up(&world);
-    hostile.edit(|s| s.backups[0].status = "in_progress".into());
+    hostile.edit(spoil);
     let dest = tempfile::tempdir().expect("dest");
     let to = dest.path().display().to_string();
-    let out = world.expect(
-        &["backups", "download", "bk_1", "--accept-terms", "--to", &to],
-        None,
-        6,
-    );
+    let args = ["backups", "download", "bk_1", "--accept-terms", "--to", &to];
+    let out = world.expect(&args, None, code);
+    let written: Vec<_> = std::fs::read_dir(dest.path()).expect("dest").collect();
+    assert!(written.is_empty(), "nothing was written: {written:?}");
+    out
+}
+
+#[test]
+fn a_backup_that_is_not_ready_is_refused_before_any_byte_moves() {
+    let out = refused_before_any_byte(|s| s.backups[0].status = "in_progress".into(), 6);
     assert!(out.contains("not ready"), "{out}");
-    assert!(
-        std::fs::read_dir(dest.path())
-            .expect("dest")
-            .next()
-            .is_none(),
-        "nothing was written"
-    );
 }
 
 #[test]
 fn a_malformed_checksum_is_refused_before_any_byte_moves() {
-    let world = World::start();
-    let hostile = Hostile::start(&world, "hostile");
-    hostile.ready(&world, "bk_1", None, b"first");
-    hostile.set_up(&world);
-    hostile.edit(|s| s.backups[0].sha256 = "not-a-sha256".into());
-    let dest = tempfile::tempdir().expect("dest");
-    let to = dest.path().display().to_string();
-    let out = world.expect(
-        &["backups", "download", "bk_1", "--accept-terms", "--to", &to],
-        None,
-        2,
-    );
-    assert!(out.contains("malformed checksum"), "{out}");
+    let out = refused_before_any_byte(|s| s.backups[0].sha256 = "not-a-sha256".into(), 2);
     assert!(
-        std::fs::read_dir(dest.path())
-            .expect("dest")
-            .next()
-            .is_none(),
-        "nothing was written"
+        out.contains("malformed checksum"),
+        "a download that could not be verified must not start: {out}"
     );
 }
 

@@ -35,11 +35,7 @@ fn delivery_trail(desk: &Desk, account: i64, dir: &Path) -> Vec<String> {
 #[test]
 fn a_download_from_the_app_and_one_from_the_cli_leave_the_same_record_and_trail() {
     let world = World::start();
-    world.expect(
-        &["account", "add", "--provider", &world.base],
-        Some(&format!("{}\n", world.token)),
-        0,
-    );
+    world.set_up_untrusted();
     world.expect(&["backups", "request", "--yes"], None, 0);
     let backup = world.complete_pending().remove(0);
 
@@ -95,31 +91,7 @@ fn a_download_from_the_app_and_one_from_the_cli_leave_the_same_record_and_trail(
     let app_trail = delivery_trail(&desk, app_saved.account, app_dest.path());
     drop(_session);
 
-    // The CLI, on its own data folder and keychain.
-    world.expect(
-        &[
-            "key",
-            "import",
-            &world.key.private_path.display().to_string(),
-        ],
-        None,
-        0,
-    );
-    let port = world.sshd.port.to_string();
-    world.expect(
-        &[
-            "connection",
-            "set",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--user",
-            &world.sshd.user,
-        ],
-        None,
-        0,
-    );
+    // The CLI, on its own data folder and keychain (set up above).
     let cli_dest = tempfile::tempdir().expect("cli downloads");
     let to = cli_dest.path().display().to_string();
     let fp = &world.sshd.host_key_fingerprints[0];

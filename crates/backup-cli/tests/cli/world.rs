@@ -166,35 +166,32 @@ impl World {
 
     /// Adds the account, imports the key and sets the connection.
     pub fn set_up_untrusted(&self) {
+        self.set_up_at(&self.base, &self.token);
+    }
+
+    /// Adds the account of `token` at `provider`, imports the key and sets
+    /// the connection to the sshd.
+    pub fn set_up_at(&self, provider: &str, token: &str) {
         self.expect(
-            &["account", "add", "--provider", &self.base],
-            Some(&format!("{}\n", self.token)),
+            &["account", "add", "--provider", provider],
+            Some(&format!("{token}\n")),
             0,
         );
-        self.expect(
-            &[
-                "key",
-                "import",
-                &self.key.private_path.display().to_string(),
-            ],
-            None,
-            0,
-        );
+        let key = self.key.private_path.display().to_string();
+        self.expect(&["key", "import", &key], None, 0);
         let port = self.sshd.port.to_string();
-        self.expect(
-            &[
-                "connection",
-                "set",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port,
-                "--user",
-                &self.sshd.user,
-            ],
-            None,
-            0,
-        );
+        let user = self.sshd.user.as_str();
+        let connection = [
+            "connection",
+            "set",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--user",
+            user,
+        ];
+        self.expect(&connection, None, 0);
     }
 
     /// `backups download --latest --accept-terms --to DIR`, expecting exit `code`.
@@ -237,14 +234,6 @@ impl World {
     }
 
     pub fn zips(dir: &Path) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map(|d| {
-                d.filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|x| x == "zip"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        files.sort();
-        files
+        test_support::zips(dir)
     }
 }

@@ -3,7 +3,7 @@
 //! Service, and a [`Desk`] on a temporary data folder, pointed at that
 //! keychain for the whole test (tests of this binary run one at a time).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use backup_domain::{BackupPolicy, Role};
@@ -221,14 +221,4 @@ impl Answers for Answering {
     }
 }
 
-pub fn zips(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "zip"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
-}
+pub use test_support::zips;
