@@ -171,6 +171,21 @@ impl LocalState {
         Ok(backup_sqlite::set_setting(&self.conn(), key, value)?)
     }
 
+    /// The preference `key`, set to `value` first if it has none; when two
+    /// programs race, both get the value that was stored first.
+    pub fn setting_or_set(&self, key: &str, value: &str) -> Result<String> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )?;
+        Ok(
+            conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })?,
+        )
+    }
+
     /// Forgets a preference.
     pub fn unset_setting(&self, key: &str) -> Result<()> {
         self.conn()

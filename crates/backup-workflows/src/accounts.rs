@@ -7,7 +7,7 @@ use backup_state::AccountRecord;
 use crate::error::{Error, Result};
 use backup_domain::is_valid_id;
 
-use crate::identity::{is_demo, keychain_scope};
+use crate::identity::is_demo;
 use crate::{Desk, lock};
 
 /// The accounts set up, and the one chosen with "use" (if it still exists).
@@ -104,7 +104,7 @@ impl Desk {
                 .upsert_account(&record, now)
                 .map_err(Error::from)
                 .and_then(|id| {
-                    self.keys.set_token(&keychain_scope(id), token.trim())?;
+                    self.keys.set_token(&self.scope(id), token.trim())?;
                     Ok(id)
                 });
             match stored {
@@ -117,7 +117,7 @@ impl Desk {
                         .filter(|a| !existing.contains(&a.id))
                         .filter(|a| a.provider_url == base);
                     for account in created {
-                        let _ = self.keys.remove_token(&keychain_scope(account.id));
+                        let _ = self.keys.remove_token(&self.scope(account.id));
                         let _ = self.state.remove_account(account.id);
                     }
                     return Err(error);
@@ -188,7 +188,7 @@ impl Desk {
     /// running demo for it stops).
     pub async fn remove_account(&self, id: i64) -> Result<AccountRecord> {
         let account = self.account(id)?;
-        let scope = keychain_scope(id);
+        let scope = self.scope(id);
         self.keys.remove(&scope)?;
         self.keys.remove_token(&scope)?;
         self.state.remove_account(id)?;
@@ -210,14 +210,11 @@ impl Desk {
         } else {
             account.provider_url.clone()
         };
-        let token = self
-            .keys
-            .token(&keychain_scope(account.id))?
-            .ok_or_else(|| {
-                Error::Unauthorized(
-                    "No token is stored for this account. Remove it and add it again.".into(),
-                )
-            })?;
+        let token = self.keys.token(&self.scope(account.id))?.ok_or_else(|| {
+            Error::Unauthorized(
+                "No token is stored for this account. Remove it and add it again.".into(),
+            )
+        })?;
         Ok(ApiClient::new(&base, Token::new(token))?)
     }
 }

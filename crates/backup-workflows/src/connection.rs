@@ -7,7 +7,6 @@ use backup_transfer::{Endpoint, PrivateKey, Timeouts};
 
 use crate::error::{Error, Result};
 use crate::hostkeys::KeyVerdict;
-use crate::identity::keychain_scope;
 use crate::{Desk, Outcome};
 
 impl Desk {
@@ -67,7 +66,7 @@ impl Desk {
         let record = self.account(account)?;
         let published = self.published_fingerprints(&record).await?;
         let connection = self.connection_of(account)?;
-        let key = self.keys.unlock(&keychain_scope(account))?;
+        let key = self.keys.unlock(&self.scope(account))?;
         let endpoint = Endpoint {
             host: connection.host.clone(),
             port: connection.port,

@@ -17,7 +17,6 @@ use chrono::SubsecRound;
 use crate::error::{Error, Result};
 use crate::history::Actor;
 use crate::hostkeys::KeyVerdict;
-use crate::identity::keychain_scope;
 use crate::watcher::DeskEvent;
 use crate::{Answers, Desk, Outcome, lock};
 
@@ -182,7 +181,7 @@ impl Desk {
             return Err(TransferError::Cancelled.into());
         }
         let connection = self.connection_of(record.id)?;
-        let key = self.keys.unlock(&keychain_scope(record.id))?;
+        let key = self.keys.unlock(&self.scope(record.id))?;
         let preferences = self.preferences().account(&record)?;
         let dir = request.folder.clone().unwrap_or(preferences.download_dir);
         std::fs::create_dir_all(&dir).map_err(|e| {

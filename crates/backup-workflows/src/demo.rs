@@ -8,7 +8,7 @@ use backup_state::{AccountRecord, SftpConnection};
 
 use crate::Desk;
 use crate::error::{Error, Result};
-use crate::identity::{DEMO_URL, is_demo, keychain_scope};
+use crate::identity::{DEMO_URL, is_demo};
 
 /// The demo, running.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +107,7 @@ impl Desk {
         )
         .await
         .map_err(|e| Error::Internal(format!("the demo provider could not start: {e}")))?;
-        let scope = keychain_scope(id);
+        let scope = self.scope(id);
         self.keys.set_token(&scope, &demo.token)?;
         self.keys.import(&scope, private_key.as_bytes(), None)?;
         let sftp = &demo.server.sftp;

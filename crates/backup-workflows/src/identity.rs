@@ -13,9 +13,14 @@ pub const APP_ID: &str = "app.backupdesk.desktop";
 /// every run, so the real address is never stored).
 pub const DEMO_URL: &str = "demo:built-in";
 
-/// The keychain scope of an account's key and token.
-pub fn keychain_scope(account: i64) -> String {
-    format!("acct-{account}")
+/// The setting that names this data folder's entries in the keychain: two
+/// data folders (`--data-dir`) never share an account's secrets.
+pub(crate) const KEYCHAIN_NAMESPACE: &str = "keychain_namespace";
+
+/// The keychain scope of account `account` of the data folder whose
+/// namespace is `namespace` ("" for a folder set up before namespaces).
+pub(crate) fn keychain_scope(namespace: &str, account: i64) -> String {
+    format!("acct-{namespace}{account}")
 }
 
 /// Whether `account` is the built-in demo.

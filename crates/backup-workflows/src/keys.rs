@@ -7,7 +7,6 @@ use backup_keychain::KeyInfo;
 
 use crate::Desk;
 use crate::error::{Error, Result};
-use crate::identity::keychain_scope;
 
 impl Desk {
     /// Imports the key file at `path` for `account` (replacing its key). An
@@ -28,18 +27,18 @@ impl Desk {
         let passphrase = passphrase.filter(|p| !p.is_empty());
         Ok(self
             .keys
-            .import_file(&keychain_scope(account), path, passphrase)?)
+            .import_file(&self.scope(account), path, passphrase)?)
     }
 
     /// The type and fingerprint of the account's key, if one is imported.
     pub fn key_info(&self, account: i64) -> Result<Option<KeyInfo>> {
         self.account(account)?;
-        Ok(self.keys.info(&keychain_scope(account))?)
+        Ok(self.keys.info(&self.scope(account))?)
     }
 
     /// Removes the account's key from this computer.
     pub fn remove_key(&self, account: i64) -> Result<()> {
         self.account(account)?;
-        Ok(self.keys.remove(&keychain_scope(account))?)
+        Ok(self.keys.remove(&self.scope(account))?)
     }
 }

@@ -44,7 +44,7 @@ pub use demo::DemoStarted;
 pub use error::{Error, ErrorKind, Result};
 pub use history::{Actor, History};
 pub use hostkeys::PresentedKey;
-pub use identity::{APP_ID, DEMO_URL, default_data_dir, is_demo, keychain_scope};
+pub use identity::{APP_ID, DEMO_URL, default_data_dir, is_demo};
 pub use preferences::{
     AccountPreferences, AutomaticSettings, DEFAULT_KEEP, DEFAULT_STREAMS, Language, Preferences,
     check_streams, default_download_dir,
@@ -85,6 +85,8 @@ pub struct Desk {
     /// Locks itself per statement (and is shared with other processes).
     state: LocalState,
     keys: KeyStore,
+    /// Names this data folder's keychain entries (see [`Desk::scope`]).
+    namespace: String,
     clock: Arc<dyn Clock>,
     demo: demo::DemoSlot,
     running: Mutex<HashMap<(i64, String), CancelToken>>,
@@ -107,11 +109,21 @@ impl Desk {
         clock: Arc<dyn Clock>,
     ) -> Result<Desk> {
         let state = LocalState::open_in(data_dir)?;
+        // A folder that already has accounts keeps the names its secrets were
+        // stored under; a new one gets its own, so a second data folder never
+        // overwrites the first one's tokens and keys.
+        let fresh = if state.accounts()?.is_empty() {
+            format!("{}-", &backup_api::new_idempotency_key()[..12])
+        } else {
+            String::new()
+        };
+        let namespace = state.setting_or_set(identity::KEYCHAIN_NAMESPACE, &fresh)?;
         let (events, _) = tokio::sync::broadcast::channel(64);
         Ok(Desk {
             data_dir: data_dir.to_path_buf(),
             state,
             keys: KeyStore::new(data_dir.join("keys"), secrets),
+            namespace,
             clock,
             demo: demo::DemoSlot::default(),
             running: Mutex::default(),
@@ -145,6 +157,11 @@ impl Desk {
 
     pub fn preferences(&self) -> Preferences<'_> {
         Preferences::new(&self.state, &self.data_dir)
+    }
+
+    /// The keychain scope of an account's key and token in this data folder.
+    pub(crate) fn scope(&self, account: i64) -> String {
+        identity::keychain_scope(&self.namespace, account)
     }
 
     /// The time now, from the clock the desk was opened with.

@@ -8,7 +8,6 @@ use backup_state::{AccountRecord, SftpConnection};
 
 use crate::Desk;
 use crate::error::{Error, Result};
-use crate::identity::keychain_scope;
 use crate::preferences::{AccountPreferences, Language};
 
 /// Everything set up for one account (never a secret).
@@ -36,7 +35,7 @@ impl Desk {
             preferences: self.preferences().account(&record)?,
             account: record,
             connection,
-            key: self.keys.info(&keychain_scope(account))?,
+            key: self.keys.info(&self.scope(account))?,
             trusted_host_key,
             language: self.preferences().language()?,
         })

@@ -173,6 +173,23 @@ impl SecretService {
         }
     }
 
+    /// The `username` attributes of every secret of `service`, read with
+    /// `secret-tool search` independently of the code under test.
+    pub fn usernames(&self, service: &str) -> anyhow::Result<Vec<String>> {
+        let out = Command::new("secret-tool")
+            .args(["search", "--all", "service", service])
+            .envs(self.env())
+            .output()
+            .context("run secret-tool (install libsecret-tools)")?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        Ok(text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("attribute.username = "))
+            .map(str::to_owned)
+            .collect())
+    }
+
     /// Stores a secret with `secret-tool` (used by the readiness probe).
     pub fn store(
         &self,

@@ -96,3 +96,33 @@ fn adding_validates_the_choice_and_removing_forgets_token_key_and_choice() {
         "the removed account's key did not come back"
     );
 }
+
+#[test]
+fn a_second_data_folder_never_touches_the_first_ones_secrets() {
+    let world = World::start();
+    let id = world.set_up();
+    // `backup-desk --data-dir /tmp/try …` on the same keychain.
+    let other_dir = tempfile::tempdir().expect("another data folder");
+    let other = backup_workflows::Desk::open(
+        other_dir.path(),
+        std::sync::Arc::new(backup_keychain::KeyringBackend::new(
+            backup_workflows::APP_ID,
+        )),
+        std::sync::Arc::new(backup_workflows::SystemClock),
+    )
+    .expect("desk");
+    let added = world
+        .run(other.add_accounts(&world.base, &world.token, &["acme".into()]))
+        .expect("added there too");
+    assert_eq!(added[0].id, id, "the same local id in both folders");
+    world
+        .run(other.remove_account(added[0].id))
+        .expect("removed there");
+    assert!(
+        world.desk.key_info(id).expect("key").is_some(),
+        "the first folder's key is still there"
+    );
+    world
+        .run(world.desk.history(id))
+        .expect("and its token still opens the provider");
+}
