@@ -40,6 +40,9 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
     // 2: small preferences (the account in use, the language…); never secrets.
     "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 3: an archive deleted by rotation keeps its record (it was downloaded)
+    // but no longer owns its path.
+    "ALTER TABLE downloads ADD COLUMN removed_at INTEGER;",
 ];
 
 /// An account configured in the app.
@@ -103,7 +106,8 @@ fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRecord> {
 
 fn insert_download(conn: &Connection, record: &DownloadRecord) -> Result<()> {
     conn.execute(
-        "INSERT OR REPLACE INTO downloads VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR REPLACE INTO downloads (account, backup_id, path, size_bytes, sha256, verified_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             record.account,
             record.backup_id,
@@ -409,13 +413,45 @@ impl LocalState {
 
     /// The account's verified downloads, newest first (the later one first within a second).
     pub fn downloads(&self, account: i64) -> Result<Vec<DownloadRecord>> {
+        self.download_rows(account, false)
+    }
+
+    /// The account's verified downloads whose archive was not deleted by
+    /// rotation (they still own their path), newest first.
+    pub fn live_downloads(&self, account: i64) -> Result<Vec<DownloadRecord>> {
+        self.download_rows(account, true)
+    }
+
+    /// The paths other accounts' live downloads own.
+    pub fn live_paths_of_other_accounts(&self, account: i64) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT path FROM downloads WHERE account != ?1 AND removed_at IS NULL")?;
+        let paths = stmt
+            .query_map([account], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(paths)
+    }
+
+    /// Rotation deleted the archive of this download: the record stays (the
+    /// backup was downloaded) but no longer owns the path.
+    pub fn mark_removed(&self, record: &DownloadRecord, now: DateTime<Utc>) -> Result<()> {
+        self.conn().execute(
+            "UPDATE downloads SET removed_at = ?4 WHERE account = ?1 AND backup_id = ?2 AND path = ?3",
+            params![record.account, record.backup_id, record.path, ts(now)],
+        )?;
+        Ok(())
+    }
+
+    fn download_rows(&self, account: i64, live_only: bool) -> Result<Vec<DownloadRecord>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT account, backup_id, path, size_bytes, sha256, verified_at FROM downloads
-             WHERE account = ?1 ORDER BY verified_at DESC, rowid DESC",
+             WHERE account = ?1 AND (?2 = 0 OR removed_at IS NULL)
+             ORDER BY verified_at DESC, rowid DESC",
         )?;
         let rows = stmt
-            .query_map([account], |r| {
+            .query_map(params![account, live_only], |r| {
                 Ok(DownloadRecord {
                     account: r.get(0)?,
                     backup_id: r.get(1)?,

@@ -205,26 +205,30 @@ impl Desk {
     }
 
     /// Deletes verified archives beyond the newest `keep` whose files are
-    /// still there. A path that a kept record points to is never deleted,
-    /// even when an older record named the same path.
+    /// still there. A download whose archive rotation deleted keeps its
+    /// record but no longer owns its path, so a file that later takes that
+    /// name (another backup's, another account's, the person's own) is
+    /// never deleted; nor is a path a kept record or another account names.
     fn rotate(&self, account: i64, keep: usize) -> Result<Vec<String>> {
         let present: Vec<DownloadRecord> = self
             .state
-            .downloads(account)?
+            .live_downloads(account)?
             .into_iter()
             .filter(|d| Path::new(&d.path).exists())
             .collect();
-        let kept: HashSet<&str> = present
+        let mut owned: HashSet<String> = present
             .iter()
             .take(keep.max(1))
-            .map(|d| d.path.as_str())
+            .map(|d| d.path.clone())
             .collect();
+        owned.extend(self.state.live_paths_of_other_accounts(account)?);
         let mut removed = Vec::new();
         for old in present.iter().skip(keep.max(1)) {
-            if kept.contains(old.path.as_str()) {
+            if owned.contains(&old.path) {
                 continue;
             }
             if std::fs::remove_file(&old.path).is_ok() {
+                self.state.mark_removed(old, self.now())?;
                 removed.push(old.path.clone());
             }
         }

@@ -386,3 +386,36 @@ fn a_backup_being_downloaded_elsewhere_is_not_downloaded_again_over_it() {
         "once free, the download completes with the published bytes"
     );
 }
+
+#[test]
+fn rotation_never_deletes_a_file_that_later_took_a_rotated_name() {
+    let world = World::start();
+    let hostile = Hostile::start(&world, "hostile");
+    let dest = tempfile::tempdir().expect("dest");
+    let to = dest.path().display().to_string();
+    let auto = [
+        "auto",
+        "--once",
+        "--keep",
+        "1",
+        "--accept-terms",
+        "--to",
+        &to,
+    ];
+    hostile.ready(&world, "bk_1", Some("backup.zip"), b"first archive");
+    hostile.set_up(&world);
+    world.expect(&auto, None, 0);
+    hostile.ready(&world, "bk_2", Some("backup.zip"), b"second archive");
+    world.expect(&auto, None, 0);
+    let mine = dest.path().join("backup.zip");
+    assert!(!mine.exists(), "keep 1: the first archive was rotated away");
+    // The person saves a file of their own under the freed name.
+    std::fs::write(&mine, b"my own notes").expect("the person's file");
+    hostile.ready(&world, "bk_3", Some("backup.zip"), b"third archive");
+    world.expect(&auto, None, 0);
+    assert_eq!(
+        std::fs::read(&mine).expect("still there"),
+        b"my own notes",
+        "rotation deleted a file it did not download: the person's own"
+    );
+}
