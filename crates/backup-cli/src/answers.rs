@@ -40,7 +40,13 @@ impl Answers for TerminalAnswers {
     fn trust_host_key(&mut self, key: &PresentedKey) -> Result<bool> {
         let server = format!("{}:{}", key.host, key.port);
         if let Some(given) = &self.trust_fingerprint {
-            return Ok(*given == key.fingerprint);
+            if *given == key.fingerprint {
+                return Ok(true);
+            }
+            return Err(Error::HostKeyNotTrusted(format!(
+                "The server {server} presents {} ({} key), not the fingerprint given with --trust-fingerprint ({given}); nothing was trusted. Check the fingerprint with your provider.",
+                key.fingerprint, key.key_type
+            )));
         }
         if !self.interactive {
             let what = if key.replaces.is_some() {

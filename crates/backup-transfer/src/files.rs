@@ -14,8 +14,11 @@ pub use crate::names::sanitize_file_name;
 
 /// `name`, or `name (1).ext`, `name (2).ext`… — the first that does not exist in `dir`.
 pub fn unique_path(dir: &Path, name: &str) -> PathBuf {
+    // `symlink_metadata`: a dangling link is taken too (`exists()` would call
+    // it free, and linking onto it would fail again and again).
+    let taken = |p: &Path| p.symlink_metadata().is_ok();
     let candidate = dir.join(name);
-    if !candidate.exists() {
+    if !taken(&candidate) {
         return candidate;
     }
     let (stem, ext) = match name.rfind('.') {
@@ -24,7 +27,7 @@ pub fn unique_path(dir: &Path, name: &str) -> PathBuf {
     };
     (1..)
         .map(|n| dir.join(format!("{stem} ({n}){ext}")))
-        .find(|p| !p.exists())
+        .find(|p| !taken(p))
         .unwrap_or(candidate)
 }
 
@@ -204,6 +207,18 @@ mod tests {
         }
         #[cfg(not(unix))]
         let _ = path;
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_dangling_link_under_the_name_is_skipped_not_retried_forever() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("b.zip"))
+            .expect("a dangling link");
+        assert_eq!(
+            unique_path(dir.path(), "b.zip"),
+            dir.path().join("b (1).zip")
+        );
     }
 
     #[test]

@@ -159,13 +159,21 @@ impl Desk {
             None => list.chosen.map(|id| id.to_string()),
         };
         match wanted {
-            Some(s) => list
-                .accounts
-                .into_iter()
-                .find(|a| a.id.to_string() == s || a.account_id == s)
-                .ok_or_else(|| {
-                    Error::NoAccount(format!("No account {s:?}; see backup-desk account list."))
-                }),
+            Some(s) => {
+                let mut matches = list
+                    .accounts
+                    .into_iter()
+                    .filter(|a| a.id.to_string() == s || a.account_id == s);
+                match (matches.next(), matches.next()) {
+                    (Some(one), None) => Ok(one),
+                    (Some(_), Some(_)) => Err(Error::NoAccount(format!(
+                        "{s:?} is the local id of one account and the provider's id of another; see backup-desk account list and name it otherwise."
+                    ))),
+                    _ => Err(Error::NoAccount(format!(
+                        "No account {s:?}; see backup-desk account list."
+                    ))),
+                }
+            }
             None if list.accounts.len() == 1 => list
                 .accounts
                 .into_iter()

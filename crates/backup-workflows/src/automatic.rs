@@ -99,8 +99,13 @@ impl Desk {
         std::fs::create_dir_all(&self.data_dir)
             .map_err(|e| Error::Disk(format!("{}: {e}", self.data_dir.display())))?;
         let path = self.data_dir.join("auto.lock");
-        let file =
-            File::create(&path).map_err(|e| Error::Disk(format!("{}: {e}", path.display())))?;
+        // Never truncated: another process may hold it (Windows refuses that).
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::Disk(format!("{}: {e}", path.display())))?;
         if file.try_lock().is_err() {
             return Err(Error::Busy(
                 "An automatic pass is already running for this user (the app or backup-desk auto); it does the work, nothing is requested twice.".into(),

@@ -419,3 +419,37 @@ fn rotation_never_deletes_a_file_that_later_took_a_rotated_name() {
         "rotation deleted a file it did not download: the person's own"
     );
 }
+
+#[test]
+fn an_ambiguous_account_or_a_wrong_trusted_fingerprint_is_refused_in_words() {
+    let world = World::start();
+    world.set_up_untrusted();
+    let wrong = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
+    let refused = world.expect(
+        &["connection", "test", "--trust-fingerprint", wrong],
+        None,
+        4,
+    );
+    assert!(
+        refused.contains("not the fingerprint given")
+            && refused.contains(&world.sshd.host_key_fingerprints[0]),
+        "says which key the server presents instead: {refused}"
+    );
+    // A provider whose account id is "1", the local id of acme.
+    let hostile = Hostile::start(&world, "1");
+    world.expect(
+        &["account", "add", "--provider", &hostile.server.base()],
+        Some("any-token\n"),
+        0,
+    );
+    let ambiguous = world.expect(&["account", "remove", "1"], None, 2);
+    assert!(
+        ambiguous.contains("local id of one account"),
+        "removing the wrong account would lose its key and token: {ambiguous}"
+    );
+    let listed = world.expect(&["account", "list"], None, 0);
+    assert!(
+        listed.contains("Acme Ltda") && listed.contains("Hostile Co"),
+        "{listed}"
+    );
+}
