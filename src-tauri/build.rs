@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "download",
     "download_cancel",
     "host_key_trust",
+    "host_key_decline",
     "host_key_forget",
     "connection_test",
     "show_in_folder",

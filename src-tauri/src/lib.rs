@@ -49,6 +49,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             download::download,
             download::download_cancel,
             download::host_key_trust,
+            download::host_key_decline,
             settings::host_key_forget,
             download::connection_test,
             download::show_in_folder,

@@ -180,6 +180,14 @@ fn the_demo_account_lists_its_history_settings_and_terms_without_secrets() {
         forged["code"], "invalid_input",
         "only a presented key can be trusted"
     );
+    let declined = h.err(
+        "host_key_decline",
+        json!({"account": id, "fingerprint": "SHA256:x"}),
+    );
+    assert_eq!(
+        declined["code"], "invalid_input",
+        "only a presented key can be declined"
+    );
 }
 
 #[test]

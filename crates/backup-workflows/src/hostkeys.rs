@@ -157,6 +157,21 @@ impl Desk {
         Ok(key)
     }
 
+    /// The person declined the key the server of `account` presented (only
+    /// if it is `fingerprint`): recorded in the audit log, forgotten.
+    pub fn decline_host_key(&self, account: i64, fingerprint: &str) -> Result<()> {
+        let presented = lock(&self.presented)
+            .get(&account)
+            .filter(|key| key.fingerprint == fingerprint)
+            .cloned();
+        match presented {
+            Some(key) => self.refuse_host_key(&key),
+            None => Err(Error::Invalid(
+                "This is not the key the server presented. Start the download or the connection test again.".into(),
+            )),
+        }
+    }
+
     /// The person declined the key the server presented: recorded, forgotten.
     pub fn refuse_host_key(&self, key: &PresentedKey) -> Result<()> {
         let record = self.account(key.account)?;

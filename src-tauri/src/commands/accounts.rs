@@ -11,7 +11,7 @@ use crate::views::{AccountsView, AppInfo, ProbeView};
 
 /// Name, version and language of the app.
 #[tauri::command]
-pub fn app_info(desk: State<'_, Desk>) -> AppResult<AppInfo> {
+pub async fn app_info(desk: State<'_, Desk>) -> AppResult<AppInfo> {
     Ok(AppInfo {
         name: "Backup Desk".to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -56,7 +56,7 @@ pub async fn account_add(
 
 /// Makes `id` the account the window shows.
 #[tauri::command]
-pub fn account_use(desk: State<'_, Desk>, id: i64) -> AppResult<AccountsView> {
+pub async fn account_use(desk: State<'_, Desk>, id: i64) -> AppResult<AccountsView> {
     desk.use_account(id)?;
     Ok(AccountsView::from(&desk.accounts()?))
 }

@@ -57,7 +57,11 @@ pub async fn download(
 
 /// Stops a running download; its partial file stays for a resume.
 #[tauri::command]
-pub fn download_cancel(desk: State<'_, Desk>, account: i64, backup_id: String) -> AppResult<()> {
+pub async fn download_cancel(
+    desk: State<'_, Desk>,
+    account: i64,
+    backup_id: String,
+) -> AppResult<()> {
     if desk.cancel_delivery(account, &backup_id) {
         Ok(())
     } else {
@@ -70,8 +74,23 @@ pub fn download_cancel(desk: State<'_, Desk>, account: i64, backup_id: String) -
 
 /// Trusts the SFTP server key the server just presented (and only that one).
 #[tauri::command]
-pub fn host_key_trust(desk: State<'_, Desk>, account: i64, fingerprint: String) -> AppResult<()> {
+pub async fn host_key_trust(
+    desk: State<'_, Desk>,
+    account: i64,
+    fingerprint: String,
+) -> AppResult<()> {
     desk.trust_host_key(account, &fingerprint)?;
+    Ok(())
+}
+
+/// The person declined the key the server just presented: audited, forgotten.
+#[tauri::command]
+pub async fn host_key_decline(
+    desk: State<'_, Desk>,
+    account: i64,
+    fingerprint: String,
+) -> AppResult<()> {
+    desk.decline_host_key(account, &fingerprint)?;
     Ok(())
 }
 
@@ -86,7 +105,7 @@ pub async fn connection_test(desk: State<'_, Desk>, account: i64) -> AppResult<C
 
 /// Opens the file manager on a verified download of this account.
 #[tauri::command]
-pub fn show_in_folder<R: Runtime>(
+pub async fn show_in_folder<R: Runtime>(
     app: AppHandle<R>,
     desk: State<'_, Desk>,
     account: i64,

@@ -22,7 +22,7 @@ pub async fn settings(desk: State<'_, Desk>, account: i64) -> AppResult<Settings
 
 /// Saves the account's SFTP server.
 #[tauri::command]
-pub fn connection_save(
+pub async fn connection_save(
     desk: State<'_, Desk>,
     account: i64,
     connection: ConnectionView,
@@ -90,7 +90,7 @@ pub async fn key_remove(desk: State<'_, Desk>, account: i64) -> AppResult<Settin
 
 /// Saves the download folder (absolute; created if missing) and streams (1–16).
 #[tauri::command]
-pub fn preferences_save(
+pub async fn preferences_save(
     desk: State<'_, Desk>,
     account: i64,
     download_dir: String,
@@ -103,14 +103,14 @@ pub fn preferences_save(
 /// Forgets the trusted key of the account's SFTP server: the next
 /// connection shows the server's key and asks again.
 #[tauri::command]
-pub fn host_key_forget(desk: State<'_, Desk>, account: i64) -> AppResult<SettingsView> {
+pub async fn host_key_forget(desk: State<'_, Desk>, account: i64) -> AppResult<SettingsView> {
     desk.forget_host_key(account)?;
     view(&desk, account)
 }
 
 /// Sets the app's language: "system", "en" or "pt-BR".
 #[tauri::command]
-pub fn language_set(desk: State<'_, Desk>, language: String) -> AppResult<()> {
+pub async fn language_set(desk: State<'_, Desk>, language: String) -> AppResult<()> {
     Ok(desk
         .preferences()
         .set_language(Language::from_setting(&language)?)?)

@@ -35,7 +35,16 @@ export async function withHostKeyTrust<T>(
       if (err.code !== 'unknown_host_key' || !err.fingerprint || trusts >= MAX_TRUSTS) throw err;
       hooks.beforeAsk?.();
       const asked = { kind: 'hostkey' as const, fingerprint: err.fingerprint, key: err.host_key };
-      if (!(await ask(asked))) return { kind: 'declined' };
+      if (!(await ask(asked))) {
+        // Recorded in the audit log, as the command line does; the answer
+        // stands even if recording it fails.
+        try {
+          await ipc.hostKeyDecline(account, err.fingerprint);
+        } catch {
+          // Nothing to undo: the server stays untrusted.
+        }
+        return { kind: 'declined' };
+      }
       await ipc.hostKeyTrust(account, err.fingerprint);
       hooks.trusted?.(err.fingerprint);
     }

@@ -163,6 +163,10 @@ export function keyRemove(account: number): Promise<SettingsView> {
   return call('key_remove', { account });
 }
 
+export function hostKeyDecline(account: number, fingerprint: string): Promise<void> {
+  return call('host_key_decline', { account, fingerprint });
+}
+
 export function hostKeyForget(account: number): Promise<SettingsView> {
   return call('host_key_forget', { account });
 }

@@ -22,6 +22,7 @@ export const download = vi.fn<typeof Ipc.download>();
 export const downloadCancel = vi.fn<typeof Ipc.downloadCancel>();
 export const hostKeyTrust = vi.fn<typeof Ipc.hostKeyTrust>();
 export const hostKeyForget = vi.fn<typeof Ipc.hostKeyForget>();
+export const hostKeyDecline = vi.fn<typeof Ipc.hostKeyDecline>();
 export const connectionTest = vi.fn<typeof Ipc.connectionTest>();
 export const showInFolder = vi.fn<typeof Ipc.showInFolder>();
 export const settings = vi.fn<typeof Ipc.settings>();

@@ -401,6 +401,7 @@ describe('downloading', () => {
     expect(text(await within(row).findByTestId('download-note'))).toBe(
       'Download stopped: the server was not trusted.',
     );
+    expect(ipc.hostKeyDecline).toHaveBeenCalledWith(1, 'SHA256:abc');
     expect(within(row).queryByTestId('error')).toBeNull();
     expect(ipc.hostKeyTrust).not.toHaveBeenCalled();
     expect(ipc.download).toHaveBeenCalledTimes(1);

@@ -289,3 +289,23 @@ fn a_trusted_key_the_provider_no_longer_publishes_is_checked_again() {
         "nothing was downloaded"
     );
 }
+
+#[test]
+fn a_key_declined_in_the_window_is_audited_and_cannot_be_trusted_afterwards() {
+    let world = World::start();
+    let id = world.set_up();
+    let key = match world.run(world.desk.test_connection(id)) {
+        Ok(Outcome::HostKey(key)) => key,
+        other => panic!("asked first: {other:?}"),
+    };
+    world
+        .desk
+        .decline_host_key(id, &key.fingerprint)
+        .expect("declined");
+    assert!(audit_kinds(&world, id).contains(&"host_key_rejected"));
+    let late = world
+        .desk
+        .trust_host_key(id, &key.fingerprint)
+        .expect_err("a declined key is forgotten: trusting it needs a new look at the server");
+    assert_eq!(late.kind(), ErrorKind::InvalidInput);
+}
