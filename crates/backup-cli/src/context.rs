@@ -25,14 +25,15 @@ impl Context {
         })
     }
 
-    /// Runs `work`; Ctrl-C cancels the running downloads (their partial
-    /// files stay for a resume) and `work` then ends with "cancelled".
+    /// Runs `work`; Ctrl-C stops everything (running downloads are
+    /// cancelled, their partial files stay for a resume; nothing new starts)
+    /// and `work` then ends with "cancelled".
     pub async fn cancellable<T>(&self, work: impl Future<Output = T>) -> T {
         tokio::pin!(work);
         tokio::select! {
             done = &mut work => done,
             _ = tokio::signal::ctrl_c() => {
-                self.desk.cancel_all_deliveries();
+                self.desk.stop();
                 work.await
             }
         }

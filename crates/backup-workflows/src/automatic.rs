@@ -124,6 +124,9 @@ impl Desk {
     ) -> Result<PassReport> {
         let mut report = PassReport::default();
         for account in self.state.accounts()? {
+            if self.is_stopping() {
+                break;
+            }
             let settings = self.preferences().account(&account)?.automatic;
             let skipped = if options.only_enabled && !settings.enabled {
                 Some("automatic mode is off")

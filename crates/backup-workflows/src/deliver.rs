@@ -101,6 +101,9 @@ fn is_sha256(hex: &str) -> bool {
 impl Desk {
     /// Registers a delivery; `Busy` if this backup is already being delivered here.
     fn begin(&self, account: i64, backup_id: &str) -> Result<(Running<'_>, CancelToken)> {
+        if self.is_stopping() {
+            return Err(TransferError::Cancelled.into());
+        }
         let key = (account, backup_id.to_owned());
         let mut running = lock(&self.running);
         if running.contains_key(&key) {

@@ -90,6 +90,8 @@ pub struct Desk {
     clock: Arc<dyn Clock>,
     demo: demo::DemoSlot,
     running: Mutex<HashMap<(i64, String), CancelToken>>,
+    /// Set by [`Desk::stop`]: nothing new starts.
+    stopping: std::sync::atomic::AtomicBool,
     presented: Mutex<HashMap<i64, PresentedKey>>,
     watch: Mutex<WatchMemory>,
     events: tokio::sync::broadcast::Sender<DeskEvent>,
@@ -127,6 +129,7 @@ impl Desk {
             clock,
             demo: demo::DemoSlot::default(),
             running: Mutex::default(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
             presented: Mutex::default(),
             watch: Mutex::default(),
             events,
@@ -167,6 +170,20 @@ impl Desk {
     /// The time now, from the clock the desk was opened with.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Stops everything (Ctrl-C, quitting): running deliveries are cancelled
+    /// (their partials stay for a resume), no new one starts, and an
+    /// automatic pass ends after the current account.
+    pub fn stop(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.cancel_all_deliveries();
+    }
+
+    /// Whether [`Desk::stop`] was called.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// News for the app: a backup turned ready, will expire soon, was verified.

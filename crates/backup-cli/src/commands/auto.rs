@@ -35,7 +35,7 @@ pub async fn run(ctx: &Context, args: &AutoArgs) -> CliResult {
             Ok(report) => print(&report),
             Err(error) => Err(error.into()),
         };
-        if args.once {
+        if args.once || ctx.desk.is_stopping() {
             return outcome;
         }
         if let Err(error) = outcome {

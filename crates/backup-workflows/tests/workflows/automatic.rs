@@ -186,3 +186,38 @@ fn a_demo_account_is_left_alone_unless_switched_on() {
     assert!(demo_pass.skipped.is_none(), "switched on: visited");
     world.run(world.desk.stop_demo());
 }
+
+#[test]
+fn a_stopped_desk_starts_nothing_new() {
+    let world = World::start();
+    let id = world.set_up();
+    trust_server(&world, id);
+    let backup = world.ready_backup(id);
+    world.desk.stop();
+    let report = pass(
+        &world,
+        &AutomaticOptions {
+            accept_terms: true,
+            folder: Some(world.folder("dest")),
+            ..AutomaticOptions::default()
+        },
+    );
+    assert!(
+        report.accounts.is_empty(),
+        "Ctrl-C means stop: no account is visited, nothing requested: {report:?}"
+    );
+    let dest = world.folder("dest");
+    let request = backup_workflows::DeliverRequest {
+        account: id,
+        backup_id: backup,
+        folder: Some(dest.clone()),
+        streams: None,
+        actor: backup_workflows::Actor::Person,
+    };
+    let (sink, _) = recorder();
+    let refused = world
+        .run(world.desk.deliver(&request, sink))
+        .expect_err("no new download after stop");
+    assert_eq!(refused.kind(), ErrorKind::Cancelled);
+    assert!(zips(&dest).is_empty());
+}
