@@ -20,9 +20,29 @@ pub struct DemoStarted {
     pub sftp_port: u16,
 }
 
-/// The running demo and the local account it was set up for.
+/// The demo this process runs, for one local account, with the key its
+/// SFTP server lets in.
+pub(crate) struct RunningDemo {
+    account: i64,
+    demo: Demo,
+    /// This run's private key (its server accepts only this one).
+    key_pem: String,
+    key_fingerprint: String,
+}
+
+impl std::fmt::Debug for RunningDemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningDemo")
+            .field("account", &self.account)
+            .field("base_url", &self.demo.base_url)
+            .field("key_pem", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The running demo, if this process runs one.
 #[derive(Debug, Default)]
-pub(crate) struct DemoSlot(tokio::sync::Mutex<Option<(i64, Demo)>>);
+pub(crate) struct DemoSlot(tokio::sync::Mutex<Option<RunningDemo>>);
 
 impl Desk {
     /// "Try the demo": the demo account (created if missing) with its
@@ -56,7 +76,7 @@ impl Desk {
             let running = self.demo.0.lock().await;
             let published = running
                 .as_ref()
-                .map(|(_, demo)| demo.server.sftp.host_key_fingerprints.clone())
+                .map(|run| run.demo.server.sftp.host_key_fingerprints.clone())
                 .unwrap_or_default();
             for fingerprint in published {
                 self.state.trust_host_key(
@@ -80,8 +100,8 @@ impl Desk {
 
     /// Stops the demo provider if it runs (the demo account stays).
     pub async fn stop_demo(&self) {
-        if let Some((_, demo)) = self.demo.0.lock().await.take() {
-            demo.server.stop().await;
+        if let Some(run) = self.demo.0.lock().await.take() {
+            run.demo.server.stop().await;
         }
     }
 
@@ -90,15 +110,16 @@ impl Desk {
     /// freshly generated key in the keychain, the SFTP port of this run.
     pub(crate) async fn ensure_demo(&self, id: i64) -> Result<String> {
         let mut running = self.demo.0.lock().await;
-        if let Some((for_id, demo)) = running.as_ref()
-            && *for_id == id
+        if let Some(run) = running.as_ref()
+            && run.account == id
         {
-            return Ok(demo.base_url.clone());
+            self.reclaim_demo(run)?;
+            return Ok(run.demo.base_url.clone());
         }
         // Not running, or running for a demo account that was removed and
         // added again: start afresh (new token, new key) for this one.
-        if let Some((_, old)) = running.take() {
-            old.server.stop().await;
+        if let Some(old) = running.take() {
+            old.demo.server.stop().await;
         }
         let (private_key, public_line) = backup_keychain::generate_ed25519("Backup Desk demo")?;
         let demo = backup_provider::demo::start(
@@ -109,8 +130,45 @@ impl Desk {
         .map_err(|e| Error::Internal(format!("the demo provider could not start: {e}")))?;
         let scope = self.scope(id);
         self.keys.set_token(&scope, &demo.token)?;
-        self.keys.import(&scope, private_key.as_bytes(), None)?;
-        let sftp = &demo.server.sftp;
+        let key = self.keys.import(&scope, private_key.as_bytes(), None)?;
+        self.point_at_demo_server(id, &demo.server.sftp)?;
+        let base = demo.base_url.clone();
+        *running = Some(RunningDemo {
+            account: id,
+            demo,
+            key_pem: private_key,
+            key_fingerprint: key.fingerprint,
+        });
+        Ok(base)
+    }
+
+    /// Another process (the CLI, while the app runs its demo) may have
+    /// started its own demo on the same data: put back this run's key and
+    /// SFTP address, so this process's demo keeps working.
+    fn reclaim_demo(&self, run: &RunningDemo) -> Result<()> {
+        let scope = self.scope(run.account);
+        let ours = self.keys.info(&scope)?.map(|k| k.fingerprint);
+        if ours.as_deref() != Some(run.key_fingerprint.as_str()) {
+            self.keys.import(&scope, run.key_pem.as_bytes(), None)?;
+        }
+        let sftp = &run.demo.server.sftp;
+        let pointed = self
+            .state
+            .connection(run.account)?
+            .is_some_and(|c| c.host == sftp.host && c.port == sftp.port);
+        if !pointed {
+            self.point_at_demo_server(run.account, sftp)?;
+        }
+        Ok(())
+    }
+
+    /// Sets the demo account's SFTP connection to this run's server, keeping
+    /// a trusted server key (it persists across runs) on the new port.
+    fn point_at_demo_server(
+        &self,
+        id: i64,
+        sftp: &backup_provider::api::SftpEndpoint,
+    ) -> Result<()> {
         let old_pin = match self.state.connection(id)? {
             Some(c) => self.state.pinned_host_key(id, &c.host, c.port)?,
             None => None,
@@ -128,8 +186,6 @@ impl Desk {
             self.state
                 .pin_host_key(id, &sftp.host, sftp.port, &pin, self.now())?;
         }
-        let base = demo.base_url.clone();
-        *running = Some((id, demo));
-        Ok(base)
+        Ok(())
     }
 }

@@ -221,3 +221,28 @@ fn a_stopped_desk_starts_nothing_new() {
     assert_eq!(refused.kind(), ErrorKind::Cancelled);
     assert!(zips(&dest).is_empty());
 }
+
+#[test]
+fn the_apps_demo_keeps_working_after_the_cli_ran_its_own() {
+    let world = World::start();
+    let app = world
+        .run(world.desk.start_demo(true))
+        .expect("the app's demo");
+    // The CLI, on the same data folder and keychain, runs a command on the
+    // demo and exits: its demo wrote its own port and key, then stopped.
+    let cli = Desk::open(
+        world.data_dir.path(),
+        Arc::new(backup_keychain::KeyringBackend::new(
+            backup_workflows::APP_ID,
+        )),
+        Arc::new(backup_workflows::SystemClock),
+    )
+    .expect("the CLI's desk");
+    world.run(cli.start_demo(true)).expect("the CLI's demo");
+    world.run(cli.stop_demo());
+    match world.run(world.desk.test_connection(app.account.id)) {
+        Ok(Outcome::Done(_)) => {}
+        other => panic!("the app's demo must still connect with its own key and port: {other:?}"),
+    }
+    world.run(world.desk.stop_demo());
+}
