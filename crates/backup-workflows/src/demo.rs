@@ -10,6 +10,9 @@ use crate::Desk;
 use crate::error::{Error, Result};
 use crate::identity::{DEMO_URL, is_demo};
 
+/// The SFTP user name of the demo's own server.
+const DEMO_USER: &str = "demo";
+
 /// The demo, running.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoStarted {
@@ -143,23 +146,25 @@ impl Desk {
     }
 
     /// Another process (the CLI, while the app runs its demo) may have
-    /// started its own demo on the same data: put back this run's key and
-    /// SFTP address, so this process's demo keeps working.
+    /// started its own demo on the same data: its demo address replaced
+    /// ours. Then put back this run's key and SFTP address, so this
+    /// process's demo keeps working. What the person changed (a removed key,
+    /// another server) is left alone.
     fn reclaim_demo(&self, run: &RunningDemo) -> Result<()> {
-        let scope = self.scope(run.account);
-        let ours = self.keys.info(&scope)?.map(|k| k.fingerprint);
-        if ours.as_deref() != Some(run.key_fingerprint.as_str()) {
-            self.keys.import(&scope, run.key_pem.as_bytes(), None)?;
-        }
         let sftp = &run.demo.server.sftp;
-        let pointed = self
+        let replaced = self
             .state
             .connection(run.account)?
-            .is_some_and(|c| c.host == sftp.host && c.port == sftp.port);
-        if !pointed {
-            self.point_at_demo_server(run.account, sftp)?;
+            .is_some_and(|c| c.username == DEMO_USER && c.host == sftp.host && c.port != sftp.port);
+        if !replaced {
+            return Ok(());
         }
-        Ok(())
+        let scope = self.scope(run.account);
+        let current = self.keys.info(&scope)?.map(|k| k.fingerprint);
+        if current.is_some_and(|f| f != run.key_fingerprint) {
+            self.keys.import(&scope, run.key_pem.as_bytes(), None)?;
+        }
+        self.point_at_demo_server(run.account, sftp)
     }
 
     /// Sets the demo account's SFTP connection to this run's server, keeping
@@ -178,7 +183,7 @@ impl Desk {
             &SftpConnection {
                 host: sftp.host.clone(),
                 port: sftp.port,
-                username: "demo".into(),
+                username: DEMO_USER.into(),
             },
         )?;
         // Same server key as the last run (it persists): keep it trusted on the new port.
