@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Backup Desk needs on Debian/Ubuntu, and nothing that is already there.
 #   scripts/deps.sh run   — build and run the app (Tauri's webkit2gtk-4.1 stack, build tools, Node.js)
-#   scripts/deps.sh test  — the above plus sshd, Xvfb, gnome-keyring, D-Bus, WebKitWebDriver, tauri-driver
+#   scripts/deps.sh test  — the above plus sshd, Xvfb, gnome-keyring, D-Bus, WebKitWebDriver, tauri-driver, cargo-nextest
 # Uses sudo when not root; never prompts when CI=true (or without a terminal).
 set -euo pipefail
 
@@ -54,6 +54,12 @@ if [[ "$mode" == test ]]; then
   if ! command -v tauri-driver >/dev/null; then
     say "Installing tauri-driver (cargo install --locked)"
     cargo install tauri-driver --locked --version '^2' --quiet
+  fi
+  # One process per test: tests that start a private Secret Service need it
+  # (libdbus keeps the first session bus of a process).
+  if ! command -v cargo-nextest >/dev/null; then
+    say "Installing cargo-nextest (cargo install --locked)"
+    cargo install cargo-nextest --locked --quiet
   fi
 fi
 
