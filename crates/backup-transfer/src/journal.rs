@@ -79,6 +79,12 @@ impl RangeSet {
     }
 }
 
+/// Whether `hex` is a SHA-256 written as 64 hex digits: the only checksum a
+/// download can be verified against.
+pub fn is_sha256_hex(hex: &str) -> bool {
+    hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// The persisted state of one partial download.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
@@ -103,9 +109,7 @@ impl Journal {
     /// Whether the journal can be believed: well-formed ranges within the
     /// size, and a checksum that is 64 hex digits.
     pub fn is_consistent(&self) -> bool {
-        self.expected_sha256.len() == 64
-            && self.expected_sha256.bytes().all(|b| b.is_ascii_hexdigit())
-            && self.done.is_well_formed(self.size)
+        is_sha256_hex(&self.expected_sha256) && self.done.is_well_formed(self.size)
     }
 
     /// Writes the journal atomically (temp file + rename).
@@ -244,5 +248,12 @@ mod tests {
             Journal::load(&path).is_some(),
             "a complete, consistent journal is believed"
         );
+    }
+
+    #[test]
+    fn only_a_sha256_in_hex_can_verify_a_download() {
+        assert!(is_sha256_hex(&"ab".repeat(32)));
+        assert!(!is_sha256_hex("abc"));
+        assert!(!is_sha256_hex(&"zz".repeat(32)));
     }
 }

@@ -101,6 +101,16 @@ impl Desk {
         })
     }
 
+    /// Whether this process runs the demo for account `id`.
+    pub(crate) async fn demo_runs_for(&self, id: i64) -> bool {
+        self.demo
+            .0
+            .lock()
+            .await
+            .as_ref()
+            .is_some_and(|run| run.account == id)
+    }
+
     /// Stops the demo provider if it runs (the demo account stays).
     pub async fn stop_demo(&self) {
         if let Some(run) = self.demo.0.lock().await.take() {

@@ -95,6 +95,11 @@ impl Desk {
         };
         let mut news = Vec::new();
         for account in accounts {
+            // Watching must not start the demo at launch: its news matter
+            // only while it runs.
+            if crate::is_demo(&account) && !self.demo_runs_for(account.id).await {
+                continue;
+            }
             let Ok(client) = self.client(&account).await else {
                 continue;
             };
