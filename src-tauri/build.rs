@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "account_use",
     "account_remove",
     "demo_start",
+    "keychain_retry",
     "backups",
     "backup_request",
     "terms",
@@ -24,10 +25,12 @@ const COMMANDS: &[&str] = &[
     "connection_save",
     "key_pick",
     "folder_pick",
+    "folder_open",
     "key_import",
     "key_remove",
     "preferences_save",
     "language_set",
+    "quit_app",
 ];
 
 fn main() {

@@ -2,7 +2,7 @@
 //! message that says what to do. The application layer's error maps here
 //! once, by its kind; no command returns `Result<_, String>`.
 
-use backup_workflows::{Error, ErrorKind, PresentedKey};
+use backup_workflows::{Error, ErrorKind, PresentedKey, SetupHint};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ts_rs::TS;
@@ -39,6 +39,15 @@ pub enum ErrorCode {
     PassphraseRequired,
     PassphraseWrong,
     KeychainUnavailable,
+    /// The keychain is locked or its unlock prompt was dismissed: it is not
+    /// asked again until `keychain_retry` (the window offers Try again).
+    KeychainLocked,
+    /// A verified copy of this backup exists (`path`): ask to replace it or
+    /// keep both, then call `download` again with that choice.
+    CopyExists,
+    /// An account being added is already set up: adding it again replaces
+    /// its token and role, so call `account_add` again with `replace: true`.
+    AccountExists,
     /// The provider or the SFTP server could not be reached.
     Network,
     /// The file did not match the published checksum (it was discarded).
@@ -73,6 +82,9 @@ impl From<ErrorKind> for ErrorCode {
             ErrorKind::PassphraseRequired => ErrorCode::PassphraseRequired,
             ErrorKind::PassphraseWrong => ErrorCode::PassphraseWrong,
             ErrorKind::KeychainUnavailable => ErrorCode::KeychainUnavailable,
+            ErrorKind::KeychainLocked => ErrorCode::KeychainLocked,
+            ErrorKind::CopyExists => ErrorCode::CopyExists,
+            ErrorKind::AccountExists => ErrorCode::AccountExists,
             ErrorKind::Network => ErrorCode::Network,
             ErrorKind::VerifyFailed => ErrorCode::VerifyFailed,
             ErrorKind::Disk => ErrorCode::Disk,
@@ -94,6 +106,36 @@ pub struct AppError {
     pub next_allowed_at: Option<DateTime<Utc>>,
     /// For `unknown_host_key`: what the server presented, to ask about.
     pub host_key: Option<Box<HostKeyView>>,
+    /// For `connection_missing` / `key_missing` from a download: what to
+    /// fill in, from where the provider delivers.
+    pub setup: Option<Box<SetupView>>,
+    /// The file or folder the error is about, to show with Copy path
+    /// (`copy_exists`; `failed` when no file manager could open it).
+    pub path: Option<String>,
+}
+
+/// The setup a download is missing, prefilled from the provider's delivery
+/// answer (host and port) and the saved connection (user name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SetupView {
+    pub host: String,
+    pub port: u16,
+    /// The saved connection's user name, else "".
+    pub username: String,
+    pub has_connection: bool,
+    pub has_key: bool,
+}
+
+impl From<&SetupHint> for SetupView {
+    fn from(hint: &SetupHint) -> SetupView {
+        SetupView {
+            host: hint.host.clone(),
+            port: hint.port,
+            username: hint.username.clone(),
+            has_connection: hint.has_connection,
+            has_key: hint.has_key,
+        }
+    }
 }
 
 /// A server key the person is asked to trust.
@@ -119,6 +161,16 @@ impl AppError {
             fingerprint: None,
             next_allowed_at: None,
             host_key: None,
+            setup: None,
+            path: None,
+        }
+    }
+
+    /// A failure about a file or folder the person can still reach by its path.
+    pub fn with_path(self, path: &std::path::Path) -> AppError {
+        AppError {
+            path: Some(path.display().to_string()),
+            ..self
         }
     }
 
@@ -165,6 +217,8 @@ impl From<Error> for AppError {
             fingerprint: error.fingerprint().map(str::to_owned),
             next_allowed_at: error.next_allowed_at(),
             host_key: None,
+            setup: error.setup().map(|hint| Box::new(SetupView::from(hint))),
+            path: error.path().map(|p| p.display().to_string()),
         }
     }
 }
@@ -244,6 +298,53 @@ mod tests {
             error.message.contains("Add the account again"),
             "{}",
             error.message
+        );
+    }
+
+    #[test]
+    fn a_missing_connection_or_key_carries_what_to_fill_in() {
+        let hint = SetupHint {
+            host: "sftp.example.com".into(),
+            port: 2222,
+            username: String::new(),
+            has_connection: false,
+            has_key: true,
+        };
+        let error = AppError::from(Error::ConnectionMissing(Some(Box::new(hint.clone()))));
+        assert_eq!(error.code, ErrorCode::ConnectionMissing);
+        let json = serde_json::to_value(&error).expect("json");
+        assert_eq!(json["setup"]["host"], "sftp.example.com");
+        assert_eq!(json["setup"]["port"], 2222);
+        assert_eq!(json["setup"]["has_key"], true);
+        let key = AppError::from(Error::KeyMissing(Box::new(hint)));
+        assert_eq!(key.code, ErrorCode::KeyMissing);
+        assert!(key.setup.is_some());
+        let plain = AppError::from(Error::from(KeyError::NotFound));
+        assert_eq!(plain.code, ErrorCode::KeyMissing);
+        assert_eq!(plain.setup, None, "no delivery answer, nothing to prefill");
+    }
+
+    #[test]
+    fn new_codes_reach_the_window_in_snake_case_with_their_path() {
+        let copy = AppError::from(Error::CopyExists {
+            path: "/home/o/Backups/Acme/b.zip".into(),
+        });
+        let json = serde_json::to_value(&copy).expect("json");
+        assert_eq!(json["code"], "copy_exists");
+        assert_eq!(json["path"], "/home/o/Backups/Acme/b.zip");
+        let exists = AppError::from(Error::AccountExists("Acme".into()));
+        assert_eq!(
+            serde_json::to_value(exists.code).expect("json"),
+            "account_exists"
+        );
+        let locked = AppError::from(Error::from(KeyError::Locked));
+        assert_eq!(
+            serde_json::to_value(locked.code).expect("json"),
+            "keychain_locked"
+        );
+        assert_eq!(
+            locked.message,
+            "The keychain is locked. Unlock it, then choose Try again."
         );
     }
 

@@ -9,6 +9,7 @@
 mod commands;
 mod error;
 mod news;
+mod quit;
 mod views;
 
 use std::path::PathBuf;
@@ -34,6 +35,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
+        .on_window_event(quit::on_window_event)
         .invoke_handler(tauri::generate_handler![
             accounts::app_info,
             accounts::accounts,
@@ -42,6 +44,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             accounts::account_use,
             accounts::account_remove,
             accounts::demo_start,
+            accounts::keychain_retry,
             backups::backups,
             backups::backup_request,
             backups::terms,
@@ -57,10 +60,12 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             settings::connection_save,
             settings::key_pick,
             settings::folder_pick,
+            settings::folder_open,
             settings::key_import,
             settings::key_remove,
             settings::preferences_save,
             settings::language_set,
+            quit::quit_app,
         ])
 }
 
@@ -96,9 +101,12 @@ pub fn run() {
             news::start(app.handle());
             Ok(())
         });
-    if let Err(error) = app.run(tauri::generate_context!()) {
-        eprintln!("Backup Desk could not start: {error}");
-        std::process::exit(1);
+    match app.build(tauri::generate_context!()) {
+        Ok(app) => app.run(quit::on_run_event),
+        Err(error) => {
+            eprintln!("Backup Desk could not start: {error}");
+            std::process::exit(1);
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use tauri::test::{
     INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
 };
 use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow};
+use tauri::{App, Manager, WebviewWindow};
 
 struct Harness {
     _dir: tempfile::TempDir,
@@ -255,7 +255,7 @@ fn a_download_without_the_terms_or_a_test_without_a_key_says_what_is_missing() {
     let ready = ready_backup(&h, &id);
     let refused = h.err(
         "download",
-        json!({"account": id, "backupId": ready, "onProgress": "__CHANNEL__:1"}),
+        json!({"account": id, "backupId": ready, "existing": "ask", "onProgress": "__CHANNEL__:1"}),
     );
     assert_eq!(refused["code"], "terms_required", "{refused}");
     let after = h.err("download_cancel", json!({"account": id, "backupId": ready}));
@@ -297,5 +297,85 @@ fn the_connection_test_refuses_a_server_key_the_provider_does_not_publish() {
         settings["trusted_host_key"],
         Value::Null,
         "nothing was pinned"
+    );
+}
+
+#[test]
+fn a_download_must_say_what_to_do_with_an_existing_copy() {
+    let h = harness();
+    let id = h.ok("demo_start", json!({}))["current"].clone();
+    let ready = ready_backup(&h, &id);
+    let missing = h.err(
+        "download",
+        json!({"account": id, "backupId": ready, "onProgress": "__CHANNEL__:1"}),
+    );
+    assert_ne!(
+        missing["code"], "terms_required",
+        "without `existing` the call is refused before anything runs: {missing}"
+    );
+    let unknown = h.err(
+        "download",
+        json!({"account": id, "backupId": ready, "existing": "overwrite", "onProgress": "__CHANNEL__:1"}),
+    );
+    assert_ne!(unknown["code"], "terms_required", "{unknown}");
+}
+
+#[test]
+fn the_download_folder_is_visible_by_default_and_nothing_is_checked_yet() {
+    let h = harness();
+    let id = h.ok("demo_start", json!({}))["current"].clone();
+    let settings = h.ok("settings", json!({"account": id}));
+    assert_eq!(settings["download_dir_is_default"], true, "{settings}");
+    assert!(
+        settings["download_dir"]
+            .as_str()
+            .is_some_and(|d| d.contains("Backups")),
+        "{settings}"
+    );
+    assert_eq!(settings["checked_at"], Value::Null, "never tested yet");
+    let chosen = tempfile::tempdir().expect("folder");
+    let saved = h.ok(
+        "preferences_save",
+        json!({"account": id, "downloadDir": chosen.path(), "streams": 4}),
+    );
+    assert_eq!(saved["download_dir_is_default"], false);
+}
+
+#[test]
+fn a_download_folder_that_cannot_be_created_is_a_disk_error_with_its_path() {
+    let h = harness();
+    let id = h.ok("demo_start", json!({}))["current"].clone();
+    let parent = tempfile::tempdir().expect("folder");
+    let dir = parent.path().join("archives");
+    h.ok(
+        "preferences_save",
+        json!({"account": id, "downloadDir": dir, "streams": 4}),
+    );
+    // The folder is gone and a file took its name: it cannot be created.
+    std::fs::remove_dir(&dir).expect("remove the folder");
+    std::fs::write(&dir, b"a file").expect("a file in its place");
+    let refused = h.err("folder_open", json!({"account": id}));
+    assert_eq!(refused["code"], "disk", "{refused}");
+    assert_eq!(refused["path"], dir.display().to_string());
+}
+
+#[test]
+fn keychain_retry_answers_and_closing_with_nothing_running_quits_at_once() {
+    let h = harness();
+    h.ok("keychain_retry", json!({}));
+    let desk = h._app.state::<backup_workflows::Desk>();
+    assert!(
+        crate::quit::quit_question(&desk).is_none(),
+        "no download runs: closing quits as before"
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let left = runtime.block_on(crate::quit::stop_deliveries(
+        &desk,
+        std::time::Duration::from_secs(3),
+    ));
+    assert_eq!(left, 0);
+    assert!(
+        crate::quit::quit_question(&desk).is_none(),
+        "a confirmed quit is not asked again"
     );
 }

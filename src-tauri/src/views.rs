@@ -8,7 +8,7 @@
 use backup_domain::{BackupStatus, DownloadWindow, GateReason, Role};
 use backup_workflows::{
     AccountList, AccountRecord, AccountSettings, Backup, DownloadRecord, DownloadTerms, History,
-    KeyInfo, Me, Membership, Phase, Progress, SftpConnection, is_demo,
+    KeyInfo, Membership, Phase, Probe, Progress, SftpConnection, is_demo,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -103,15 +103,33 @@ pub struct MembershipView {
     pub account_name: String,
     pub plan: String,
     pub role: RoleView,
+    /// The account as it is set up here already, if it is: adding it again
+    /// replaces its token and role (`account_add` with `replace: true`).
+    pub existing: Option<ExistingAccountView>,
 }
 
-impl From<&Membership> for MembershipView {
-    fn from(m: &Membership) -> MembershipView {
+/// What is stored now for an account a token opens again.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExistingAccountView {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub role: RoleView,
+    /// Whose token it uses now.
+    pub person_name: String,
+}
+
+impl MembershipView {
+    fn new(m: &Membership, existing: Option<&AccountRecord>) -> MembershipView {
         MembershipView {
             account_id: m.account_id.clone(),
             account_name: m.account_name.clone(),
             plan: m.plan.clone(),
             role: m.role.into(),
+            existing: existing.map(|a| ExistingAccountView {
+                id: a.id,
+                role: a.role.into(),
+                person_name: a.person_name.clone(),
+            }),
         }
     }
 }
@@ -123,11 +141,16 @@ pub struct ProbeView {
     pub accounts: Vec<MembershipView>,
 }
 
-impl From<&Me> for ProbeView {
-    fn from(me: &Me) -> ProbeView {
+impl From<&Probe> for ProbeView {
+    fn from(probe: &Probe) -> ProbeView {
         ProbeView {
-            person_name: me.person.name.clone(),
-            accounts: me.accounts.iter().map(MembershipView::from).collect(),
+            person_name: probe.me.person.name.clone(),
+            accounts: probe
+                .me
+                .accounts
+                .iter()
+                .map(|m| MembershipView::new(m, probe.existing(&m.account_id)))
+                .collect(),
         }
     }
 }
@@ -313,6 +336,28 @@ impl From<DownloadTerms> for TermsView {
     }
 }
 
+/// What `download` does when a verified copy of the backup is on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExistingCopy {
+    /// Fail with `copy_exists` (and its `path`) before anything is contacted.
+    Ask,
+    /// Download, verify, then put the new file in the old one's place.
+    Replace,
+    /// Save beside it (`name (1).zip`).
+    KeepBoth,
+}
+
+impl From<ExistingCopy> for backup_workflows::ExistingCopy {
+    fn from(choice: ExistingCopy) -> backup_workflows::ExistingCopy {
+        match choice {
+            ExistingCopy::Ask => backup_workflows::ExistingCopy::Ask,
+            ExistingCopy::Replace => backup_workflows::ExistingCopy::Replace,
+            ExistingCopy::KeepBoth => backup_workflows::ExistingCopy::KeepBoth,
+        }
+    }
+}
+
 /// A download's progress, sent over its channel a few times a second.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ProgressView {
@@ -390,8 +435,13 @@ pub struct SettingsView {
     /// The pinned SFTP host key, if one is trusted.
     pub trusted_host_key: Option<String>,
     pub download_dir: String,
+    /// No folder was chosen: `download_dir` is the default (~/Backups/<name>).
+    pub download_dir_is_default: bool,
     pub streams: u8,
     pub language: String,
+    /// When a connection test or a verified download last proved the SFTP
+    /// server and the key work; cleared when either changes (RFC 3339).
+    pub checked_at: Option<DateTime<Utc>>,
 }
 
 impl From<AccountSettings> for SettingsView {
@@ -402,8 +452,10 @@ impl From<AccountSettings> for SettingsView {
             key: s.key.map(KeyView::from),
             trusted_host_key: s.trusted_host_key,
             download_dir: s.preferences.download_dir.display().to_string(),
+            download_dir_is_default: s.preferences.download_dir_is_default,
             streams: s.preferences.streams,
             language: s.language.as_setting().to_owned(),
+            checked_at: s.checked_at,
         }
     }
 }
@@ -432,15 +484,25 @@ pub struct DownloadFinishedEvent {
     pub sha256: String,
 }
 
+/// Sent as the `quit-requested` event when the window is closed while
+/// downloads run: the window asks, then calls `quit_app` (or does nothing).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct QuitRequestedEvent {
+    /// Downloads running now.
+    #[ts(type = "number")]
+    pub downloads: usize,
+}
+
 /// The TypeScript declarations of every type above, as one module.
 pub fn typescript_bindings() -> String {
-    use crate::error::{AppError, ErrorCode, HostKeyView};
+    use crate::error::{AppError, ErrorCode, HostKeyView, SetupView};
     let cfg = ts_rs::Config::default();
     let decls = [
         AppInfo::decl(&cfg),
         RoleView::decl(&cfg),
         AccountView::decl(&cfg),
         AccountsView::decl(&cfg),
+        ExistingAccountView::decl(&cfg),
         MembershipView::decl(&cfg),
         ProbeView::decl(&cfg),
         StatusKind::decl(&cfg),
@@ -450,6 +512,7 @@ pub fn typescript_bindings() -> String {
         GateView::decl(&cfg),
         BackupsView::decl(&cfg),
         TermsView::decl(&cfg),
+        ExistingCopy::decl(&cfg),
         ProgressView::decl(&cfg),
         ConnectionView::decl(&cfg),
         KeyView::decl(&cfg),
@@ -457,8 +520,10 @@ pub fn typescript_bindings() -> String {
         ConnectionTestView::decl(&cfg),
         BackupReadyEvent::decl(&cfg),
         DownloadFinishedEvent::decl(&cfg),
+        QuitRequestedEvent::decl(&cfg),
         ErrorCode::decl(&cfg),
         HostKeyView::decl(&cfg),
+        SetupView::decl(&cfg),
         AppError::decl(&cfg),
     ];
     let mut out = String::from(

@@ -37,7 +37,9 @@ impl From<ErrorKind> for Exit {
             | ErrorKind::KeyMissing
             | ErrorKind::KeyInvalid
             | ErrorKind::PassphraseRequired
-            | ErrorKind::PassphraseWrong => Exit::Usage,
+            | ErrorKind::PassphraseWrong
+            | ErrorKind::CopyExists
+            | ErrorKind::AccountExists => Exit::Usage,
             ErrorKind::Unauthorized | ErrorKind::Forbidden | ErrorKind::SftpAuth => Exit::Auth,
             ErrorKind::UnknownHostKey | ErrorKind::HostKeyChanged => Exit::HostKey,
             ErrorKind::Cooldown | ErrorKind::RequestInProgress => Exit::Cooldown,
@@ -46,6 +48,7 @@ impl From<ErrorKind> for Exit {
             ErrorKind::Network => Exit::Network,
             ErrorKind::NotFound
             | ErrorKind::KeychainUnavailable
+            | ErrorKind::KeychainLocked
             | ErrorKind::Disk
             | ErrorKind::Cancelled
             | ErrorKind::Busy
@@ -104,6 +107,9 @@ mod tests {
             (ErrorKind::VerifyFailed, 7),
             (ErrorKind::Network, 8),
             (ErrorKind::TermsRequired, 2),
+            (ErrorKind::AccountExists, 2),
+            (ErrorKind::CopyExists, 2),
+            (ErrorKind::KeychainLocked, 1),
             (ErrorKind::Internal, 1),
         ];
         for (kind, code) in cases {

@@ -93,6 +93,9 @@ enum AccountCommand {
         /// The provider's address, e.g. https://backups.example.com
         #[arg(long)]
         provider: String,
+        /// If the account is already set up, replace its token and role without asking.
+        #[arg(long)]
+        replace: bool,
     },
     /// List the accounts (* marks the one in use).
     List,
@@ -175,6 +178,10 @@ enum BackupsCommand {
         /// Trust this host key fingerprint without asking (SHA256:…).
         #[arg(long)]
         trust_fingerprint: Option<String>,
+        /// Replace a verified copy already on disk (only once the new one
+        /// verified) instead of saving beside it as "name (1).zip".
+        #[arg(long)]
+        replace: bool,
     },
 }
 
@@ -182,8 +189,8 @@ async fn run(cli: Cli) -> CliResult {
     let ctx = Context::open(cli.data_dir, cli.json)?;
     let account = cli.account.as_deref();
     match cli.command {
-        Command::Account(AccountCommand::Add { provider }) => {
-            account::add(&ctx, &provider, account).await
+        Command::Account(AccountCommand::Add { provider, replace }) => {
+            account::add(&ctx, &provider, account, replace).await
         }
         Command::Account(AccountCommand::List) => account::list(&ctx),
         Command::Account(AccountCommand::Remove { id }) => account::remove(&ctx, &id).await,
@@ -215,6 +222,7 @@ async fn run(cli: Cli) -> CliResult {
             streams,
             accept_terms,
             trust_fingerprint,
+            replace,
         }) => {
             let args = backups::DownloadArgs {
                 id: id.as_deref(),
@@ -223,6 +231,7 @@ async fn run(cli: Cli) -> CliResult {
                 streams,
                 accept_terms,
                 trust_fingerprint: trust_fingerprint.as_deref(),
+                replace,
             };
             backups::download(&ctx, account, &args).await
         }

@@ -33,9 +33,32 @@ impl KeyringBackend {
     }
 }
 
-/// Turns keyring's errors into ours; an unavailable keychain says what to do.
+/// Whether a keychain's refusal means "locked" (or its unlock prompt was
+/// dismissed or cancelled) rather than "not there": the Secret Service says
+/// "object locked" / "unlock prompt was dismissed", macOS "User canceled"
+/// or "interaction is not allowed".
+fn is_locked_reason(reason: &str) -> bool {
+    let reason = reason.to_ascii_lowercase();
+    [
+        "locked",
+        "prompt",
+        "dismissed",
+        "cancel",
+        "interaction is not allowed",
+    ]
+    .iter()
+    .any(|word| reason.contains(word))
+}
+
+/// Turns keyring's errors into ours; an unavailable keychain says what to
+/// do, a locked one is [`KeyError::Locked`].
 pub fn map_keyring_error(error: keyring::Error) -> KeyError {
     match error {
+        keyring::Error::NoStorageAccess(inner) | keyring::Error::PlatformFailure(inner)
+            if is_locked_reason(&inner.to_string()) =>
+        {
+            KeyError::Locked
+        }
         keyring::Error::NoStorageAccess(inner) => KeyError::NoKeychain(inner.to_string()),
         keyring::Error::PlatformFailure(inner) => KeyError::NoKeychain(inner.to_string()),
         keyring::Error::NoEntry => KeyError::NotFound,
@@ -117,6 +140,23 @@ mod tests {
             text.contains("gnome-keyring") && text.contains("never stores keys in plain text"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_locked_keychain_or_a_dismissed_prompt_is_locked_not_missing() {
+        for reason in [
+            "Secret Service: object locked",
+            "Secret Service: unlock prompt was dismissed",
+        ] {
+            let error = map_keyring_error(keyring::Error::NoStorageAccess(Box::new(
+                std::io::Error::other(reason),
+            )));
+            assert_eq!(error, KeyError::Locked, "{reason}");
+        }
+        let missing = map_keyring_error(keyring::Error::PlatformFailure(Box::new(
+            std::io::Error::other("org.freedesktop.DBus.Error.ServiceUnknown"),
+        )));
+        assert!(matches!(missing, KeyError::NoKeychain(_)), "{missing:?}");
     }
 
     #[test]

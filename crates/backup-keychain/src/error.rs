@@ -48,6 +48,10 @@ pub enum KeyError {
         "No keychain is available: {0}. On Linux, install and unlock a Secret Service (gnome-keyring or KWallet, e.g. `sudo apt install gnome-keyring` and log in to a desktop session); on macOS and Windows, unlock your login keychain. Backup Desk never stores keys in plain text."
     )]
     NoKeychain(String),
+    /// The keychain is locked, or its unlock prompt was dismissed: asking
+    /// again would prompt again, so callers wait for the person to retry.
+    #[error("The keychain is locked. Unlock it, then choose Try again.")]
+    Locked,
     #[error("The keychain refused the operation: {0}")]
     Keychain(String),
     #[error("The stored key cannot be opened: {0}. Import the key again.")]

@@ -140,6 +140,7 @@ fn spec_for(
         dest_dir: dest.to_path_buf(),
         backup_id: "bench".into(),
         file_name: "bench.zip".into(),
+        replace: None,
         options: TransferOptions {
             timeouts: Timeouts {
                 operation: Duration::from_secs(60),

@@ -80,6 +80,10 @@ pub struct DownloadSpec {
     /// The name the provider suggested (sanitized before use; two backups
     /// may suggest the same one).
     pub file_name: String,
+    /// A verified copy in `dest_dir` this download replaces once verified
+    /// (one rename; it stays intact if the download fails or is cancelled).
+    /// `None`: a new name that overwrites nothing.
+    pub replace: Option<PathBuf>,
     pub options: TransferOptions,
 }
 
@@ -312,7 +316,10 @@ pub fn download(
             actual: sha256,
         });
     }
-    let path = partial.finalize(&spec.dest_dir, &name)?;
+    let path = match &spec.replace {
+        Some(target) => partial.finalize_replacing(&spec.dest_dir, target, &name)?,
+        None => partial.finalize(&spec.dest_dir, &name)?,
+    };
     Ok(Downloaded {
         path,
         size,

@@ -10,7 +10,7 @@ use crate::error::TransferError;
 use crate::io_at;
 use backup_owner_only as owner_only;
 
-pub use crate::names::sanitize_file_name;
+pub use crate::names::{sanitize_file_name, sanitize_folder_name};
 
 /// `name`, or `name (1).ext`, `name (2).ext`… — the first that does not exist in `dir`.
 pub fn unique_path(dir: &Path, name: &str) -> PathBuf {
@@ -86,6 +86,45 @@ pub fn finalize(
     };
     sync_dir(dir);
     Ok(final_path)
+}
+
+/// Makes a verified download final in place of `target`, an older copy in
+/// `dir`: as [`finalize`], then one rename over `target`, so at every moment
+/// `target` is either the old file or the new one. If `target` is no longer
+/// a plain file in `dir` (gone, a link, elsewhere), nothing is replaced and
+/// the file gets a free name as [`finalize`] gives.
+pub fn finalize_replacing(
+    part: &File,
+    part_path: &Path,
+    dir: &Path,
+    target: &Path,
+    name: &str,
+) -> Result<PathBuf, TransferError> {
+    let replaceable =
+        target.parent() == Some(dir) && fs::symlink_metadata(target).is_ok_and(|m| m.is_file());
+    if !replaceable {
+        return finalize(part, part_path, dir, name);
+    }
+    part.sync_all()
+        .map_err(|e| TransferError::local(part_path, e))?;
+    owner_only::restrict(part).map_err(|e| TransferError::local(part_path, e))?;
+    // The verified bytes under a free name first (the partial itself when
+    // it still names them), then that name renamed over the old copy.
+    let staging = format!(".{name}.replacing");
+    let staged = if is_same_file(part, part_path) {
+        part_path.to_path_buf()
+    } else {
+        copy_into_place(part, dir, &staging)?
+    };
+    fs::rename(&staged, target).map_err(|e| TransferError::local(target, e))?;
+    if !is_same_file(part, target) && staged == part_path {
+        // The partial path was swapped between the check and the rename:
+        // the verified bytes, copied out of the handle, take the place.
+        let copy = copy_into_place(part, dir, &staging)?;
+        fs::rename(&copy, target).map_err(|e| TransferError::local(target, e))?;
+    }
+    sync_dir(dir);
+    Ok(target.to_path_buf())
 }
 
 /// Gives `part_path` (which names `part`) a free name in `dir`.
@@ -267,6 +306,51 @@ mod tests {
         assert_eq!(final_path, dir.path().join("b (1).zip"));
         assert_eq!(fs::read(&final_path).expect("read"), b"the verified bytes");
         assert_eq!(fs::read(dir.path().join("b.zip")).expect("read"), b"taken");
+    }
+
+    #[test]
+    fn a_replacing_download_takes_the_old_copys_place_and_only_that() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let old = dir.path().join("b (1).zip");
+        fs::write(&old, b"old").expect("old copy");
+        fs::write(dir.path().join("b.zip"), b"another").expect("another file");
+        let (file, part) = partial(dir.path(), b"new");
+        let final_path =
+            finalize_replacing(&file, &part, dir.path(), &old, "b.zip").expect("replace");
+        assert_eq!(final_path, old, "recorded at the same path");
+        assert_eq!(fs::read(&old).expect("read"), b"new");
+        assert_eq!(
+            fs::read(dir.path().join("b.zip")).expect("read"),
+            b"another",
+            "no other file is touched"
+        );
+        assert!(!part.exists());
+        assert_user_only(&old);
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+    }
+
+    #[test]
+    fn a_replacing_download_whose_old_copy_is_gone_takes_a_free_name() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let gone = dir.path().join("b.zip");
+        let (file, part) = partial(dir.path(), b"new");
+        let final_path =
+            finalize_replacing(&file, &part, dir.path(), &gone, "b.zip").expect("finalize");
+        assert_eq!(final_path, gone);
+        assert_eq!(fs::read(&final_path).expect("read"), b"new");
+        let elsewhere = tempfile::tempdir().expect("tmp");
+        let outside = elsewhere.path().join("b.zip");
+        fs::write(&outside, b"not in this folder").expect("outside");
+        let (file, part) = partial(dir.path(), b"newer");
+        let final_path =
+            finalize_replacing(&file, &part, dir.path(), &outside, "b.zip").expect("finalize");
+        assert_eq!(final_path, dir.path().join("b (1).zip"));
+        assert_eq!(fs::read(&outside).expect("read"), b"not in this folder");
     }
 
     #[test]

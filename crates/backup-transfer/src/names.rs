@@ -86,6 +86,25 @@ pub fn sanitize_file_name(suggested: &str) -> String {
     }
 }
 
+/// A display name (an account's, chosen by a provider) made into one safe
+/// folder name: the rules of [`sanitize_file_name`], except that path
+/// separators inside it are replaced (the whole name counts) and no
+/// extension is kept apart. `None` when nothing usable is left.
+pub fn sanitize_folder_name(display_name: &str) -> Option<String> {
+    let cleaned: String = display_name
+        .chars()
+        .filter(|&c| !is_format_character(c))
+        .map(|c| if is_replaced(c) { '_' } else { c })
+        .collect();
+    let mut name = trim_ends(&cleaned).to_owned();
+    if is_windows_device_name(&name) {
+        name.insert(0, '_');
+    }
+    truncate_on_char_boundary(&mut name, MAX_NAME_BYTES);
+    let name = trim_ends(&name);
+    (!name.is_empty() && name.chars().any(|c| c != '_')).then(|| name.to_owned())
+}
+
 /// Characters that cannot be in a name on some system, or that display as a
 /// path separator without being one.
 fn is_replaced(c: char) -> bool {
@@ -139,6 +158,24 @@ fn truncate_on_char_boundary(text: &mut String, max_bytes: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_name_becomes_one_folder_never_a_path() {
+        assert_eq!(
+            sanitize_folder_name("Acme Ltda").as_deref(),
+            Some("Acme Ltda")
+        );
+        assert_eq!(
+            sanitize_folder_name("../../etc").as_deref(),
+            Some("_.._etc"),
+            "separators are replaced, so the name never leaves its parent"
+        );
+        assert_eq!(sanitize_folder_name("A/B: C?").as_deref(), Some("A_B_ C_"));
+        assert_eq!(sanitize_folder_name("nul").as_deref(), Some("_nul"));
+        for empty in ["", "  ", "...", "\u{202E}", "//"] {
+            assert_eq!(sanitize_folder_name(empty), None, "{empty:?}");
+        }
+    }
 
     #[test]
     fn server_names_never_escape_the_download_folder() {

@@ -215,6 +215,19 @@ impl Partial {
         Ok(path)
     }
 
+    /// Like [`Partial::finalize`], but puts the verified file in `target`'s
+    /// place (see [`files::finalize_replacing`]).
+    pub(crate) fn finalize_replacing(
+        self,
+        dest_dir: &Path,
+        target: &Path,
+        name: &str,
+    ) -> Result<PathBuf, TransferError> {
+        let path = files::finalize_replacing(&self.file, &self.part, dest_dir, target, name)?;
+        let _ = fs::remove_file(&self.journal);
+        Ok(path)
+    }
+
     fn remove_files(&self) {
         // Only the file this lock is on: a file that replaced it is not ours.
         if files::is_same_file(&self.file, &self.part) {

@@ -7,7 +7,7 @@ use backup_state::AccountRecord;
 use crate::error::{Error, Result};
 use backup_domain::is_valid_id;
 
-use crate::identity::is_demo;
+use crate::identity::{self, is_demo};
 use crate::{Desk, lock};
 
 /// The accounts set up, and the one chosen with "use" (if it still exists).
@@ -24,11 +24,32 @@ impl AccountList {
     }
 }
 
+/// Who a token belongs to, the accounts it opens, and which of them are
+/// already set up here (adding those again replaces their token and role).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub me: Me,
+    /// Stored accounts of this provider that the token also opens.
+    pub existing: Vec<AccountRecord>,
+}
+
+impl Probe {
+    /// The stored account with the provider's id `account_id`, if any.
+    pub fn existing(&self, account_id: &str) -> Option<&AccountRecord> {
+        self.existing.iter().find(|a| a.account_id == account_id)
+    }
+}
+
 /// Checks a provider address before anything is asked of the person
 /// (https, or http on loopback only).
 pub fn check_provider_url(provider_url: &str) -> Result<()> {
     backup_api::check_provider_url(provider_url.trim())?;
     Ok(())
+}
+
+/// The provider address as accounts are stored under it.
+fn base_of(client: &ApiClient) -> String {
+    client.base_url().as_str().trim_end_matches('/').to_owned()
 }
 
 fn client_for(provider_url: &str, token: &str) -> Result<ApiClient> {
@@ -42,35 +63,65 @@ fn client_for(provider_url: &str, token: &str) -> Result<ApiClient> {
 }
 
 impl Desk {
-    /// Who `token` belongs to at `provider_url` and the accounts it opens
-    /// (at least one, else `Forbidden`).
-    pub async fn probe(&self, provider_url: &str, token: &str) -> Result<Me> {
-        let me = client_for(provider_url, token)?.me().await?;
+    /// Who `token` belongs to at `provider_url`, the accounts it opens (at
+    /// least one, else `Forbidden`) and which of them are already set up.
+    pub async fn probe(&self, provider_url: &str, token: &str) -> Result<Probe> {
+        let client = client_for(provider_url, token)?;
+        let me = client.me().await?;
         if me.accounts.is_empty() {
             return Err(Error::Forbidden(
                 "This token opens no account. Ask the account's owner to add you.".into(),
             ));
         }
-        Ok(me)
+        let ids: Vec<&str> = me.accounts.iter().map(|m| m.account_id.as_str()).collect();
+        let existing = self.stored(&base_of(&client), &ids)?;
+        Ok(Probe { me, existing })
+    }
+
+    /// The stored accounts of the provider at `base` among `account_ids`.
+    fn stored(&self, base: &str, account_ids: &[&str]) -> Result<Vec<AccountRecord>> {
+        Ok(self
+            .state
+            .accounts()?
+            .into_iter()
+            .filter(|a| a.provider_url == base && account_ids.contains(&a.account_id.as_str()))
+            .collect())
     }
 
     /// Adds the accounts `wanted` (provider ids) that `token` opens, checked
     /// again with `/v1/me`; the token goes to the keychain and the first one
     /// added becomes the account in use. If the keychain refuses, the
     /// accounts this call created are taken back; one that existed before
-    /// is never removed (it keeps its earlier token).
+    /// is never removed (it keeps its earlier token). An account already set
+    /// up here has its token and role replaced only with `replace`; without
+    /// it the call fails with `AccountExists` and changes nothing.
     pub async fn add_accounts(
         &self,
         provider_url: &str,
         token: &str,
         wanted: &[String],
+        replace: bool,
     ) -> Result<Vec<AccountRecord>> {
         if wanted.is_empty() {
             return Err(Error::Invalid("Choose at least one account to add.".into()));
         }
         let client = client_for(provider_url, token)?;
         let me = client.me().await?;
-        let base = client.base_url().as_str().trim_end_matches('/').to_owned();
+        let base = base_of(&client);
+        if !replace {
+            let ids: Vec<&str> = wanted.iter().map(String::as_str).collect();
+            let stored = self.stored(&base, &ids)?;
+            if !stored.is_empty() {
+                let names: Vec<String> = stored
+                    .iter()
+                    .map(|a| format!("{} ({})", a.display_name, a.account_id))
+                    .collect();
+                return Err(Error::AccountExists(format!(
+                    "{} is already set up here; adding it again replaces its token and role. Confirm to replace them (backup-desk account add --replace).",
+                    names.join(", ")
+                )));
+            }
+        }
         let mut records = Vec::new();
         for id in wanted {
             let membership = me
@@ -105,6 +156,7 @@ impl Desk {
                 .map_err(Error::from)
                 .and_then(|id| {
                     self.keys.set_token(&self.scope(id), token.trim())?;
+                    self.tokens_changed()?;
                     Ok(id)
                 });
             match stored {
@@ -199,7 +251,9 @@ impl Desk {
         let scope = self.scope(id);
         self.keys.remove(&scope)?;
         self.keys.remove_token(&scope)?;
+        self.tokens_changed()?;
         self.state.remove_account(id)?;
+        self.preferences().clear_checked(id)?;
         if self.preferences().current_account()? == Some(id) {
             self.preferences().set_current_account(None)?;
         }
@@ -210,6 +264,13 @@ impl Desk {
         Ok(account)
     }
 
+    /// Announces a token write to every desk on this data folder (this
+    /// process's and others'), so none keeps using a token from its cache.
+    pub(crate) fn tokens_changed(&self) -> Result<()> {
+        let stamp = backup_api::new_idempotency_key();
+        Ok(self.state.set_setting(identity::TOKENS_CHANGED, &stamp)?)
+    }
+
     /// An API client for `account` with its token from the keychain; the
     /// built-in demo is started first if it is not running.
     pub async fn client(&self, account: &AccountRecord) -> Result<ApiClient> {
@@ -218,6 +279,8 @@ impl Desk {
         } else {
             account.provider_url.clone()
         };
+        self.secrets
+            .follow(self.state.setting(identity::TOKENS_CHANGED)?);
         let token = self.keys.token(&self.scope(account.id))?.ok_or_else(|| {
             Error::Unauthorized(
                 "No token is stored for this account. Remove it and add it again.".into(),

@@ -202,6 +202,8 @@ impl Desk {
                 folder: options.folder.clone(),
                 streams: None,
                 actor: Actor::Automatic,
+                // Never asks; a verified backup is not fetched again anyway.
+                existing: crate::ExistingCopy::KeepBoth,
             };
             let saved = self
                 .deliver_answering(&request, &mut answers, progress.clone())

@@ -47,6 +47,9 @@ impl Desk {
             port,
             username: username.to_owned(),
         };
+        if self.state.connection(account)?.as_ref() != Some(&connection) {
+            self.preferences().clear_checked(account)?;
+        }
         self.state.set_connection(account, &connection)?;
         Ok(connection)
     }
@@ -55,7 +58,7 @@ impl Desk {
     pub(crate) fn connection_of(&self, account: i64) -> Result<SftpConnection> {
         self.state
             .connection(account)?
-            .ok_or(Error::ConnectionMissing)
+            .ok_or(Error::ConnectionMissing(None))
     }
 
     /// Connects and logs in as a download would. The server's key is checked
@@ -81,7 +84,10 @@ impl Desk {
         .await
         .map_err(Error::from_join)?;
         match result {
-            Ok(fingerprint) => Ok(Outcome::Done(fingerprint)),
+            Ok(fingerprint) => {
+                self.preferences().set_checked(account, self.now())?;
+                Ok(Outcome::Done(fingerprint))
+            }
             Err(error) => {
                 let server = (connection.host.as_str(), connection.port);
                 match self.host_key_verdict(&record, server, &policy, error) {

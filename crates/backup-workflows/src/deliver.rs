@@ -2,7 +2,7 @@
 //! verify → record → audit, with progress and cancel; and the one loop that
 //! answers its questions for callers who can answer on the spot.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use backup_transfer::{
 };
 use chrono::SubsecRound;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SetupHint};
 use crate::history::Actor;
 use crate::hostkeys::KeyVerdict;
 use crate::watcher::DeskEvent;
@@ -30,6 +30,21 @@ pub struct DeliverRequest {
     /// Parallel SSH sessions; `None`: the account's preference.
     pub streams: Option<u8>,
     pub actor: Actor,
+    /// What to do when a verified copy of this backup is already on disk.
+    pub existing: ExistingCopy,
+}
+
+/// What a delivery does when a verified copy of the backup is already on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExistingCopy {
+    /// Stop with `CopyExists` (and its path) before anything is contacted.
+    Ask,
+    /// Download and verify, then put the new file in the old one's place in
+    /// one step; the old copy stays intact if the download fails or is cancelled.
+    Replace,
+    /// Save beside it under a free name (`name (1).zip`).
+    #[default]
+    KeepBoth,
 }
 
 /// Where a delivery is.
@@ -124,6 +139,22 @@ impl Desk {
         }
     }
 
+    /// How many deliveries are running in this process now.
+    pub fn running_deliveries(&self) -> usize {
+        lock(&self.running).len()
+    }
+
+    /// The newest verified copy of `backup_id` still on disk, if any.
+    pub fn verified_copy(&self, account: i64, backup_id: &str) -> Result<Option<PathBuf>> {
+        Ok(self
+            .state
+            .live_downloads(account)?
+            .into_iter()
+            .filter(|d| d.backup_id == backup_id)
+            .map(|d| PathBuf::from(d.path))
+            .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())))
+    }
+
     /// Cancels every running delivery (Ctrl-C, quitting).
     pub fn cancel_all_deliveries(&self) {
         for token in lock(&self.running).values() {
@@ -147,6 +178,13 @@ impl Desk {
                 "Your role may not download backups of this account.".into(),
             ));
         }
+        let existing = self.verified_copy(record.id, &request.backup_id)?;
+        if request.existing == ExistingCopy::Ask
+            && let Some(path) = existing
+        {
+            return Err(Error::CopyExists { path });
+        }
+        let replace = existing.filter(|_| request.existing == ExistingCopy::Replace);
         let client = self.client(&record).await?;
         let backup = client
             .backup(&record.account_id, &request.backup_id)
@@ -179,10 +217,14 @@ impl Desk {
         if cancel.is_cancelled() {
             return Err(TransferError::Cancelled.into());
         }
-        let connection = self.connection_of(record.id)?;
+        let connection = self.setup_for(record.id, &sftp.host, sftp.port)?;
         let key = self.keys.unlock(&self.scope(record.id))?;
         let preferences = self.preferences().account(&record)?;
-        let dir = request.folder.clone().unwrap_or(preferences.download_dir);
+        // A replaced copy is replaced where it is.
+        let dir = match replace.as_deref().and_then(Path::parent) {
+            Some(parent) => parent.to_path_buf(),
+            None => request.folder.clone().unwrap_or(preferences.download_dir),
+        };
         std::fs::create_dir_all(&dir).map_err(|e| {
             Error::Disk(format!(
                 "Cannot create the download folder {}: {e}. Choose another folder.",
@@ -209,6 +251,7 @@ impl Desk {
             dest_dir: dir.clone(),
             backup_id: backup.id.clone(),
             file_name: backup.local_file_name(),
+            replace,
             options: TransferOptions {
                 streams: request.streams.unwrap_or(preferences.streams).into(),
                 ..TransferOptions::default()
@@ -254,6 +297,8 @@ impl Desk {
                     verified_at: self.now().trunc_subsecs(0),
                 };
                 self.state.record_verified(&saved, &actor)?;
+                self.preferences()
+                    .set_checked(record.id, saved.verified_at)?;
                 self.publish(DeskEvent::DownloadVerified {
                     account: record.id,
                     account_name: record.display_name.clone(),
@@ -271,6 +316,35 @@ impl Desk {
                 self.audit_failure(&record, &actor, &backup.id, &error);
                 Err(error)
             }
+        }
+    }
+
+    /// The account's SFTP server, when both it and the key are set up;
+    /// otherwise what to fill in, from where the provider delivers.
+    fn setup_for(
+        &self,
+        account: i64,
+        host: &str,
+        port: u16,
+    ) -> Result<backup_state::SftpConnection> {
+        let connection = self.state.connection(account)?;
+        let has_key = self.keys.info(&self.scope(account))?.is_some();
+        let hint = || {
+            Box::new(SetupHint {
+                host: host.to_owned(),
+                port,
+                username: connection
+                    .as_ref()
+                    .map(|c| c.username.clone())
+                    .unwrap_or_default(),
+                has_connection: connection.is_some(),
+                has_key,
+            })
+        };
+        match &connection {
+            None => Err(Error::ConnectionMissing(Some(hint()))),
+            Some(_) if !has_key => Err(Error::KeyMissing(hint())),
+            Some(found) => Ok(found.clone()),
         }
     }
 

@@ -143,6 +143,7 @@ impl Desk {
         .map_err(|e| Error::Internal(format!("the demo provider could not start: {e}")))?;
         let scope = self.scope(id);
         self.keys.set_token(&scope, &demo.token)?;
+        self.tokens_changed()?;
         let key = self.keys.import(&scope, private_key.as_bytes(), None)?;
         self.point_at_demo_server(id, &demo.server.sftp)?;
         let base = demo.base_url.clone();

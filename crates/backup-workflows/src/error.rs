@@ -6,6 +6,31 @@ use backup_keychain::KeyError;
 use backup_state::StateError;
 use backup_transfer::TransferError;
 use chrono::{DateTime, Utc};
+use std::path::{Path, PathBuf};
+
+/// What the provider's delivery answer says about where to download from,
+/// to fill in the setup a download is missing (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupHint {
+    /// The SFTP host and port the provider delivers from.
+    pub host: String,
+    pub port: u16,
+    /// The user name of the saved connection, else empty.
+    pub username: String,
+    pub has_connection: bool,
+    pub has_key: bool,
+}
+
+fn connection_missing(hint: &Option<Box<SetupHint>>) -> String {
+    match hint {
+        Some(hint) => format!(
+            "No SFTP server is set for this account. The provider delivers this backup from {host}:{port}: set it in Settings, or with backup-desk connection set --host {host} --port {port} --user USER, then download again.",
+            host = hint.host,
+            port = hint.port
+        ),
+        None => "No SFTP server is set for this account: set its host, port and user name (Settings, or backup-desk connection set).".into(),
+    }
+}
 
 /// What a workflow could not do, with a message that says what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -49,13 +74,30 @@ pub enum Error {
     /// The server key was not trusted by the person.
     #[error("{0}")]
     HostKeyNotTrusted(String),
+    /// No SFTP server is set; with what the delivery answer says to set.
+    #[error("{}", connection_missing(.0))]
+    ConnectionMissing(Option<Box<SetupHint>>),
+    /// No key is imported, found while delivering (with what to set).
     #[error(
-        "No SFTP server is set for this account: set its host, port and user name (Settings, or backup-desk connection set)."
+        "No key is stored for this account. Import the private key for {}:{} in Settings (or with backup-desk key import FILE), then download again.",
+        .0.host, .0.port
     )]
-    ConnectionMissing,
+    KeyMissing(Box<SetupHint>),
+    /// A verified copy of this backup is already on disk: replace it or keep both?
+    #[error(
+        "A verified copy of this backup is already at {}. Replace it, or keep both.",
+        .path.display()
+    )]
+    CopyExists { path: PathBuf },
+    /// An account being added is already set up (its token or role would change).
+    #[error("{0}")]
+    AccountExists(String),
     /// The local disk refused (a folder that cannot be created…).
     #[error("{0}")]
     Disk(String),
+    /// A folder that cannot be created or used (its path comes with it).
+    #[error("Cannot create the folder {}: {message}. Choose another folder in Settings.", .path.display())]
+    FolderUnusable { path: PathBuf, message: String },
     /// The same work is already running (a download of this backup, an automatic pass).
     #[error("{0}")]
     Busy(String),
@@ -86,6 +128,13 @@ pub enum ErrorKind {
     PassphraseRequired,
     PassphraseWrong,
     KeychainUnavailable,
+    /// The keychain is locked (or its prompt was dismissed); it is not
+    /// asked again until [`crate::Desk::keychain_retry`].
+    KeychainLocked,
+    /// A verified copy exists: ask to replace it or keep both.
+    CopyExists,
+    /// The account is already set up: adding it again must be confirmed.
+    AccountExists,
     Network,
     VerifyFailed,
     Disk,
@@ -140,6 +189,7 @@ impl Error {
                 KeyError::NotFound => ErrorKind::KeyMissing,
                 KeyError::NeedsPassphrase => ErrorKind::PassphraseRequired,
                 KeyError::WrongPassphrase => ErrorKind::PassphraseWrong,
+                KeyError::Locked => ErrorKind::KeychainLocked,
                 KeyError::Keychain(_) | KeyError::NoKeychain(_) => ErrorKind::KeychainUnavailable,
                 KeyError::Io { .. } => ErrorKind::Disk,
                 _ => ErrorKind::KeyInvalid,
@@ -160,8 +210,11 @@ impl Error {
             Error::NotReady(_) => ErrorKind::NotReady,
             Error::TermsDeclined(_) => ErrorKind::TermsRequired,
             Error::HostKeyNotTrusted(_) => ErrorKind::UnknownHostKey,
-            Error::ConnectionMissing => ErrorKind::ConnectionMissing,
-            Error::Disk(_) => ErrorKind::Disk,
+            Error::ConnectionMissing(_) => ErrorKind::ConnectionMissing,
+            Error::KeyMissing(_) => ErrorKind::KeyMissing,
+            Error::CopyExists { .. } => ErrorKind::CopyExists,
+            Error::AccountExists(_) => ErrorKind::AccountExists,
+            Error::Disk(_) | Error::FolderUnusable { .. } => ErrorKind::Disk,
             Error::Busy(_) => ErrorKind::Busy,
             Error::Internal(_) => ErrorKind::Internal,
         }
@@ -172,6 +225,22 @@ impl Error {
         match self {
             Error::Transfer(TransferError::UnknownHostKey { fingerprint, .. }) => Some(fingerprint),
             Error::Transfer(TransferError::HostKeyChanged { actual, .. }) => Some(actual),
+            _ => None,
+        }
+    }
+
+    /// What to prefill when a delivery found no SFTP server or no key.
+    pub fn setup(&self) -> Option<&SetupHint> {
+        match self {
+            Error::ConnectionMissing(Some(hint)) | Error::KeyMissing(hint) => Some(hint),
+            _ => None,
+        }
+    }
+
+    /// The file an error is about (the verified copy that already exists).
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::CopyExists { path } | Error::FolderUnusable { path, .. } => Some(path),
             _ => None,
         }
     }

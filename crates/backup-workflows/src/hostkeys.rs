@@ -190,6 +190,7 @@ impl Desk {
     /// connection asks again); `None` when none was trusted.
     pub fn forget_host_key(&self, account: i64) -> Result<Option<String>> {
         self.account(account)?;
+        self.preferences().clear_checked(account)?;
         let Some(connection) = self.state.connection(account)? else {
             return Ok(None);
         };

@@ -16,6 +16,8 @@ pub const DEMO_URL: &str = "demo:built-in";
 /// The setting that names this data folder's entries in the keychain: two
 /// data folders (`--data-dir`) never share an account's secrets.
 pub(crate) const KEYCHAIN_NAMESPACE: &str = "keychain_namespace";
+/// Setting changed at every token write, so cached tokens are read again.
+pub(crate) const TOKENS_CHANGED: &str = "tokens_changed";
 
 /// The keychain scope of account `account` of the data folder whose
 /// namespace is `namespace` ("" for a folder set up before namespaces).

@@ -25,9 +25,11 @@ impl Desk {
             ));
         }
         let passphrase = passphrase.filter(|p| !p.is_empty());
-        Ok(self
+        let info = self
             .keys
-            .import_file(&self.scope(account), path, passphrase)?)
+            .import_file(&self.scope(account), path, passphrase)?;
+        self.preferences().clear_checked(account)?;
+        Ok(info)
     }
 
     /// The type and fingerprint of the account's key, if one is imported.
@@ -39,6 +41,7 @@ impl Desk {
     /// Removes the account's key from this computer.
     pub fn remove_key(&self, account: i64) -> Result<()> {
         self.account(account)?;
+        self.preferences().clear_checked(account)?;
         Ok(self.keys.remove(&self.scope(account))?)
     }
 }

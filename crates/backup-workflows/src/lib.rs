@@ -24,6 +24,7 @@ mod hostkeys;
 mod identity;
 mod keys;
 mod preferences;
+mod secrets;
 mod settings;
 mod watcher;
 
@@ -36,18 +37,19 @@ use backup_state::LocalState;
 use backup_transfer::CancelToken;
 use chrono::{DateTime, Utc};
 
+pub use accounts::Probe;
 pub use accounts::{AccountList, check_provider_url};
 pub use automatic::{AccountPass, AutomaticLock, AutomaticOptions, PassReport};
 pub use clock::{Clock, SystemClock};
-pub use deliver::{DeliverRequest, Phase, ProgressSink, ProgressThrottle};
+pub use deliver::{DeliverRequest, ExistingCopy, Phase, ProgressSink, ProgressThrottle};
 pub use demo::DemoStarted;
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Result, SetupHint};
 pub use history::{Actor, History};
 pub use hostkeys::PresentedKey;
 pub use identity::{APP_ID, DEMO_URL, default_data_dir, is_demo};
 pub use preferences::{
     AccountPreferences, AutomaticSettings, DEFAULT_KEEP, DEFAULT_STREAMS, Language, Preferences,
-    check_streams, default_download_dir,
+    check_streams, default_download_dir, legacy_download_dir,
 };
 pub use settings::AccountSettings;
 pub use watcher::{DeskEvent, WatchMemory};
@@ -85,6 +87,8 @@ pub struct Desk {
     /// Locks itself per statement (and is shared with other processes).
     state: LocalState,
     keys: KeyStore,
+    /// The keychain behind `keys`: tokens cached, "locked" remembered.
+    secrets: Arc<secrets::GuardedSecrets>,
     /// Names this data folder's keychain entries (see [`Desk::scope`]).
     namespace: String,
     clock: Arc<dyn Clock>,
@@ -120,11 +124,14 @@ impl Desk {
             String::new()
         };
         let namespace = state.setting_or_set(identity::KEYCHAIN_NAMESPACE, &fresh)?;
+        Preferences::new(&state, data_dir).pin_legacy_download_dirs()?;
         let (events, _) = tokio::sync::broadcast::channel(64);
+        let secrets = Arc::new(secrets::GuardedSecrets::new(secrets));
         Ok(Desk {
             data_dir: data_dir.to_path_buf(),
             state,
-            keys: KeyStore::new(data_dir.join("keys"), secrets),
+            keys: KeyStore::new(data_dir.join("keys"), secrets.clone()),
+            secrets,
             namespace,
             clock,
             demo: demo::DemoSlot::default(),
@@ -184,6 +191,17 @@ impl Desk {
     /// Whether [`Desk::stop`] was called.
     pub fn is_stopping(&self) -> bool {
         self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The person unlocked the keychain (Try again): after a "locked"
+    /// answer the keychain is not asked again until this is called.
+    pub fn keychain_retry(&self) {
+        self.secrets.retry();
+    }
+
+    /// Whether the keychain answered "locked" and was not retried since.
+    pub fn is_keychain_locked(&self) -> bool {
+        self.secrets.is_locked()
     }
 
     /// News for the app: a backup turned ready, will expire soon, was verified.

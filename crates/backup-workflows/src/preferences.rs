@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use backup_state::{AccountRecord, LocalState};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -12,6 +13,9 @@ use backup_domain::is_valid_id;
 
 const CURRENT_ACCOUNT: &str = "current_account";
 const LANGUAGE: &str = "language";
+/// Set once the accounts that downloaded into the old default folder had
+/// it pinned (see [`Preferences::pin_legacy_download_dirs`]).
+const LEGACY_DIRS_PINNED: &str = "legacy_download_dirs_pinned";
 
 fn download_dir_key(account: i64) -> String {
     format!("download_dir:{account}")
@@ -23,6 +27,10 @@ fn streams_key(account: i64) -> String {
 
 fn automatic_key(account: i64) -> String {
     format!("automatic:{account}")
+}
+
+fn checked_key(account: i64) -> String {
+    format!("checked_at:{account}")
 }
 
 /// Parallel SSH sessions when none were chosen.
@@ -113,6 +121,8 @@ impl Default for AutomaticSettings {
 pub struct AccountPreferences {
     /// Where archives go: the chosen folder, else the default.
     pub download_dir: PathBuf,
+    /// No folder was chosen: `download_dir` is the default one.
+    pub download_dir_is_default: bool,
     pub streams: u8,
     pub automatic: AutomaticSettings,
 }
@@ -159,9 +169,11 @@ impl<'a> Preferences<'a> {
 
     /// The account's preferences, with defaults for what was never chosen.
     pub fn account(&self, account: &AccountRecord) -> Result<AccountPreferences> {
-        let download_dir = match self.state.setting(&download_dir_key(account.id))? {
+        let chosen = self.state.setting(&download_dir_key(account.id))?;
+        let download_dir_is_default = chosen.is_none();
+        let download_dir = match chosen {
             Some(dir) => PathBuf::from(dir),
-            None => default_download_dir(self.data_dir, &account.account_id)?,
+            None => default_download_dir(self.data_dir, account)?,
         };
         let streams = self
             .state
@@ -176,6 +188,7 @@ impl<'a> Preferences<'a> {
             .unwrap_or_default();
         Ok(AccountPreferences {
             download_dir,
+            download_dir_is_default,
             streams,
             automatic,
         })
@@ -203,6 +216,48 @@ impl<'a> Preferences<'a> {
         Ok(())
     }
 
+    /// Once per data folder: an account that never chose a folder but has
+    /// downloads keeps the default it downloaded into (the old one), so a
+    /// new default never splits its archives over two folders. Accounts
+    /// added later get the new default.
+    pub(crate) fn pin_legacy_download_dirs(&self) -> Result<()> {
+        if self.state.setting(LEGACY_DIRS_PINNED)?.is_some() {
+            return Ok(());
+        }
+        for account in self.state.accounts()? {
+            let key = download_dir_key(account.id);
+            if self.state.setting(&key)?.is_some() || self.state.downloads(account.id)?.is_empty() {
+                continue;
+            }
+            // An id that cannot name a folder never had a default one.
+            if let Ok(old) = legacy_download_dir(self.data_dir, &account.account_id) {
+                self.state.set_setting(&key, &old.display().to_string())?;
+            }
+        }
+        Ok(self.state.set_setting(LEGACY_DIRS_PINNED, "1")?)
+    }
+
+    /// When the account's connection and key last proved to work (a
+    /// connection test or a verified download) since they last changed.
+    pub fn checked_at(&self, account: i64) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .state
+            .setting(&checked_key(account))?
+            .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
+            .map(|at| at.with_timezone(&Utc)))
+    }
+
+    pub(crate) fn set_checked(&self, account: i64, at: DateTime<Utc>) -> Result<()> {
+        Ok(self
+            .state
+            .set_setting(&checked_key(account), &at.to_rfc3339())?)
+    }
+
+    /// The connection or the key changed: what was checked no longer holds.
+    pub(crate) fn clear_checked(&self, account: i64) -> Result<()> {
+        Ok(self.state.unset_setting(&checked_key(account))?)
+    }
+
     /// Saves the automatic mode of `account`.
     pub fn save_automatic(&self, account: i64, settings: &AutomaticSettings) -> Result<()> {
         if settings.keep == 0 {
@@ -224,11 +279,38 @@ pub fn check_streams(streams: u8) -> Result<u8> {
     }
 }
 
-/// Where an account's archives go unless a folder was chosen: the user's
-/// Downloads folder under `Backup Desk/<account>`, else the app's data
-/// folder. The provider's account id names the folder only when it follows
-/// the provider's rule for ids, so it can never point outside.
-pub fn default_download_dir(app_data_dir: &Path, account_id: &str) -> Result<PathBuf> {
+/// Where an account's archives go unless a folder was chosen, in plain
+/// sight: `~/Backups/<account name>` (on Windows `Documents\Backups\…`),
+/// else the app's data folder. The provider's display name is made into one
+/// safe folder name; when nothing is left of it, the account id names the
+/// folder, only if it follows the provider's rule for ids.
+pub fn default_download_dir(app_data_dir: &Path, account: &AccountRecord) -> Result<PathBuf> {
+    let name = match backup_transfer::files::sanitize_folder_name(&account.display_name) {
+        Some(name) => name,
+        None if is_valid_id(&account.account_id) => account.account_id.clone(),
+        None => {
+            return Err(Error::Invalid(format!(
+                "The account's name {:?} and id {:?} cannot name a folder; choose a download folder in Settings (or pass --to).",
+                account.display_name, account.account_id
+            )));
+        }
+    };
+    let base = if cfg!(windows) {
+        dirs::document_dir()
+    } else {
+        dirs::home_dir()
+    };
+    Ok(base
+        .map(|d| d.join("Backups"))
+        .unwrap_or_else(|| app_data_dir.join("downloads"))
+        .join(name))
+}
+
+/// The default folder of earlier versions: the user's Downloads folder
+/// under `Backup Desk/<account id>`, else the app's data folder. Kept for
+/// accounts that downloaded there. The id names the folder only when it
+/// follows the provider's rule for ids, so it can never point outside.
+pub fn legacy_download_dir(app_data_dir: &Path, account_id: &str) -> Result<PathBuf> {
     if !is_valid_id(account_id) {
         return Err(Error::Invalid(format!(
             "The provider's account id {account_id:?} cannot name a folder; choose a download folder in Settings (or pass --to)."
@@ -249,12 +331,39 @@ mod tests {
         let base = Path::new("/data");
         for bad in ["../../x", "/abs/path", "a/../../b", ""] {
             assert!(
-                default_download_dir(base, bad).is_err(),
+                legacy_download_dir(base, bad).is_err(),
                 "{bad:?} would write outside the download folder"
             );
         }
-        let good = default_download_dir(base, "acme").expect("a plain id");
+        let good = legacy_download_dir(base, "acme").expect("a plain id");
         assert!(good.ends_with("acme"));
+    }
+
+    fn account(display_name: &str, account_id: &str) -> AccountRecord {
+        AccountRecord {
+            id: 1,
+            provider_url: "https://p".into(),
+            account_id: account_id.into(),
+            display_name: display_name.into(),
+            role: None,
+            person_name: "Olivia".into(),
+        }
+    }
+
+    #[test]
+    fn the_default_folder_is_named_after_the_account_in_a_visible_backups_folder() {
+        let base = Path::new("/data");
+        let dir = default_download_dir(base, &account("Acme Ltda", "acme")).expect("dir");
+        assert!(dir.ends_with("Backups/Acme Ltda"), "{}", dir.display());
+        let hostile = default_download_dir(base, &account("../../x", "acme")).expect("dir");
+        assert_eq!(
+            hostile.file_name().and_then(|n| n.to_str()),
+            Some("_.._x"),
+            "one folder, never a path"
+        );
+        let unnamed = default_download_dir(base, &account("...", "acme")).expect("dir");
+        assert!(unnamed.ends_with("Backups/acme"), "{}", unnamed.display());
+        assert!(default_download_dir(base, &account("", "../x")).is_err());
     }
 
     #[test]

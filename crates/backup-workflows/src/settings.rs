@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use backup_keychain::KeyInfo;
 use backup_state::{AccountRecord, SftpConnection};
+use chrono::{DateTime, Utc};
 
 use crate::Desk;
 use crate::error::{Error, Result};
@@ -20,6 +21,9 @@ pub struct AccountSettings {
     pub trusted_host_key: Option<String>,
     pub preferences: AccountPreferences,
     pub language: Language,
+    /// When a connection test or a verified download last proved the
+    /// connection and the key work (cleared when either changes).
+    pub checked_at: Option<DateTime<Utc>>,
 }
 
 impl Desk {
@@ -38,6 +42,7 @@ impl Desk {
             key: self.keys.info(&self.scope(account))?,
             trusted_host_key,
             language: self.preferences().language()?,
+            checked_at: self.preferences().checked_at(account)?,
         })
     }
 
@@ -52,6 +57,18 @@ impl Desk {
         self.account(account)?;
         self.preferences()
             .save_downloads(account, download_dir, streams)
+    }
+
+    /// The account's download folder, created if missing (to open it in
+    /// the file manager); `FolderUnusable` with its path when it cannot be.
+    pub fn open_download_folder(&self, account: i64) -> Result<PathBuf> {
+        let record = self.account(account)?;
+        let dir = self.preferences().account(&record)?.download_dir;
+        std::fs::create_dir_all(&dir).map_err(|e| Error::FolderUnusable {
+            path: dir.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(dir)
     }
 
     /// Deletes the interrupted download of `backup_id` (in `folder`, else the

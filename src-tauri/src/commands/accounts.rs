@@ -31,7 +31,8 @@ pub async fn accounts(desk: State<'_, Desk>, launch: State<'_, Launch>) -> AppRe
     Ok(AccountsView::from(&list))
 }
 
-/// Who `token` belongs to at `provider_url`, and the accounts it opens.
+/// Who `token` belongs to at `provider_url`, the accounts it opens, and
+/// for each one already set up here what is stored now (`existing`).
 #[tauri::command]
 pub async fn account_probe(
     desk: State<'_, Desk>,
@@ -41,15 +42,18 @@ pub async fn account_probe(
     Ok(ProbeView::from(&desk.probe(&provider_url, &token).await?))
 }
 
-/// Adds the chosen accounts `token` opens; the first becomes current.
+/// Adds the chosen accounts `token` opens; the first becomes current. One
+/// already set up fails with `account_exists` (nothing changed) unless
+/// `replace`: then its token and role are replaced.
 #[tauri::command]
 pub async fn account_add(
     desk: State<'_, Desk>,
     provider_url: String,
     token: String,
     account_ids: Vec<String>,
+    replace: bool,
 ) -> AppResult<AccountsView> {
-    desk.add_accounts(&provider_url, &token, &account_ids)
+    desk.add_accounts(&provider_url, &token, &account_ids, replace)
         .await?;
     Ok(AccountsView::from(&desk.accounts()?))
 }
@@ -66,6 +70,14 @@ pub async fn account_use(desk: State<'_, Desk>, id: i64) -> AppResult<AccountsVi
 pub async fn account_remove(desk: State<'_, Desk>, id: i64) -> AppResult<AccountsView> {
     desk.remove_account(id).await?;
     Ok(AccountsView::from(&desk.accounts()?))
+}
+
+/// The person unlocked the keychain and chose Try again: after a
+/// `keychain_locked` answer the keychain is not asked until this.
+#[tauri::command]
+pub async fn keychain_retry(desk: State<'_, Desk>) -> AppResult<()> {
+    desk.keychain_retry();
+    Ok(())
 }
 
 /// "Try the demo": the built-in provider with its SFTP server, as an account.

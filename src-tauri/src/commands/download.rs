@@ -10,7 +10,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::views::{ConnectionTestView, DownloadedView, ProgressView};
+use crate::views::{ConnectionTestView, DownloadedView, ExistingCopy, ProgressView};
 
 /// At most this many progress messages a second reach the window.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
@@ -29,12 +29,16 @@ fn question<T>(outcome: Outcome<T>) -> AppResult<T> {
 
 /// Downloads a ready backup, verifies it against the published SHA-256 and
 /// records it. Terms not accepted fail with `terms_required`; an unknown
-/// server key with `unknown_host_key` and its fingerprint for the window to ask.
+/// server key with `unknown_host_key` and its fingerprint for the window to
+/// ask; no SFTP server or key with `connection_missing` / `key_missing` and
+/// `setup`; with `existing: "ask"`, a verified copy on disk with
+/// `copy_exists` and its `path`.
 #[tauri::command]
 pub async fn download(
     desk: State<'_, Desk>,
     account: i64,
     backup_id: String,
+    existing: ExistingCopy,
     on_progress: Channel<ProgressView>,
 ) -> AppResult<DownloadedView> {
     let throttle = ProgressThrottle::new(PROGRESS_EVERY);
@@ -50,6 +54,7 @@ pub async fn download(
         folder: None,
         streams: None,
         actor: Actor::Person,
+        existing: existing.into(),
     };
     let saved = question(desk.deliver(&request, sink).await?)?;
     Ok(DownloadedView::from(&saved))
@@ -103,7 +108,9 @@ pub async fn connection_test(desk: State<'_, Desk>, account: i64) -> AppResult<C
     Ok(ConnectionTestView { fingerprint })
 }
 
-/// Opens the file manager on a verified download of this account.
+/// Opens the file manager on a verified download of this account: the file
+/// selected, else its folder. When neither works, `failed` with the file's
+/// `path` for Copy path (the opener's own words go to the log only).
 #[tauri::command]
 pub async fn show_in_folder<R: Runtime>(
     app: AppHandle<R>,
@@ -113,7 +120,24 @@ pub async fn show_in_folder<R: Runtime>(
 ) -> AppResult<()> {
     use tauri_plugin_opener::OpenerExt;
     let path = desk.downloaded_path(account, &backup_id)?;
-    app.opener()
-        .reveal_item_in_dir(&path)
-        .map_err(|e| AppError::new(ErrorCode::Failed, format!("Could not open the folder: {e}")))
+    let Err(reveal) = app.opener().reveal_item_in_dir(&path) else {
+        return Ok(());
+    };
+    log::warn!("reveal_item_in_dir failed: {reveal}");
+    let parent = path.parent().map(|p| p.display().to_string());
+    let opened = match parent {
+        Some(dir) => app.opener().open_path(dir, None::<&str>),
+        None => Err(reveal),
+    };
+    opened.map_err(|e| {
+        log::warn!("open_path of the folder failed: {e}");
+        AppError::new(
+            ErrorCode::Failed,
+            format!(
+                "Could not open the file manager. The file is at {}.",
+                path.display()
+            ),
+        )
+        .with_path(&path)
+    })
 }

@@ -68,6 +68,32 @@ pub async fn folder_pick<R: Runtime>(app: AppHandle<R>) -> AppResult<Option<Stri
     Ok(pick(app, "Choose the download folder", true).await)
 }
 
+/// Opens the account's download folder in the file manager, creating it if
+/// missing: `disk` (with `path`) when it cannot be created, `failed` (with
+/// `path`) when no file manager opens it.
+#[tauri::command]
+pub async fn folder_open<R: Runtime>(
+    app: AppHandle<R>,
+    desk: State<'_, Desk>,
+    account: i64,
+) -> AppResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let dir = desk.open_download_folder(account)?;
+    app.opener()
+        .open_path(dir.display().to_string(), None::<&str>)
+        .map_err(|e| {
+            log::warn!("open_path of the download folder failed: {e}");
+            crate::error::AppError::new(
+                crate::error::ErrorCode::Failed,
+                format!(
+                    "Could not open the file manager. The folder is at {}.",
+                    dir.display()
+                ),
+            )
+            .with_path(&dir)
+        })
+}
+
 /// Imports the key file at `path` into the keychain (replacing the
 /// account's key); only its type and fingerprint come back.
 #[tauri::command]

@@ -21,7 +21,18 @@ is_demo: boolean, };
 
 export type AccountsView = { accounts: Array<AccountView>, current: number | null, };
 
-export type MembershipView = { account_id: string, account_name: string, plan: string, role: RoleView, };
+export type ExistingAccountView = { id: number, role: RoleView, 
+/**
+ * Whose token it uses now.
+ */
+person_name: string, };
+
+export type MembershipView = { account_id: string, account_name: string, plan: string, role: RoleView, 
+/**
+ * The account as it is set up here already, if it is: adding it again
+ * replaces its token and role (`account_add` with `replace: true`).
+ */
+existing: ExistingAccountView | null, };
 
 export type ProbeView = { person_name: string, accounts: Array<MembershipView>, };
 
@@ -59,6 +70,8 @@ next_allowed_at: string | null, cooldown_seconds: number, server_time: string | 
 
 export type TermsView = { version: string, text: string, accepted: boolean, };
 
+export type ExistingCopy = "ask" | "replace" | "keep_both";
+
 export type ProgressView = { backup_id: string, done: number, total: number, 
 /**
  * Bytes per second.
@@ -77,7 +90,16 @@ export type SettingsView = { account: number, connection: ConnectionView | null,
 /**
  * The pinned SFTP host key, if one is trusted.
  */
-trusted_host_key: string | null, download_dir: string, streams: number, language: string, };
+trusted_host_key: string | null, download_dir: string, 
+/**
+ * No folder was chosen: `download_dir` is the default (~/Backups/<name>).
+ */
+download_dir_is_default: boolean, streams: number, language: string, 
+/**
+ * When a connection test or a verified download last proved the SFTP
+ * server and the key work; cleared when either changes (RFC 3339).
+ */
+checked_at: string | null, };
 
 export type ConnectionTestView = { fingerprint: string, };
 
@@ -85,7 +107,13 @@ export type BackupReadyEvent = { account: number, backup_id: string, };
 
 export type DownloadFinishedEvent = { account: number, backup_id: string, path: string, sha256: string, };
 
-export type ErrorCode = "invalid_input" | "unauthorized" | "forbidden" | "not_found" | "cooldown" | "request_in_progress" | "not_ready" | "expired" | "terms_required" | "unknown_host_key" | "host_key_changed" | "sftp_auth" | "connection_missing" | "key_missing" | "key_invalid" | "passphrase_required" | "passphrase_wrong" | "keychain_unavailable" | "network" | "verify_failed" | "disk" | "cancelled" | "busy" | "failed";
+export type QuitRequestedEvent = { 
+/**
+ * Downloads running now.
+ */
+downloads: number, };
+
+export type ErrorCode = "invalid_input" | "unauthorized" | "forbidden" | "not_found" | "cooldown" | "request_in_progress" | "not_ready" | "expired" | "terms_required" | "unknown_host_key" | "host_key_changed" | "sftp_auth" | "connection_missing" | "key_missing" | "key_invalid" | "passphrase_required" | "passphrase_wrong" | "keychain_unavailable" | "keychain_locked" | "copy_exists" | "account_exists" | "network" | "verify_failed" | "disk" | "cancelled" | "busy" | "failed";
 
 export type HostKeyView = { host: string, port: number, key_type: string, fingerprint: string, 
 /**
@@ -96,6 +124,12 @@ published: boolean,
  * The key trusted until now, when this one replaces it.
  */
 replaces: string | null, };
+
+export type SetupView = { host: string, port: number, 
+/**
+ * The saved connection's user name, else "".
+ */
+username: string, has_connection: boolean, has_key: boolean, };
 
 export type AppError = { code: ErrorCode, message: string, 
 /**
@@ -109,4 +143,14 @@ next_allowed_at: string | null,
 /**
  * For `unknown_host_key`: what the server presented, to ask about.
  */
-host_key: HostKeyView | null, };
+host_key: HostKeyView | null, 
+/**
+ * For `connection_missing` / `key_missing` from a download: what to
+ * fill in, from where the provider delivers.
+ */
+setup: SetupView | null, 
+/**
+ * The file or folder the error is about, to show with Copy path
+ * (`copy_exists`; `failed` when no file manager could open it).
+ */
+path: string | null, };

@@ -3,17 +3,20 @@
 use serde_json::json;
 
 use crate::context::Context;
-use crate::fail::CliResult;
+use crate::fail::{CliError, CliResult};
 use crate::prompt;
 
 /// Adds an account: the token comes from stdin or a hidden prompt, never argv.
-pub async fn add(ctx: &Context, provider: &str, account: Option<&str>) -> CliResult {
+/// An account already set up has its token and role replaced only once the
+/// person confirms what changes (or passes `--replace`).
+pub async fn add(ctx: &Context, provider: &str, account: Option<&str>, replace: bool) -> CliResult {
     backup_workflows::check_provider_url(provider)?;
     let token = prompt::secret(
         "API token (input hidden): ",
         "Pipe the token on stdin, e.g. backup-desk account add --provider URL < token.txt",
     )?;
-    let me = ctx.desk.probe(provider, &token).await?;
+    let probe = ctx.desk.probe(provider, &token).await?;
+    let me = &probe.me;
     let chosen = match account {
         Some(wanted) => wanted.to_owned(),
         None if me.accounts.len() == 1 => me.accounts[0].account_id.clone(),
@@ -32,7 +35,19 @@ pub async fn add(ctx: &Context, provider: &str, account: Option<&str>) -> CliRes
             me.accounts[index].account_id.clone()
         }
     };
-    let added = ctx.desk.add_accounts(provider, &token, &[chosen]).await?;
+    if let Some(old) = probe.existing(&chosen)
+        && !replace
+    {
+        let new = me.accounts.iter().find(|m| m.account_id == chosen);
+        let question = replacement_question(old, new.and_then(|m| m.role), &me.person.name);
+        if !prompt::confirm(ctx.interactive && !ctx.json, &question, "--replace")? {
+            return Err(CliError::usage("Nothing was changed."));
+        }
+    }
+    let added = ctx
+        .desk
+        .add_accounts(provider, &token, &[chosen], true)
+        .await?;
     for saved in added {
         let role = saved.role.map(|r| r.as_wire()).unwrap_or("unknown role");
         if ctx.json {
@@ -48,6 +63,35 @@ pub async fn add(ctx: &Context, provider: &str, account: Option<&str>) -> CliRes
         }
     }
     Ok(())
+}
+
+/// "Replace …?" with what changes: the role, whose token.
+fn replacement_question(
+    old: &backup_workflows::AccountRecord,
+    role: Option<backup_domain::Role>,
+    person: &str,
+) -> String {
+    let word = |r: Option<backup_domain::Role>| r.map(|r| r.as_wire()).unwrap_or("unknown role");
+    let mut changes = Vec::new();
+    if old.role != role {
+        changes.push(format!("role {} → {}", word(old.role), word(role)));
+    } else {
+        changes.push(format!("role stays {}", word(role)));
+    }
+    if old.person_name == person {
+        changes.push(format!("{person}'s token is replaced by the new one"));
+    } else {
+        changes.push(format!(
+            "the token of {} is replaced by {person}'s",
+            old.person_name
+        ));
+    }
+    format!(
+        "{} ({}) is already set up: {}. Replace it?",
+        old.display_name,
+        old.account_id,
+        changes.join(", ")
+    )
 }
 
 pub fn list(ctx: &Context) -> CliResult {

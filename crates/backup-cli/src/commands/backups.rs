@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use backup_domain::GateReason;
-use backup_workflows::{Actor, DeliverRequest};
+use backup_workflows::{Actor, DeliverRequest, ExistingCopy};
 use serde_json::json;
 
 use crate::answers::TerminalAnswers;
@@ -120,6 +120,8 @@ pub struct DownloadArgs<'a> {
     pub streams: Option<u8>,
     pub accept_terms: bool,
     pub trust_fingerprint: Option<&'a str>,
+    /// Replace a verified copy on disk instead of keeping both.
+    pub replace: bool,
 }
 
 pub async fn download(ctx: &Context, account: Option<&str>, args: &DownloadArgs<'_>) -> CliResult {
@@ -135,6 +137,11 @@ pub async fn download(ctx: &Context, account: Option<&str>, args: &DownloadArgs<
         folder: args.to.clone(),
         streams: args.streams,
         actor: Actor::Person,
+        existing: if args.replace {
+            ExistingCopy::Replace
+        } else {
+            ExistingCopy::KeepBoth
+        },
     };
     let mut answers = TerminalAnswers {
         interactive: ctx.interactive,

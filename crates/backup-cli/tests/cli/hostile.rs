@@ -199,7 +199,12 @@ fn an_account_id_that_is_a_path_never_names_a_folder() {
         .expect("desk");
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let error = runtime
-            .block_on(desk.add_accounts(&hostile.server.base(), "any-token", &[evil.to_owned()]))
+            .block_on(desk.add_accounts(
+                &hostile.server.base(),
+                "any-token",
+                &[evil.to_owned()],
+                false,
+            ))
             .expect_err("refused");
         assert_eq!(
             error.kind(),

@@ -53,7 +53,7 @@ fn a_download_from_the_app_and_one_from_the_cli_leave_the_same_record_and_trail(
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let app_saved = runtime.block_on(async {
         let id = desk
-            .add_accounts(&world.base, &world.token, &["acme".into()])
+            .add_accounts(&world.base, &world.token, &["acme".into()], false)
             .await
             .expect("account_add")[0]
             .id;
@@ -71,6 +71,7 @@ fn a_download_from_the_app_and_one_from_the_cli_leave_the_same_record_and_trail(
             folder: Some(app_dest.path().to_path_buf()),
             streams: None,
             actor: Actor::Person,
+            existing: backup_workflows::ExistingCopy::KeepBoth,
         };
         let quiet: backup_workflows::ProgressSink = Arc::new(|_, _| {});
         match desk

@@ -206,6 +206,7 @@ fn child_downloader() {
         dest_dir: var("CHILD_DEST").into(),
         backup_id: crate::support::BACKUP_ID.into(),
         file_name: "acme-archive.zip".into(),
+        replace: None,
         options: TransferOptions {
             segment_size: 1024 * 1024,
             read_size: 256 * 1024,

@@ -88,6 +88,7 @@ impl Served {
             dest_dir: dest.to_path_buf(),
             backup_id: BACKUP_ID.into(),
             file_name: "acme-archive.zip".into(),
+            replace: None,
             options: TransferOptions {
                 segment_size: 1024 * 1024,
                 read_size: 256 * 1024,

@@ -16,7 +16,7 @@ fn a_failed_keychain_write_during_add_leaves_an_existing_account_untouched() {
         .run(
             world
                 .desk
-                .add_accounts(&world.base, &world.token, &["acme".into()]),
+                .add_accounts(&world.base, &world.token, &["acme".into()], true),
         )
         .expect_err("the keychain is away");
     assert_eq!(error.kind(), ErrorKind::KeychainUnavailable, "{error}");
@@ -40,7 +40,7 @@ fn a_new_account_is_taken_back_when_the_keychain_refuses_its_token() {
         .run(
             world
                 .desk
-                .add_accounts(&world.base, &world.token, &["acme".into()]),
+                .add_accounts(&world.base, &world.token, &["acme".into()], false),
         )
         .expect_err("the keychain is away");
     assert_eq!(error.kind(), ErrorKind::KeychainUnavailable, "{error}");
@@ -54,14 +54,18 @@ fn a_new_account_is_taken_back_when_the_keychain_refuses_its_token() {
 fn adding_validates_the_choice_and_removing_forgets_token_key_and_choice() {
     let world = World::start();
     let none = world
-        .run(world.desk.add_accounts(&world.base, &world.token, &[]))
+        .run(
+            world
+                .desk
+                .add_accounts(&world.base, &world.token, &[], false),
+        )
         .expect_err("nothing chosen");
     assert_eq!(none.kind(), ErrorKind::InvalidInput);
     let other = world
         .run(
             world
                 .desk
-                .add_accounts(&world.base, &world.token, &["globex".into()]),
+                .add_accounts(&world.base, &world.token, &["globex".into()], false),
         )
         .expect_err("not opened by this token");
     assert!(other.to_string().contains("globex"), "{other}");
@@ -88,7 +92,7 @@ fn adding_validates_the_choice_and_removing_forgets_token_key_and_choice() {
         .run(
             world
                 .desk
-                .add_accounts(&world.base, &world.token, &["acme".into()]),
+                .add_accounts(&world.base, &world.token, &["acme".into()], false),
         )
         .expect("added again");
     assert!(
@@ -112,7 +116,7 @@ fn a_second_data_folder_never_touches_the_first_ones_secrets() {
     )
     .expect("desk");
     let added = world
-        .run(other.add_accounts(&world.base, &world.token, &["acme".into()]))
+        .run(other.add_accounts(&world.base, &world.token, &["acme".into()], false))
         .expect("added there too");
     assert_eq!(added[0].id, id, "the same local id in both folders");
     world

@@ -213,6 +213,7 @@ fn a_stopped_desk_starts_nothing_new() {
         folder: Some(dest.clone()),
         streams: None,
         actor: backup_workflows::Actor::Person,
+        existing: backup_workflows::ExistingCopy::KeepBoth,
     };
     let (sink, _) = recorder();
     let refused = world

@@ -2,7 +2,7 @@
 //! the server presented can be trusted, a key the provider does not publish
 //! is refused, and a verified archive is recorded and audited.
 
-use backup_workflows::{Actor, DeliverRequest, DeskEvent, ErrorKind, Outcome, Phase};
+use backup_workflows::{Actor, DeliverRequest, DeskEvent, ErrorKind, ExistingCopy, Outcome, Phase};
 
 use crate::world::{Answering, Published, World, recorder};
 
@@ -13,6 +13,7 @@ fn request(account: i64, backup_id: &str, folder: &std::path::Path) -> DeliverRe
         folder: Some(folder.to_path_buf()),
         streams: Some(2),
         actor: Actor::Person,
+        existing: ExistingCopy::KeepBoth,
     }
 }
 

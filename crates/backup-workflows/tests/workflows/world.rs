@@ -129,7 +129,7 @@ impl World {
         let added = self
             .run(
                 self.desk
-                    .add_accounts(&self.base, &self.token, &["acme".into()]),
+                    .add_accounts(&self.base, &self.token, &["acme".into()], false),
             )
             .expect("add acme");
         let id = added[0].id;
