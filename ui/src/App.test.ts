@@ -126,6 +126,19 @@ describe('header', () => {
     expect(await screen.findByTestId('backups')).toBeTruthy();
   });
 
+  it('asks before leaving Settings with unsaved changes, and stays on No', async () => {
+    render(App);
+    await fireEvent.click(await screen.findByTestId('nav-settings'));
+    await fireEvent.input(await screen.findByTestId('sftp-host'), { target: { value: 'typo.example' } });
+    await fireEvent.click(screen.getByTestId('nav-backups'));
+    await fireEvent.click(await screen.findByTestId('leave-dialog-no'));
+    expect(screen.getByTestId('nav-settings').getAttribute('aria-current')).toBe('page');
+    expect((screen.getByTestId('sftp-host') as HTMLInputElement).value).toBe('typo.example');
+    await fireEvent.click(screen.getByTestId('nav-backups'));
+    await fireEvent.click(await screen.findByTestId('leave-dialog-yes'));
+    expect(await screen.findByTestId('backups')).toBeTruthy();
+  });
+
   it('goes back to the welcome once the last account is removed', async () => {
     vi.mocked(ipc.accountRemove).mockResolvedValue(fx.accountsView([]));
     render(App);
@@ -136,6 +149,28 @@ describe('header', () => {
     await fireEvent.click(within(dialog).getByTestId('confirm-remove-account'));
     expect(ipc.accountRemove).toHaveBeenCalledWith(1);
     expect(await screen.findByTestId('welcome')).toBeTruthy();
+  });
+});
+
+describe('closing the window during a download', () => {
+  it('asks; Keep downloading leaves it running, Quit quits', async () => {
+    let closing: (e: { downloads: number }) => void = () => {};
+    vi.mocked(ipc.onQuitRequested).mockImplementation(async (cb) => {
+      closing = cb;
+      return () => {};
+    });
+    vi.mocked(ipc.quitApp).mockResolvedValue();
+    render(App);
+    await screen.findByTestId('backups');
+    closing({ downloads: 2 });
+    const dialog = await screen.findByTestId('quit-dialog');
+    expect(text(dialog)).toContain('Downloads still running: 2');
+    expect(document.activeElement).toBe(within(dialog).getByTestId('quit-dialog-no'));
+    await fireEvent.click(within(dialog).getByTestId('quit-dialog-no'));
+    expect(ipc.quitApp).not.toHaveBeenCalled();
+    closing({ downloads: 1 });
+    await fireEvent.click(await screen.findByTestId('quit-dialog-yes'));
+    await vi.waitFor(() => expect(ipc.quitApp).toHaveBeenCalledTimes(1));
   });
 });
 

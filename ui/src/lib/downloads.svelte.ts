@@ -1,15 +1,17 @@
 // Downloads in flight, kept outside the views so progress survives switching
-// between Backups and Settings, and the one-click flow: terms → download →
-// (unknown server key → ask → trust → download again).
+// between Backups and Settings, and the one-click flow: (a copy already on
+// disk → replace / keep both / cancel) → terms → download → (no server or
+// key yet → set it up → download again) → (unknown server key → ask → trust
+// → download again).
 import { SvelteMap } from 'svelte/reactivity';
 
-import type { AppError, DownloadedView, ProgressView } from './bindings';
+import type { AppError, DownloadedView, ExistingCopy, ProgressView } from './bindings';
 import { toAppError } from './errors';
 import { withHostKeyTrust } from './hostkeys';
 import * as ipc from './ipc';
-import { ask } from './prompts.svelte';
+import { ask, chooseExisting } from './prompts.svelte';
 
-export type StopReason = 'cancelled' | 'terms_declined' | 'host_key_not_trusted';
+export type StopReason = 'cancelled' | 'terms_declined' | 'host_key_not_trusted' | 'setup_declined';
 
 export type DownloadEntry =
   | { kind: 'preparing' }
@@ -20,6 +22,10 @@ export type DownloadEntry =
   | { kind: 'failed'; error: AppError };
 
 const entries = new SvelteMap<string, DownloadEntry>();
+
+// The setup step is offered this many times per click: a server that keeps
+// saying "missing" after a save is a bug to report, not a loop to run.
+const MAX_SETUPS = 2;
 
 function keyOf(account: number, backupId: string): string {
   return `${account}/${backupId}`;
@@ -33,12 +39,36 @@ export function isBusy(entry: DownloadEntry | undefined): boolean {
   return entry?.kind === 'preparing' || entry?.kind === 'running' || entry?.kind === 'cancelling';
 }
 
+/** How many downloads this window is running. */
+export function runningDownloads(): number {
+  let n = 0;
+  for (const entry of entries.values()) if (isBusy(entry)) n += 1;
+  return n;
+}
+
+export interface StartOptions {
+  /** The verified copy the window knows of: asked about before anything else. */
+  copyAt?: string | null;
+}
+
 /** Runs the whole flow; never rejects (the outcome lands in the entry). */
-export async function startDownload(account: number, backupId: string): Promise<void> {
+export async function startDownload(
+  account: number,
+  backupId: string,
+  options: StartOptions = {},
+): Promise<void> {
   const key = keyOf(account, backupId);
   if (isBusy(entries.get(key))) return;
   entries.set(key, { kind: 'preparing' });
+  let existing: ExistingCopy = 'ask';
+  // Cancel on this question leaves the row as it was, with nothing to say.
+  const keepAsIs = (): void => void entries.delete(key);
   try {
+    if (options.copyAt) {
+      const choice = await chooseExisting(options.copyAt);
+      if (!choice) return keepAsIs();
+      existing = choice;
+    }
     const terms = await ipc.terms(account, backupId);
     if (!terms.accepted) {
       if (!(await ask({ kind: 'terms', terms }))) {
@@ -47,25 +77,50 @@ export async function startDownload(account: number, backupId: string): Promise<
       }
       await ipc.termsAccept(account, backupId, terms.version);
     }
-    const outcome = await withHostKeyTrust(
-      account,
-      () => {
-        entries.set(key, { kind: 'running', progress: null });
-        return ipc.download(account, backupId, (progress) => {
-          const now = entries.get(key);
-          if (now?.kind === 'running' || now?.kind === 'cancelling') {
-            entries.set(key, { ...now, progress });
+    for (let setups = 0; ; ) {
+      try {
+        const outcome = await withHostKeyTrust(
+          account,
+          () => {
+            entries.set(key, { kind: 'running', progress: null });
+            return ipc.download(account, backupId, existing, (progress) => {
+              const now = entries.get(key);
+              if (now?.kind === 'running' || now?.kind === 'cancelling') {
+                entries.set(key, { ...now, progress });
+              }
+            });
+          },
+          { beforeAsk: () => entries.set(key, { kind: 'preparing' }) },
+        );
+        entries.set(
+          key,
+          outcome.kind === 'done'
+            ? { kind: 'done', result: outcome.value }
+            : { kind: 'stopped', reason: 'host_key_not_trusted' },
+        );
+        return;
+      } catch (raw) {
+        const error = toAppError(raw);
+        if (error.code === 'copy_exists' && existing === 'ask') {
+          entries.set(key, { kind: 'preparing' });
+          const choice = await chooseExisting(error.path ?? '');
+          if (!choice) return keepAsIs();
+          existing = choice;
+          continue;
+        }
+        const missing = error.code === 'connection_missing' || error.code === 'key_missing';
+        if (missing && error.setup && setups < MAX_SETUPS) {
+          setups += 1;
+          entries.set(key, { kind: 'preparing' });
+          if (!(await ask({ kind: 'setup', account, setup: error.setup }))) {
+            entries.set(key, { kind: 'stopped', reason: 'setup_declined' });
+            return;
           }
-        });
-      },
-      { beforeAsk: () => entries.set(key, { kind: 'preparing' }) },
-    );
-    entries.set(
-      key,
-      outcome.kind === 'done'
-        ? { kind: 'done', result: outcome.value }
-        : { kind: 'stopped', reason: 'host_key_not_trusted' },
-    );
+          continue;
+        }
+        throw error;
+      }
+    }
   } catch (raw) {
     const error = toAppError(raw);
     if (error.code === 'cancelled') {
@@ -77,6 +132,12 @@ export async function startDownload(account: number, backupId: string): Promise<
       await ask({ kind: 'hostkey-changed', fingerprint: error.fingerprint });
     }
   }
+}
+
+/** Forgets what this window says about one backup (a note dismissed). */
+export function clearDownload(account: number, backupId: string): void {
+  const key = keyOf(account, backupId);
+  if (!isBusy(entries.get(key))) entries.delete(key);
 }
 
 /** Asks the backend to stop; the running flow then settles as `cancelled`. */

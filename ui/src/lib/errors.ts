@@ -24,6 +24,9 @@ const CODES = {
   passphrase_required: true,
   passphrase_wrong: true,
   keychain_unavailable: true,
+  keychain_locked: true,
+  account_exists: true,
+  copy_exists: true,
   network: true,
   verify_failed: true,
   disk: true,
@@ -49,12 +52,22 @@ export function isAppError(value: unknown): value is AppError {
     (v.next_allowed_at === null ||
       v.next_allowed_at === undefined ||
       typeof v.next_allowed_at === 'string') &&
-    (v.host_key === null || v.host_key === undefined || typeof v.host_key === 'object')
+    (v.host_key === null || v.host_key === undefined || typeof v.host_key === 'object') &&
+    (v.setup === null || v.setup === undefined || typeof v.setup === 'object') &&
+    (v.path === null || v.path === undefined || typeof v.path === 'string')
   );
 }
 
 export function appError(code: ErrorCode, message: string): AppError {
-  return { code, message, fingerprint: null, next_allowed_at: null, host_key: null };
+  return {
+    code,
+    message,
+    fingerprint: null,
+    next_allowed_at: null,
+    host_key: null,
+    setup: null,
+    path: null,
+  };
 }
 
 export function toAppError(err: unknown): AppError {
@@ -65,6 +78,8 @@ export function toAppError(err: unknown): AppError {
       fingerprint: err.fingerprint ?? null,
       next_allowed_at: err.next_allowed_at ?? null,
       host_key: err.host_key ?? null,
+      setup: err.setup ?? null,
+      path: err.path ?? null,
     };
   }
   if (err instanceof Error) return appError('failed', err.message);
@@ -80,4 +95,9 @@ export function toAppError(err: unknown): AppError {
     }
   }
   return appError('failed', String(err));
+}
+
+/** "code: message", what "Copy details" puts on the clipboard. */
+export function errorDetails(error: AppError): string {
+  return error.path ? `${error.code}: ${error.message}\n${error.path}` : `${error.code}: ${error.message}`;
 }

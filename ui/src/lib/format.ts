@@ -26,6 +26,34 @@ export function formatLongDateTime(iso: string): string {
   return dateFormat(iso, { dateStyle: 'long', timeStyle: 'short' });
 }
 
+/**
+ * Table cells: short, the year only when it is not this year's, numeric
+ * months where people write them so ("29/11, 07:40" in pt-BR, "Nov 29,
+ * 7:40 AM" in English, "29/11/2025, 07:40" for another year).
+ */
+export function formatCompactDateTime(iso: string, nowMs: number): string {
+  const d = parse(iso);
+  if (!d) return iso;
+  const sameYear = d.getFullYear() === new Date(nowMs).getFullYear();
+  const numeric = !locale().startsWith('en');
+  const options: Intl.DateTimeFormatOptions = numeric
+    ? { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' }
+    : { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' };
+  if (!sameYear) options.year = 'numeric';
+  return new Intl.DateTimeFormat(locale(), options).format(d);
+}
+
+/** The computer's time zone, said once above the table: "UTC−3 (America/Sao_Paulo)". */
+export function timeZoneLabel(nowMs: number): string {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const offset =
+    new Intl.DateTimeFormat(locale(), { timeZoneName: 'shortOffset' })
+      .formatToParts(new Date(nowMs))
+      .find((p) => p.type === 'timeZoneName')?.value ?? '';
+  if (!zone || zone === 'UTC' || zone === 'Etc/UTC') return offset || 'UTC';
+  return offset ? `${offset} (${zone})` : zone;
+}
+
 export function formatDate(iso: string): string {
   return dateFormat(iso, { dateStyle: 'medium' });
 }

@@ -31,8 +31,10 @@ describe('outside the desktop app', () => {
       fingerprint: null,
       next_allowed_at: null,
       host_key: null,
+      setup: null,
+      path: null,
     });
-    await expect(ipc.download(1, 'b', () => {})).rejects.toMatchObject({ code: 'failed' });
+    await expect(ipc.download(1, 'b', 'ask', () => {})).rejects.toMatchObject({ code: 'failed' });
     await expect(ipc.onBackupReady(() => {})).rejects.toMatchObject({ code: 'failed' });
     expect(core.invoke).not.toHaveBeenCalled();
     expect(event.listen).not.toHaveBeenCalled();
@@ -45,7 +47,11 @@ describe('commands', () => {
     ['appInfo', () => ipc.appInfo(), 'app_info', undefined],
     ['accounts', () => ipc.accounts(), 'accounts', undefined],
     ['accountProbe', () => ipc.accountProbe('https://p', 'tok'), 'account_probe', { providerUrl: 'https://p', token: 'tok' }],
-    ['accountAdd', () => ipc.accountAdd('https://p', 'tok', ['a', 'b']), 'account_add', { providerUrl: 'https://p', token: 'tok', accountIds: ['a', 'b'] }],
+    ['accountAdd', () => ipc.accountAdd('https://p', 'tok', ['a', 'b']), 'account_add', { providerUrl: 'https://p', token: 'tok', accountIds: ['a', 'b'], replace: false }],
+    ['accountAdd (replace)', () => ipc.accountAdd('https://p', 'tok', ['a'], true), 'account_add', { providerUrl: 'https://p', token: 'tok', accountIds: ['a'], replace: true }],
+    ['folderOpen', () => ipc.folderOpen(3), 'folder_open', { account: 3 }],
+    ['keychainRetry', () => ipc.keychainRetry(), 'keychain_retry', undefined],
+    ['quitApp', () => ipc.quitApp(), 'quit_app', undefined],
     ['accountUse', () => ipc.accountUse(3), 'account_use', { id: 3 }],
     ['accountRemove', () => ipc.accountRemove(3), 'account_remove', { id: 3 }],
     ['demoStart', () => ipc.demoStart(), 'demo_start', undefined],
@@ -78,10 +84,11 @@ describe('commands', () => {
     const done = { path: '/d/x.zip', sha256: 'f'.repeat(64), size_bytes: 10, verified_at: null };
     core.invoke.mockResolvedValue(done);
     const onProgress = vi.fn();
-    await expect(ipc.download(2, 'bk', onProgress)).resolves.toEqual(done);
+    await expect(ipc.download(2, 'bk', 'replace', onProgress)).resolves.toEqual(done);
     expect(core.invoke).toHaveBeenCalledWith('download', {
       account: 2,
       backupId: 'bk',
+      existing: 'replace',
       onProgress: expect.any(core.Channel),
     });
     const channel = core.invoke.mock.calls[0]?.[1]?.onProgress as InstanceType<typeof core.Channel<ProgressView>>;
@@ -99,6 +106,8 @@ describe('errors', () => {
       fingerprint: null,
       next_allowed_at: '2030-01-01T00:00:00Z',
       host_key: null,
+      setup: null,
+      path: null,
     };
     core.invoke.mockRejectedValue(err);
     await expect(ipc.backupRequest(1)).rejects.toEqual(err);
@@ -112,6 +121,8 @@ describe('errors', () => {
       fingerprint: 'SHA256:a',
       next_allowed_at: null,
       host_key: null,
+      setup: null,
+      path: null,
     });
   });
 
@@ -129,6 +140,8 @@ describe('errors', () => {
       fingerprint: null,
       next_allowed_at: null,
       host_key: null,
+      setup: null,
+      path: null,
     });
   });
 

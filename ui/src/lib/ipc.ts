@@ -16,8 +16,10 @@ import type {
   ConnectionView,
   DownloadedView,
   DownloadFinishedEvent,
+  ExistingCopy,
   ProbeView,
   ProgressView,
+  QuitRequestedEvent,
   SettingsView,
   TermsView,
 } from './bindings';
@@ -71,8 +73,9 @@ export function accountAdd(
   providerUrl: string,
   token: string,
   accountIds: string[],
+  replace = false,
 ): Promise<AccountsView> {
-  return call('account_add', { providerUrl, token, accountIds });
+  return call('account_add', { providerUrl, token, accountIds, replace });
 }
 
 export function accountUse(id: number): Promise<AccountsView> {
@@ -104,16 +107,19 @@ export function termsAccept(account: number, backupId: string, version: string):
   return call('terms_accept', { account, backupId, version });
 }
 
-/** Downloads and verifies a ready backup; progress arrives on its own channel. */
+/** Downloads and verifies a ready backup; progress arrives on its own channel.
+ * `existing`: what to do with a verified copy already on disk ("ask" fails
+ * with `copy_exists`). */
 export async function download(
   account: number,
   backupId: string,
+  existing: ExistingCopy,
   onProgress: (p: ProgressView) => void,
 ): Promise<DownloadedView> {
   ensureTauri();
   const channel = new Channel<ProgressView>();
   channel.onmessage = onProgress;
-  return call('download', { account, backupId, onProgress: channel });
+  return call('download', { account, backupId, existing, onProgress: channel });
 }
 
 export function downloadCancel(account: number, backupId: string): Promise<void> {
@@ -131,6 +137,21 @@ export function connectionTest(account: number): Promise<ConnectionTestView> {
 
 export function showInFolder(account: number, backupId: string): Promise<void> {
   return call('show_in_folder', { account, backupId });
+}
+
+/** Opens the account's download folder (created if missing). */
+export function folderOpen(account: number): Promise<void> {
+  return call('folder_open', { account });
+}
+
+/** The person unlocked the keychain: the next call may ask it again. */
+export function keychainRetry(): Promise<void> {
+  return call('keychain_retry');
+}
+
+/** Quits even though downloads run (they stop and stay resumable). */
+export function quitApp(): Promise<void> {
+  return call('quit_app');
 }
 
 export function settings(account: number): Promise<SettingsView> {
@@ -189,4 +210,9 @@ export function onBackupReady(cb: (e: BackupReadyEvent) => void): Promise<() => 
 
 export function onDownloadFinished(cb: (e: DownloadFinishedEvent) => void): Promise<() => void> {
   return subscribe('download-finished', cb);
+}
+
+/** The window was closed while downloads run: the app asks before quitting. */
+export function onQuitRequested(cb: (e: QuitRequestedEvent) => void): Promise<() => void> {
+  return subscribe('quit-requested', cb);
 }

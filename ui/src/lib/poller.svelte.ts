@@ -70,9 +70,15 @@ function stopTimer(): void {
   polled.nextAt = null;
 }
 
+/** The keychain is locked: asking again would prompt again, so nothing is
+ * asked until the person chooses Try again (`unlockKeychain`). */
+function locked(): boolean {
+  return polled.error?.code === 'keychain_locked';
+}
+
 function schedule(): void {
   stopTimer();
-  if (polled.account === null) return;
+  if (polled.account === null || locked()) return;
   const delay = pollDelay(failures, hidden());
   polled.scheduledAt = Date.now();
   polled.nextAt = polled.scheduledAt + delay;
@@ -135,18 +141,30 @@ export function replaceBackups(next: BackupsView): void {
   if (inFlight === null) schedule();
 }
 
+/** The person unlocked the keychain: ask it once more, then the list. */
+export async function unlockKeychain(): Promise<void> {
+  try {
+    await ipc.keychainRetry();
+  } catch (err) {
+    polled.error = toAppError(err);
+    return;
+  }
+  await refreshBackups();
+}
+
 function onVisibilityChange(): void {
+  if (locked()) return;
   if (!hidden()) void refreshBackups();
   // Hidden: from now on at the slower pace.
   else if (inFlight === null) schedule();
 }
 
 function onFocus(): void {
-  void refreshBackups();
+  if (!locked()) void refreshBackups();
 }
 
 function onEvent(e: { account: number }): void {
-  if (e.account === polled.account) void refreshBackups();
+  if (e.account === polled.account && !locked()) void refreshBackups();
 }
 
 function start(): void {

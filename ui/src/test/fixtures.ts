@@ -84,10 +84,21 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
     download_dir: '/home/olivia/Downloads/Backup Desk/acme',
     streams: 4,
     language: 'system',
+    checked_at: null,
+    download_dir_is_default: false,
     ...overrides,
   };
 }
 
 export function appErr(code: ErrorCode, message = 'The server said no.', extra: Partial<AppError> = {}): AppError {
-  return { code, message, fingerprint: null, next_allowed_at: null, host_key: null, ...extra };
+  return {
+    code,
+    message,
+    fingerprint: null,
+    next_allowed_at: null,
+    host_key: null,
+    setup: null,
+    path: null,
+    ...extra,
+  };
 }

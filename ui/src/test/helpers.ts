@@ -9,6 +9,7 @@ import { resetDownloads } from '../lib/downloads.svelte';
 import * as ipc from '../lib/ipc';
 import { resetPoller } from '../lib/poller.svelte';
 import { resetPrompts } from '../lib/prompts.svelte';
+import { setUnsaved } from '../lib/unsaved.svelte';
 import * as fx from './fixtures';
 import WithPrompts from './WithPrompts.svelte';
 
@@ -20,6 +21,7 @@ export function installDefaults(): void {
   vi.mocked(ipc.settings).mockResolvedValue(fx.settingsView());
   vi.mocked(ipc.onBackupReady).mockResolvedValue(() => {});
   vi.mocked(ipc.onDownloadFinished).mockResolvedValue(() => {});
+  vi.mocked(ipc.onQuitRequested).mockResolvedValue(() => {});
 }
 
 export function resetAll(): void {
@@ -27,6 +29,7 @@ export function resetAll(): void {
   resetPrompts();
   resetDownloads();
   resetPoller();
+  setUnsaved(false);
   installDefaults();
 }
 

@@ -35,3 +35,7 @@ export const preferencesSave = vi.fn<typeof Ipc.preferencesSave>();
 export const languageSet = vi.fn<typeof Ipc.languageSet>();
 export const onBackupReady = vi.fn<typeof Ipc.onBackupReady>();
 export const onDownloadFinished = vi.fn<typeof Ipc.onDownloadFinished>();
+export const folderOpen = vi.fn<typeof Ipc.folderOpen>();
+export const keychainRetry = vi.fn<typeof Ipc.keychainRetry>();
+export const quitApp = vi.fn<typeof Ipc.quitApp>();
+export const onQuitRequested = vi.fn<typeof Ipc.onQuitRequested>();

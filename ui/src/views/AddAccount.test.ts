@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('../lib/ipc', () => import('../test/ipc-mock'));
@@ -6,7 +6,7 @@ vi.mock('../lib/ipc', () => import('../test/ipc-mock'));
 import type { ProbeView } from '../lib/bindings';
 import * as ipc from '../lib/ipc';
 import * as fx from '../test/fixtures';
-import { resetAll, text } from '../test/helpers';
+import { renderWithPrompts, resetAll, text } from '../test/helpers';
 import AddAccount from './AddAccount.svelte';
 
 beforeEach(resetAll);
@@ -14,8 +14,8 @@ beforeEach(resetAll);
 const probe: ProbeView = {
   person_name: 'Olivia Owner',
   accounts: [
-    { account_id: 'acme', account_name: 'Acme Corp', plan: 'Business', role: 'owner' },
-    { account_id: 'beta', account_name: 'Beta LLC', plan: 'Starter', role: 'viewer' },
+    { account_id: 'acme', account_name: 'Acme Corp', plan: 'Business', role: 'owner', existing: null },
+    { account_id: 'beta', account_name: 'Beta LLC', plan: 'Starter', role: 'viewer', existing: null },
   ],
 };
 
@@ -54,10 +54,12 @@ describe('AddAccount', () => {
     await fireEvent.click(acme);
     await fireEvent.click(beta);
     await fireEvent.click(add);
-    expect(ipc.accountAdd).toHaveBeenCalledWith('https://backup.example.com', 'secret-token-123', [
-      'acme',
-      'beta',
-    ]);
+    expect(ipc.accountAdd).toHaveBeenCalledWith(
+      'https://backup.example.com',
+      'secret-token-123',
+      ['acme', 'beta'],
+      false,
+    );
     await vi.waitFor(() => expect(onadded).toHaveBeenCalledWith(added));
   });
 
@@ -78,7 +80,8 @@ describe('AddAccount', () => {
     await fillAndContinue();
     const error = await screen.findByTestId('error');
     expect(error.getAttribute('role')).toBe('alert');
-    expect(text(error)).toBe('The token was rejected The provider rejected the token.');
+    expect(text(within(error).getByTestId('error-title'))).toBe('The token was rejected');
+    expect(text(within(error).getByTestId('error-message'))).toBe('The provider rejected the token.');
     expect(screen.getByTestId('token')).toBeTruthy();
   });
 
@@ -91,5 +94,43 @@ describe('AddAccount', () => {
     await fireEvent.click(screen.getByTestId('add-accounts'));
     expect(text(await screen.findByTestId('error'))).toContain('Connection refused.');
     expect((screen.getByTestId('pick-account-beta') as HTMLInputElement).checked).toBe(true);
+  });
+
+  it('an account already here says what adding it again changes, and asks before replacing', async () => {
+    const existing: ProbeView = {
+      person_name: 'Bruno Viewer',
+      accounts: [
+        {
+          account_id: 'acme',
+          account_name: 'Acme Corp',
+          plan: 'Business',
+          role: 'viewer',
+          existing: { id: 1, role: 'owner', person_name: 'Olivia Owner' },
+        },
+      ],
+    };
+    vi.mocked(ipc.accountProbe).mockResolvedValue(existing);
+    const added = fx.accountsView([fx.account({ role: 'viewer' })]);
+    vi.mocked(ipc.accountAdd).mockResolvedValue(added);
+    const onadded = vi.fn();
+    renderWithPrompts(AddAccount, { onadded });
+    await fillAndContinue();
+    const note = await screen.findByTestId('existing-acme');
+    expect(text(note)).toContain('Already on this computer');
+    expect(text(note)).toContain('Role: Owner → Viewer');
+    expect(text(note)).toContain('The token of Olivia Owner is replaced by the token of Bruno Viewer');
+
+    // Cancel: nothing changes.
+    await fireEvent.click(screen.getByTestId('add-accounts'));
+    const dialog = await screen.findByTestId('confirm-replace');
+    expect(text(dialog)).toContain('Role: Owner → Viewer');
+    expect(document.activeElement).toBe(within(dialog).getByTestId('cancel-replace'));
+    await fireEvent.click(within(dialog).getByTestId('cancel-replace'));
+    expect(ipc.accountAdd).not.toHaveBeenCalled();
+
+    await fireEvent.click(screen.getByTestId('add-accounts'));
+    await fireEvent.click(await screen.findByTestId('confirm-replace-account'));
+    expect(ipc.accountAdd).toHaveBeenCalledWith('https://backup.example.com', 'secret-token-123', ['acme'], true);
+    await vi.waitFor(() => expect(onadded).toHaveBeenCalledWith(added));
   });
 });

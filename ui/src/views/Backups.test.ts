@@ -34,6 +34,23 @@ async function rowOf(id: string): Promise<HTMLElement> {
   return tr;
 }
 
+/** The row's detail, full width under it (opened by itself or by its toggle). */
+async function detailOf(id: string): Promise<HTMLElement> {
+  return vi.waitFor(() => {
+    const tr = document.querySelector<HTMLElement>(`tr[data-detail-of="${id}"]`);
+    if (!tr) throw new Error(`no detail of ${id}`);
+    return tr;
+  });
+}
+
+async function openDetail(id: string): Promise<HTMLElement> {
+  const toggle = within(await rowOf(id)).getByTestId('toggle-detail');
+  expect(toggle.getAttribute('aria-expanded')).toBe('false');
+  await fireEvent.click(toggle);
+  expect(toggle.getAttribute('aria-expanded')).toBe('true');
+  return detailOf(id);
+}
+
 describe('history', () => {
   it('shows a badge for each status, the raw value of an invalid one and server errors', async () => {
     show(
@@ -58,7 +75,7 @@ describe('history', () => {
       ['server_error', 'Server error'],
       ['invalid', 'Invalid value (archived_cold)'],
     ]);
-    expect(text(within(await rowOf('s')).getByTestId('error-message'))).toBe('Disk full at the provider');
+    expect(text(within(await openDetail('s')).getByTestId('error-message'))).toBe('Disk full at the provider');
     // Only a ready row in its window offers a download.
     expect(within(await rowOf('r')).getByTestId('download')).toBeTruthy();
     for (const id of ['a', 'p', 'e', 's', 'i']) {
@@ -70,12 +87,38 @@ describe('history', () => {
     show();
     const table = await screen.findByTestId('backups');
     expect(within(table).getAllByRole('columnheader').map((th) => text(th))).toEqual([
-      'Requested', 'By', 'Status', 'Ready at', 'Expires', 'Size', 'Action',
+      'Requested', 'By', 'Status', 'Expires', 'Size', 'Action',
     ]);
     const cells = within(await rowOf('bk-1')).getAllByRole('cell');
+    // Another year than this one: with its year.
     expect(text(cells[0] ?? null)).toBe('Mar 1, 2025, 9:30 AM');
     expect(text(cells[1] ?? null)).toBe('Olivia');
-    expect(text(cells[5] ?? null)).toBe('1.5 MB');
+    expect(text(cells[4] ?? null)).toBe('1.5 MB');
+    expect(text(screen.getByTestId('time-zone'))).toMatch(/^Times in /);
+    // The rest is in the row's detail.
+    const detail = await openDetail('bk-1');
+    expect(text(within(detail).getByTestId('requested-by'))).toBe('Olivia');
+    expect(text(detail)).toContain(formatLongDateTime('2025-03-02T10:00:00Z'));
+    expect(text(detail)).toContain('1,572,864 bytes');
+    expect(text(detail)).toContain('Nothing downloaded yet.');
+    // The toggle closes it again, and a click on the row does the same.
+    await fireEvent.click(within(await rowOf('bk-1')).getByTestId('toggle-detail'));
+    expect(document.querySelector('tr[data-detail-of="bk-1"]')).toBeNull();
+    await fireEvent.click(within(await rowOf('bk-1')).getAllByRole('cell')[1]!);
+    expect(await detailOf('bk-1')).toBeTruthy();
+  });
+
+  it('writes dates compactly: no year for this year, numeric months in Portuguese', async () => {
+    const thisYear = new Date().getFullYear();
+    const iso = `${thisYear}-11-29T10:40:00Z`;
+    setLanguageSetting('pt-BR');
+    show(fx.backupsView({ backups: [fx.row({ requested_at: iso })] }));
+    const cell = within(await rowOf('bk-1')).getByTestId('requested-at');
+    expect(text(cell)).toBe(
+      new Intl.DateTimeFormat('pt-BR', { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(iso)),
+    );
+    expect(text(cell)).toMatch(/^\d\d\/\d\d, \d\d:\d\d$/);
+    expect(text(screen.getByTestId('time-zone'))).toMatch(/^Horários em /);
   });
 
   it('words the download window: open, expiring soon, closed, none', async () => {
@@ -269,7 +312,7 @@ describe('downloading', () => {
     vi.mocked(ipc.termsAccept).mockResolvedValue();
     const running = deferred<DownloadedView>();
     let report: (p: ProgressView) => void = () => {};
-    vi.mocked(ipc.download).mockImplementation((_a, _id, onProgress) => {
+    vi.mocked(ipc.download).mockImplementation((_a, _id, _existing, onProgress) => {
       report = onProgress;
       return running.promise;
     });
@@ -285,33 +328,42 @@ describe('downloading', () => {
     expect(ipc.termsAccept).toHaveBeenCalledWith(1, 'bk-1', 'v2');
 
     await vi.waitFor(() => expect(ipc.download).toHaveBeenCalledTimes(1));
-    expect(vi.mocked(ipc.download).mock.calls[0]?.slice(0, 2)).toEqual([1, 'bk-1']);
+    expect(vi.mocked(ipc.download).mock.calls[0]?.slice(0, 3)).toEqual([1, 'bk-1', 'ask']);
     expect(screen.queryByTestId('terms-dialog')).toBeNull();
 
+    // Progress goes to the row's detail, opened by itself; the row keeps a
+    // short status and its one action (Cancel).
+    const detail = await detailOf('bk-1');
     report(progress({ done: 0, phase: 'connecting' }));
     await flush();
-    expect(text(within(row).getByTestId('phase'))).toBe('Connecting…');
+    expect(text(within(detail).getByTestId('phase'))).toBe('Connecting…');
 
     report(progress({ done: 500, rate: 2 * 1024 * 1024, eta_seconds: 125 }));
     await flush();
-    const bar = within(row).getByTestId('progress') as HTMLProgressElement;
+    const bar = within(detail).getByTestId('progress') as HTMLProgressElement;
     expect(bar.value).toBe(500);
     expect(bar.max).toBe(1000);
-    expect(text(within(row).getByTestId('percent'))).toBe('50%');
-    expect(text(within(row).getByTestId('phase'))).toBe('Downloading');
-    expect(text(within(row).getByTestId('speed'))).toBe(`${formatSize(2 * 1024 * 1024)}/s`);
-    expect(text(within(row).getByTestId('eta'))).toBe(`${formatDuration(125, 'short')} left`);
-    expect(within(row).getByTestId('cancel-download')).toBeTruthy();
+    expect(text(within(detail).getByTestId('percent'))).toBe('50%');
+    expect(text(within(detail).getByTestId('phase'))).toBe('Downloading');
+    expect(text(within(detail).getByTestId('speed'))).toBe(`${formatSize(2 * 1024 * 1024)}/s`);
+    expect(text(within(detail).getByTestId('eta'))).toBe(`${formatDuration(125, 'short')} left`);
+    expect(text(within(row).getByTestId('status-note'))).toBe('Downloading 50%');
+    expect(within(row).getAllByRole('button').map((b) => b.dataset.testid)).toEqual([
+      'toggle-detail',
+      'cancel-download',
+    ]);
 
     report(progress({ done: 1000, phase: 'verifying' }));
     await flush();
-    expect(text(within(row).getByTestId('phase'))).toBe('Verifying…');
+    expect(text(within(detail).getByTestId('phase'))).toBe('Verifying…');
 
     running.resolve(done);
-    const verified = await within(row).findByTestId('verified');
+    const verified = await within(detail).findByTestId('verified');
     expect(text(verified)).toContain('Verified');
-    expect(within(row).getByTestId('sha256').textContent).toBe(done.sha256);
-    expect(within(row).queryByTestId('progress')).toBeNull();
+    expect(within(detail).getByTestId('sha256').textContent).toBe(done.sha256);
+    expect(text(within(detail).getByTestId('saved-path'))).toBe(done.path);
+    expect(within(detail).queryByTestId('progress')).toBeNull();
+    expect(within(row).queryByTestId('status-note')).toBeNull();
     await vi.waitFor(() => expect(ipc.backups).toHaveBeenCalledTimes(2));
 
     vi.mocked(ipc.showInFolder).mockResolvedValue();
@@ -325,7 +377,7 @@ describe('downloading', () => {
     const row = await rowOf('bk-1');
     await fireEvent.click(within(row).getByTestId('download'));
     await fireEvent.click(await screen.findByTestId('decline-terms'));
-    expect(text(await within(row).findByTestId('download-note'))).toBe(
+    expect(text(await within(await detailOf('bk-1')).findByTestId('download-note'))).toBe(
       'Download not started: the terms were not accepted.',
     );
     expect(ipc.termsAccept).not.toHaveBeenCalled();
@@ -351,7 +403,7 @@ describe('downloading', () => {
     await fireEvent.click(within(dialog).getByTestId('trust-hostkey'));
 
     expect(ipc.hostKeyTrust).toHaveBeenCalledWith(1, 'SHA256:abcDEF123');
-    expect(await within(row).findByTestId('verified')).toBeTruthy();
+    expect(await within(await detailOf('bk-1')).findByTestId('verified')).toBeTruthy();
     expect(ipc.download).toHaveBeenCalledTimes(2);
   });
 
@@ -386,7 +438,7 @@ describe('downloading', () => {
     );
     await fireEvent.click(within(dialog).getByTestId('trust-hostkey'));
     expect(ipc.hostKeyTrust).toHaveBeenCalledWith(1, 'SHA256:new');
-    expect(await within(row).findByTestId('verified')).toBeTruthy();
+    expect(await within(await detailOf('bk-1')).findByTestId('verified')).toBeTruthy();
   });
 
   it('not trusting an unknown server key stops with a neutral message', async () => {
@@ -398,11 +450,12 @@ describe('downloading', () => {
     const row = await rowOf('bk-1');
     await fireEvent.click(within(row).getByTestId('download'));
     await fireEvent.click(await screen.findByTestId('cancel-hostkey'));
-    expect(text(await within(row).findByTestId('download-note'))).toBe(
+    const detail = await detailOf('bk-1');
+    expect(text(await within(detail).findByTestId('download-note'))).toBe(
       'Download stopped: the server was not trusted.',
     );
     expect(ipc.hostKeyDecline).toHaveBeenCalledWith(1, 'SHA256:abc');
-    expect(within(row).queryByTestId('error')).toBeNull();
+    expect(within(detail).queryByTestId('error')).toBeNull();
     expect(ipc.hostKeyTrust).not.toHaveBeenCalled();
     expect(ipc.download).toHaveBeenCalledTimes(1);
   });
@@ -431,7 +484,7 @@ describe('downloading', () => {
     await fireEvent.click(within(dialog).getByTestId('close-hostkey-changed'));
     expect(screen.queryByTestId('hostkey-changed')).toBeNull();
     expect(ipc.hostKeyTrust).not.toHaveBeenCalled();
-    expect(text(within(row).getByTestId('error'))).toContain('The server key changed.');
+    expect(text(within(await detailOf('bk-1')).getByTestId('error'))).toContain('The server key changed.');
   });
 
   it('Cancel stops the download, which can then be resumed', async () => {
@@ -455,6 +508,10 @@ describe('downloading', () => {
       'Download cancelled. You can resume it later.',
     );
     expect(screen.queryByTestId('error')).toBeNull();
+    // One clear state: Resume is the row's only action; nothing says "Verified".
+    expect(within(await rowOf('bk-1')).queryByTestId('cancel-download')).toBeNull();
+    expect(within(await rowOf('bk-1')).queryByTestId('download')).toBeNull();
+    expect(screen.queryByTestId('verified')).toBeNull();
   });
 
   it('shows other failures with their title and the server’s message', async () => {
@@ -465,28 +522,203 @@ describe('downloading', () => {
     );
     const row = await rowOf('bk-1');
     await fireEvent.click(within(row).getByTestId('download'));
-    const error = await within(row).findByTestId('error');
-    expect(text(error)).toBe(
-      'The download did not pass verification The SHA-256 did not match; the file was discarded.',
+    const error = await within(await detailOf('bk-1')).findByTestId('error');
+    expect(text(within(error).getByTestId('error-title'))).toBe('The download did not pass verification');
+    expect(text(within(error).getByTestId('error-message'))).toBe(
+      'The SHA-256 did not match; the file was discarded.',
     );
+    expect(within(error).getByTestId('copy-details')).toBeTruthy();
     expect(within(row).getByTestId('download')).toBeTruthy();
   });
 
-  it('a row downloaded before shows its verified copy and offers Download again', async () => {
+  it('a row downloaded before shows its verified copy, with Download again in its detail', async () => {
     show(fx.backupsView({ backups: [fx.row({ downloaded: done })] }));
     const row = await rowOf('bk-1');
-    expect(within(row).getByTestId('sha256').textContent).toBe(done.sha256);
-    expect(text(within(row).getByTestId('download'))).toBe('Download again');
     expect(within(row).getByTestId('show-in-folder')).toBeTruthy();
+    expect(within(row).queryByTestId('download')).toBeNull();
+    const detail = await openDetail('bk-1');
+    expect(within(detail).getByTestId('sha256').textContent).toBe(done.sha256);
+    expect(text(within(detail).getByTestId('download-again'))).toBe('Download again');
+    expect(within(detail).getByTestId('copy-sha256')).toBeTruthy();
+    expect(within(detail).getByTestId('copy-path')).toBeTruthy();
   });
 
   it('a download running in the backend can be cancelled', async () => {
     show(fx.backupsView({ backups: [fx.row({ downloading: true })] }));
     vi.mocked(ipc.downloadCancel).mockResolvedValue();
     const row = await rowOf('bk-1');
-    expect(within(row).getByTestId('progress')).toBeTruthy();
+    expect(within(await detailOf('bk-1')).getByTestId('progress')).toBeTruthy();
     await fireEvent.click(within(row).getByTestId('cancel-download'));
     expect(ipc.downloadCancel).toHaveBeenCalledWith(1, 'bk-1');
+  });
+});
+
+describe('setup inside the download, copies on disk, errors', () => {
+  const accepted = { version: 'v2', text: 'Terms.', accepted: true };
+  const done: DownloadedView = {
+    path: '/home/o/Backups/Acme Corp/acme-bk-1.zip',
+    sha256: 'b'.repeat(64),
+    size_bytes: 1_572_864,
+    verified_at: '2025-03-03T10:00:00Z',
+  };
+
+  it('Download again asks first: Replace downloads with "replace"', async () => {
+    show(fx.backupsView({ backups: [fx.row({ downloaded: done })] }));
+    vi.mocked(ipc.terms).mockResolvedValue(accepted);
+    vi.mocked(ipc.download).mockResolvedValue({ ...done, sha256: 'c'.repeat(64) });
+    const detail = await openDetail('bk-1');
+    await fireEvent.click(within(detail).getByTestId('download-again'));
+    const dialog = await screen.findByTestId('existing-dialog');
+    expect(text(within(dialog).getByTestId('existing-path'))).toBe(done.path);
+    expect(ipc.terms).not.toHaveBeenCalled();
+    await fireEvent.click(within(dialog).getByTestId('existing-replace'));
+    await vi.waitFor(() => expect(ipc.download).toHaveBeenCalled());
+    expect(vi.mocked(ipc.download).mock.calls[0]?.slice(0, 3)).toEqual([1, 'bk-1', 'replace']);
+    expect(within(await detailOf('bk-1')).getByTestId('sha256').textContent).toBe('c'.repeat(64));
+  });
+
+  it('Cancel on that question leaves the row as it was, with nothing to say', async () => {
+    show(fx.backupsView({ backups: [fx.row({ downloaded: done })] }));
+    const detail = await openDetail('bk-1');
+    await fireEvent.click(within(detail).getByTestId('download-again'));
+    await fireEvent.click(await screen.findByTestId('existing-cancel'));
+    await flush();
+    expect(screen.queryByTestId('existing-dialog')).toBeNull();
+    expect(ipc.terms).not.toHaveBeenCalled();
+    expect(ipc.download).not.toHaveBeenCalled();
+    expect(screen.queryByTestId('download-note')).toBeNull();
+    expect(within(await rowOf('bk-1')).getByTestId('show-in-folder')).toBeTruthy();
+  });
+
+  it('a copy the window did not know of is asked about when the backend finds it', async () => {
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue(accepted);
+    vi.mocked(ipc.download)
+      .mockRejectedValueOnce(fx.appErr('copy_exists', 'A verified copy exists.', { path: done.path }))
+      .mockResolvedValueOnce(done);
+    await fireEvent.click(within(await rowOf('bk-1')).getByTestId('download'));
+    const dialog = await screen.findByTestId('existing-dialog');
+    expect(text(within(dialog).getByTestId('existing-path'))).toBe(done.path);
+    await fireEvent.click(within(dialog).getByTestId('existing-keep-both'));
+    await vi.waitFor(() => expect(ipc.download).toHaveBeenCalledTimes(2));
+    expect(vi.mocked(ipc.download).mock.calls.map((c) => c[2])).toEqual(['ask', 'keep_both']);
+  });
+
+  it('no server or key yet: the setup step is prefilled from the delivery, saved, and the download goes on', async () => {
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue(accepted);
+    const setup = { host: 'sftp.provider.test', port: 2222, username: '', has_connection: false, has_key: false };
+    vi.mocked(ipc.download)
+      .mockRejectedValueOnce(fx.appErr('connection_missing', 'No SFTP server is set.', { setup }))
+      .mockResolvedValueOnce(done);
+    vi.mocked(ipc.connectionSave).mockResolvedValue(fx.settingsView());
+    vi.mocked(ipc.keyImport).mockRejectedValueOnce(fx.appErr('passphrase_wrong', 'Wrong passphrase.'));
+    await fireEvent.click(within(await rowOf('bk-1')).getByTestId('download'));
+
+    const dialog = await screen.findByTestId('setup-dialog');
+    expect((within(dialog).getByTestId('setup-host') as HTMLInputElement).value).toBe('sftp.provider.test');
+    expect((within(dialog).getByTestId('setup-port') as HTMLInputElement).value).toBe('2222');
+    expect(document.activeElement).toBe(within(dialog).getByTestId('setup-user'));
+
+    // Nothing typed: one message per field, nothing sent.
+    await fireEvent.click(within(dialog).getByTestId('setup-continue'));
+    expect(text(dialog)).toContain('Enter the user name your provider gave you.');
+    expect(text(dialog)).toContain('Choose the private key file (.pem) your provider gave you.');
+    expect(ipc.connectionSave).not.toHaveBeenCalled();
+
+    await fireEvent.input(within(dialog).getByTestId('setup-user'), { target: { value: 'acme' } });
+    await fireEvent.input(within(dialog).getByTestId('setup-key'), { target: { value: '/keys/acme.pem' } });
+    await fireEvent.input(within(dialog).getByTestId('setup-passphrase'), { target: { value: 'nope' } });
+    await fireEvent.click(within(dialog).getByTestId('setup-continue'));
+    await vi.waitFor(() => expect(ipc.keyImport).toHaveBeenCalledWith(1, '/keys/acme.pem', 'nope'));
+    expect(ipc.connectionSave).toHaveBeenCalledWith(1, { host: 'sftp.provider.test', port: 2222, username: 'acme' });
+    expect(text(await within(dialog).findByTestId('setup-passphrase-problem'))).toBe(
+      'The passphrase is wrong. Check it and try again.',
+    );
+    expect((within(dialog).getByTestId('setup-passphrase') as HTMLInputElement).value).toBe('');
+
+    vi.mocked(ipc.keyImport).mockResolvedValueOnce(
+      fx.settingsView({ key: { key_type: 'ED25519', fingerprint: 'SHA256:k', encrypted: true, format: 'OpenSSH' } }),
+    );
+    await fireEvent.input(within(dialog).getByTestId('setup-passphrase'), { target: { value: 'right' } });
+    await fireEvent.click(within(dialog).getByTestId('setup-continue'));
+    await vi.waitFor(() => expect(ipc.download).toHaveBeenCalledTimes(2));
+    expect(screen.queryByTestId('setup-dialog')).toBeNull();
+    expect(await within(await detailOf('bk-1')).findByTestId('verified')).toBeTruthy();
+  });
+
+  it('closing the setup step stops with a note', async () => {
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue(accepted);
+    const setup = { host: 'h', port: 22, username: 'acme', has_connection: true, has_key: false };
+    vi.mocked(ipc.download).mockRejectedValue(fx.appErr('key_missing', 'No key.', { setup }));
+    await fireEvent.click(within(await rowOf('bk-1')).getByTestId('download'));
+    await fireEvent.click(await screen.findByTestId('setup-cancel'));
+    expect(text(await within(await detailOf('bk-1')).findByTestId('download-note'))).toBe(
+      'Download not started: the server was not set up.',
+    );
+    expect(ipc.download).toHaveBeenCalledTimes(1);
+  });
+
+  it('in Portuguese, an error says what to do in Portuguese; the app’s own words are under Details', async () => {
+    setLanguageSetting('pt-BR');
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue(accepted);
+    vi.mocked(ipc.download).mockRejectedValue(
+      fx.appErr('disk', 'Cannot create the download folder /x: permission denied. Choose another folder.'),
+    );
+    await fireEvent.click(within(await rowOf('bk-1')).getByTestId('download'));
+    const error = await within(await detailOf('bk-1')).findByTestId('error');
+    expect(text(within(error).getByTestId('error-title'))).toBe('Não foi possível gravar no disco');
+    expect(text(within(error).getByTestId('error-message'))).toBe(
+      'Verifique se a pasta de download existe, permite gravação e tem espaço livre, ou escolha outra nas Configurações.',
+    );
+    expect(text(within(error).getByTestId('error-details'))).toContain('permission denied');
+    expect(text(within(error).getByTestId('copy-details'))).toBe('Copiar detalhes');
+  });
+
+  it('Show in folder that fails says where the file is, with Copy path', async () => {
+    show(fx.backupsView({ backups: [fx.row({ downloaded: done })] }));
+    vi.mocked(ipc.showInFolder).mockRejectedValue(
+      fx.appErr('failed', `Could not open the file manager. The file is at ${done.path}.`, { path: done.path }),
+    );
+    await fireEvent.click(within(await rowOf('bk-1')).getByTestId('show-in-folder'));
+    const error = await within(await detailOf('bk-1')).findByTestId('error');
+    expect(text(within(error).getByTestId('error-path'))).toBe(done.path);
+    expect(within(error).getByTestId('error-copy-path')).toBeTruthy();
+    expect(text(error)).not.toMatch(/dbus|org\.freedesktop/i);
+  });
+});
+
+describe('a locked keychain', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is asked once: no polling until Try again', async () => {
+    vi.mocked(ipc.backups).mockRejectedValue(fx.appErr('keychain_locked', 'The keychain is locked.'));
+    renderWithPrompts(Backups, { account: owner });
+    await vi.advanceTimersByTimeAsync(0);
+    const banner = screen.getByTestId('keychain-locked');
+    expect(text(banner)).toContain('Keychain locked');
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    window.dispatchEvent(new Event('focus'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.backups).toHaveBeenCalledTimes(1);
+
+    vi.mocked(ipc.keychainRetry).mockResolvedValue();
+    vi.mocked(ipc.backups).mockResolvedValue(fx.backupsView());
+    await fireEvent.click(within(banner).getByTestId('keychain-retry'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ipc.keychainRetry).toHaveBeenCalledTimes(1);
+    expect(ipc.backups).toHaveBeenCalledTimes(2);
+    expect(screen.queryByTestId('keychain-locked')).toBeNull();
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(ipc.backups).toHaveBeenCalledTimes(3);
   });
 });
 
@@ -500,12 +732,12 @@ describe('a viewer', () => {
     const row = await rowOf('bk-1');
     const download = within(row).getByTestId('download') as HTMLButtonElement;
     expect(download.disabled).toBe(true);
-    expect(text(within(row).getByTestId('download-reason'))).toBe(
-      'Your role (Viewer) cannot download backups',
+    // Said once above the table, and linked from every disabled button.
+    const why = screen.getByTestId('download-reason');
+    expect(text(why)).toBe(
+      'Your role (Viewer) can see backups but not download them. Ask an owner or admin of the account.',
     );
-    expect(download.getAttribute('aria-describedby')).toBe(
-      within(row).getByTestId('download-reason').id,
-    );
+    expect(download.getAttribute('aria-describedby')).toBe(why.id);
   });
 });
 

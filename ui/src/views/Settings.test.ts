@@ -3,7 +3,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('../lib/ipc', () => import('../test/ipc-mock'));
 
+import { formatLongDateTime } from '../lib/format';
 import { languageSetting } from '../lib/i18n/i18n.svelte';
+import { confirmLeave, hasUnsaved } from '../lib/unsaved.svelte';
 import * as ipc from '../lib/ipc';
 import * as fx from '../test/fixtures';
 import { choose, renderWithPrompts, resetAll, text } from '../test/helpers';
@@ -30,11 +32,13 @@ async function input(testid: string, value: string) {
 }
 
 describe('SFTP server', () => {
-  it('shows the saved connection and saves a new one', async () => {
+  it('shows the saved connection and saves a new one with the one Save button', async () => {
     show();
     expect((await screen.findByTestId('sftp-host') as HTMLInputElement).value).toBe('sftp.example.com');
     expect((screen.getByTestId('sftp-port') as HTMLInputElement).value).toBe('22');
     expect((screen.getByTestId('sftp-user') as HTMLInputElement).value).toBe('acme');
+    // Nothing changed: no save bar.
+    expect(screen.queryByTestId('save-bar')).toBeNull();
 
     vi.mocked(ipc.connectionSave).mockResolvedValue(
       fx.settingsView({ connection: { host: 'files.example.org', port: 2222, username: 'ops' } }),
@@ -42,37 +46,77 @@ describe('SFTP server', () => {
     await input('sftp-host', ' files.example.org ');
     await input('sftp-port', '2222');
     await input('sftp-user', 'ops');
-    await fireEvent.click(screen.getByTestId('save-connection'));
+    expect(text(screen.getByTestId('unsaved'))).toBe('Unsaved changes');
+    // Testing uses what is saved: it waits for the save.
+    expect((screen.getByTestId('test-connection') as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId('save-settings'));
     expect(ipc.connectionSave).toHaveBeenCalledWith(1, {
       host: 'files.example.org',
       port: 2222,
       username: 'ops',
     });
-    const saved = await screen.findByTestId('connection-saved');
+    expect(ipc.preferencesSave).not.toHaveBeenCalled();
+    const saved = await screen.findByTestId('save-saved');
     expect(text(saved)).toContain('Saved');
     expect(saved.getAttribute('role')).toBe('status');
-    // Each section reports its own success only.
-    expect(screen.queryByTestId('preferences-saved')).toBeNull();
-    expect(screen.queryByTestId('key-saved')).toBeNull();
+    expect(screen.queryByTestId('unsaved')).toBeNull();
   });
 
-  it('shows the backend’s refusal', async () => {
+  it('shows the backend’s refusal in the save bar', async () => {
     show();
     vi.mocked(ipc.connectionSave).mockRejectedValue(
       fx.appErr('invalid_input', 'Enter the SFTP host name only.'),
     );
-    await fireEvent.click(await screen.findByTestId('save-connection'));
-    expect(text(await screen.findByTestId('error'))).toBe(
-      'Check what you entered Enter the SFTP host name only. Dismiss',
+    await input('sftp-host', 'other.example.com');
+    await fireEvent.click(await screen.findByTestId('save-settings'));
+    const error = await within(screen.getByTestId('save-bar')).findByTestId('error');
+    expect(text(within(error).getByTestId('error-title'))).toBe('Check what you entered');
+    expect(text(within(error).getByTestId('error-message'))).toBe('Enter the SFTP host name only.');
+  });
+
+  it('says what is wrong under each field, and sends nothing', async () => {
+    show();
+    await input('sftp-host', '');
+    await input('sftp-port', '70000');
+    await input('sftp-user', ' ');
+    await fireEvent.click(screen.getByTestId('save-settings'));
+    expect(text(await screen.findByTestId('problem-host'))).toBe('Enter the server’s host name.');
+    expect(text(screen.getByTestId('problem-port'))).toBe('Enter a port from 1 to 65535.');
+    expect(text(screen.getByTestId('problem-user'))).toBe('Enter the user name your provider gave you.');
+    expect(screen.getByTestId('sftp-host').getAttribute('aria-invalid')).toBe('true');
+    expect(document.activeElement).toBe(screen.getByTestId('sftp-host'));
+    expect(ipc.connectionSave).not.toHaveBeenCalled();
+
+    await input('sftp-host', 'olivia@sftp.example.com');
+    expect(text(screen.getByTestId('problem-host'))).toBe(
+      'Enter only the host name, without a user name, port or spaces.',
+    );
+    await input('sftp-host', 'sftp.example.com:22');
+    expect(text(screen.getByTestId('problem-host'))).toBe(
+      'Enter only the host name, without a user name, port or spaces.',
     );
   });
 
-  it('rejects a port out of range before calling the backend', async () => {
+  it('Discard puts the saved values back', async () => {
     show();
-    await input('sftp-port', '70000');
-    await fireEvent.click(screen.getByTestId('save-connection'));
-    expect(text(await screen.findByTestId('error'))).toContain('Enter a port from 1 to 65535.');
-    expect(ipc.connectionSave).not.toHaveBeenCalled();
+    await input('sftp-host', 'typo.example.com');
+    await fireEvent.click(screen.getByTestId('discard-settings'));
+    expect((screen.getByTestId('sftp-host') as HTMLInputElement).value).toBe('sftp.example.com');
+    expect(screen.queryByTestId('save-bar')).toBeNull();
+  });
+
+  it('leaving with unsaved changes asks first', async () => {
+    show();
+    await input('sftp-host', 'typo.example.com');
+    const leaving = confirmLeave();
+    const dialog = await screen.findByTestId('leave-dialog');
+    expect(document.activeElement).toBe(within(dialog).getByTestId('leave-dialog-no'));
+    await fireEvent.click(within(dialog).getByTestId('leave-dialog-no'));
+    expect(await leaving).toBe(false);
+    expect(hasUnsaved()).toBe(true);
+    const again = confirmLeave();
+    await fireEvent.click(await screen.findByTestId('leave-dialog-yes'));
+    expect(await again).toBe(true);
   });
 
   it('tests the connection and shows the server key', async () => {
@@ -151,7 +195,7 @@ describe('key', () => {
     const saved = await screen.findByTestId('key-saved');
     expect(text(saved)).toBe('Key imported.');
     expect(saved.getAttribute('role')).toBe('status');
-    expect(screen.queryByTestId('connection-saved')).toBeNull();
+    expect(screen.queryByTestId('save-bar')).toBeNull();
   });
 
   it('imports without a passphrase as null', async () => {
@@ -197,46 +241,97 @@ describe('key', () => {
   });
 });
 
-it('a section waiting on the backend does not block the others', async () => {
+it('saving does not block the key', async () => {
   show();
   vi.mocked(ipc.connectionSave).mockReturnValue(new Promise(() => {}));
-  await fireEvent.click(await screen.findByTestId('save-connection'));
-  expect((screen.getByTestId('save-connection') as HTMLButtonElement).disabled).toBe(true);
-  expect(text(screen.getByTestId('save-connection'))).toBe('Saving…');
-  expect((screen.getByTestId('save-preferences') as HTMLButtonElement).disabled).toBe(false);
+  await input('sftp-host', 'other.example.com');
+  await fireEvent.click(await screen.findByTestId('save-settings'));
+  expect((screen.getByTestId('save-settings') as HTMLButtonElement).disabled).toBe(true);
+  expect(text(screen.getByTestId('save-settings'))).toBe('Saving…');
   await input('key-path', '/k');
   expect((screen.getByTestId('import-key') as HTMLButtonElement).disabled).toBe(false);
 });
 
+describe('checklist', () => {
+  it('says what is missing and takes the person there', async () => {
+    show(fx.settingsView({ connection: null }));
+    const list = await screen.findByTestId('checklist');
+    expect(text(list)).toContain('1 of 4 done');
+    expect(screen.getByTestId('check-server').dataset.done).toBe('false');
+    expect(screen.getByTestId('check-key').dataset.done).toBe('false');
+    expect(screen.getByTestId('check-folder').dataset.done).toBe('true');
+    expect(text(screen.getByTestId('check-test'))).toContain('Not tested yet');
+    await fireEvent.click(screen.getByTestId('fix-key'));
+    await vi.waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('key-path')));
+    await fireEvent.click(screen.getByTestId('fix-server'));
+    await vi.waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('sftp-host')));
+  });
+
+  it('is all done with a server, a key and a tested connection', async () => {
+    show(fx.settingsView({ key, checked_at: '2025-03-03T10:00:00Z' }));
+    expect(text(await screen.findByTestId('checklist'))).toContain('4 of 4 done');
+    expect(text(screen.getByTestId('check-test'))).toContain(`Tested ${formatLongDateTime('2025-03-03T10:00:00Z')}`);
+    expect(screen.queryByTestId('fix-test')).toBeNull();
+  });
+});
+
 describe('downloads', () => {
-  it('picks a folder and saves the folder and streams', async () => {
-    show();
+  it('shows the default folder with Open and Copy path, picks another and saves with streams', async () => {
+    show(fx.settingsView({ download_dir: '/home/olivia/Backups/Acme Corp', download_dir_is_default: true }));
     vi.mocked(ipc.folderPick).mockResolvedValue('/mnt/backups');
+    vi.mocked(ipc.folderOpen).mockResolvedValue();
     vi.mocked(ipc.preferencesSave).mockResolvedValue(
       fx.settingsView({ download_dir: '/mnt/backups', streams: 8 }),
     );
     expect((await screen.findByTestId('download-dir') as HTMLInputElement).value).toBe(
-      '/home/olivia/Downloads/Backup Desk/acme',
+      '/home/olivia/Backups/Acme Corp',
     );
+    expect(text(screen.getByTestId('default-folder'))).toBe('(Default folder)');
+    expect(screen.getByTestId('copy-folder')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('open-folder'));
+    expect(ipc.folderOpen).toHaveBeenCalledWith(1);
+
     await fireEvent.click(screen.getByTestId('browse-dir'));
     await vi.waitFor(() =>
       expect((screen.getByTestId('download-dir') as HTMLInputElement).value).toBe('/mnt/backups'),
     );
+    expect(screen.queryByTestId('default-folder')).toBeNull();
     await input('streams', '8');
-    await fireEvent.click(screen.getByTestId('save-preferences'));
+    await fireEvent.click(screen.getByTestId('save-settings'));
     expect(ipc.preferencesSave).toHaveBeenCalledWith(1, '/mnt/backups', 8);
-    const saved = await screen.findByTestId('preferences-saved');
-    expect(text(saved)).toBe('Saved.');
-    expect(saved.getAttribute('role')).toBe('status');
-    expect(screen.queryByTestId('connection-saved')).toBeNull();
+    expect(ipc.connectionSave).not.toHaveBeenCalled();
+    expect(text(await screen.findByTestId('save-saved'))).toBe('Saved.');
   });
 
-  it('keeps streams within 1–16', async () => {
+  it('keeps streams within 1–16 and needs a folder', async () => {
     show();
     await input('streams', '32');
-    await fireEvent.click(screen.getByTestId('save-preferences'));
-    expect(text(await screen.findByTestId('error'))).toContain('Enter a number from 1 to 16.');
+    await input('download-dir', '  ');
+    await fireEvent.click(screen.getByTestId('save-settings'));
+    expect(text(await screen.findByTestId('problem-streams'))).toBe('Enter a number from 1 to 16.');
+    expect(text(screen.getByTestId('problem-dir'))).toBe('Choose a download folder.');
     expect(ipc.preferencesSave).not.toHaveBeenCalled();
+  });
+
+  it('says when the folder cannot be opened', async () => {
+    show();
+    vi.mocked(ipc.folderOpen).mockRejectedValue(fx.appErr('disk', 'Cannot create /x.', { path: '/x' }));
+    await fireEvent.click(await screen.findByTestId('open-folder'));
+    expect(text(await screen.findByTestId('error-path'))).toBe('/x');
+  });
+});
+
+describe('theme', () => {
+  it('follows the system by default and applies a chosen one at once', async () => {
+    show();
+    const select = (await screen.findByTestId('theme')) as HTMLSelectElement;
+    expect(select.value).toBe('system');
+    await choose(select, 'dark');
+    expect(document.documentElement.dataset.theme).toBe('dark');
+    expect(localStorage.getItem('backup-desk.theme')).toBe('dark');
+    await choose(select, 'system');
+    expect(document.documentElement.dataset.theme).toBeUndefined();
+    expect(localStorage.getItem('backup-desk.theme')).toBeNull();
   });
 });
 
@@ -254,8 +349,8 @@ describe('language', () => {
     await choose(select, 'pt-BR');
     expect(ipc.languageSet).toHaveBeenCalledWith('pt-BR');
     expect(await screen.findByText('Configurações')).toBeTruthy();
-    expect(screen.getByText('Servidor SFTP')).toBeTruthy();
-    expect(text(screen.getByTestId('save-connection'))).toBe('Salvar servidor');
+    expect(screen.getByRole('heading', { name: 'Servidor SFTP' })).toBeTruthy();
+    expect(text(screen.getByTestId('test-connection'))).toBe('Testar conexão');
     expect(text(screen.getByTestId('language').querySelector('option'))).toBe('Idioma do sistema');
     expect(languageSetting()).toBe('pt-BR');
   });
