@@ -180,11 +180,20 @@ pub fn download(
         &options.timeouts,
     )?;
     cancel.register(&first.socket);
+    // Cancelled while connecting (registering shuts the socket): say so,
+    // not "network error".
+    if cancel.is_cancelled() {
+        return Err(TransferError::Cancelled);
+    }
     let asked = Instant::now();
-    let stat = first
-        .sftp
-        .stat(Path::new(&spec.remote_path))
-        .map_err(|e| map_sftp_error(e, &spec.remote_path))?;
+    let stat =
+        first
+            .sftp
+            .stat(Path::new(&spec.remote_path))
+            .map_err(|e| match cancel.is_cancelled() {
+                true => TransferError::Cancelled,
+                false => map_sftp_error(e, &spec.remote_path),
+            })?;
     let read_size = match options.read_size {
         0 => read_size_for(asked.elapsed()),
         chosen => chosen,

@@ -156,6 +156,31 @@ impl SecretService {
         Ok(())
     }
 
+    /// Locks the default collection (as a screen lock or an idle timeout
+    /// does): reading a secret then needs an unlock prompt, which nobody
+    /// can answer here (no prompter on the private bus).
+    pub fn lock(&self) -> anyhow::Result<()> {
+        let out = Command::new("dbus-send")
+            .envs(self.env())
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.secrets",
+                "/org/freedesktop/secrets",
+                "org.freedesktop.Secret.Service.Lock",
+                "array:objpath:/org/freedesktop/secrets/collection/login",
+            ])
+            .output()
+            .context("run dbus-send")?;
+        if !out.status.success() {
+            bail!(
+                "locking the collection failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
+    }
+
     /// Reads a secret with `secret-tool`, independent of the code under test.
     pub fn lookup(&self, attributes: &[(&str, &str)]) -> anyhow::Result<Option<String>> {
         let mut cmd = Command::new("secret-tool");

@@ -5,5 +5,7 @@
 mod accounts;
 mod automatic;
 mod deliver;
+mod keychain;
+mod setup;
 mod watcher;
 mod world;

@@ -120,6 +120,12 @@ impl World {
         self.secrets.stop_keyring().expect("stop the keyring");
     }
 
+    /// The keychain's collection is locked (screen lock, idle timeout); its
+    /// unlock prompt cannot be answered here, so a read is refused.
+    pub fn lock_keychain(&self) {
+        self.secrets.lock().expect("lock the collection");
+    }
+
     pub fn run<T>(&self, future: impl Future<Output = T>) -> T {
         self.runtime.block_on(future)
     }
