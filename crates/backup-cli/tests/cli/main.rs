@@ -2,6 +2,7 @@
 //! (in-process, real SQLite), a real OpenSSH sshd and a real Secret Service.
 
 mod auto;
+mod choices;
 mod demo;
 mod flow;
 mod hostile;
