@@ -104,7 +104,8 @@ fn try_the_demo_shows_every_status_and_downloads_a_verified_backup() {
     );
     let verified = verified.unwrap_or_default();
     let _ = session.screenshot(&shots.join("demo-02-verified.png"));
-    let zips: Vec<_> = walk(&data.join("downloads"))
+    // The visible default folder: ~/Backups/<account name>.
+    let zips: Vec<_> = walk(&home.path().join("home/Backups"))
         .into_iter()
         .filter(|p| p.extension().is_some_and(|x| x == "zip"))
         .collect();

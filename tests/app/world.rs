@@ -20,6 +20,8 @@ pub struct World {
     _home: tempfile::TempDir,
     pub env: Vec<(String, String)>,
     pub token: String,
+    /// A second person's token for the same account, with the Viewer role.
+    pub viewer_token: String,
     pub base: String,
     pub downloads: PathBuf,
     _server: RunningServer,
@@ -55,6 +57,14 @@ impl World {
         store.add_person(&olivia).expect("person");
         store.grant(ACCOUNT, "olivia", Role::Owner).expect("grant");
         let token = store.issue_token("olivia", now).expect("token");
+        let bruno = Person {
+            id: "bruno".into(),
+            name: "Bruno Viewer".into(),
+            email: "b@example.com".into(),
+        };
+        store.add_person(&bruno).expect("person");
+        store.grant(ACCOUNT, "bruno", Role::Viewer).expect("grant");
+        let viewer_token = store.issue_token("bruno", now).expect("token");
         let request = |days: i64, key: &str| match store
             .request_backup(
                 &account,
@@ -129,6 +139,7 @@ impl World {
             _home: home,
             env,
             token,
+            viewer_token,
             base,
             downloads,
             _server: server,

@@ -234,6 +234,26 @@ impl Session {
         )
     }
 
+    /// Resizes the window (WebDriver "Set Window Rect"); returns the
+    /// viewport it then has, as the page sees it (`innerWidth`, `innerHeight`).
+    pub fn set_window_size(&self, width: u32, height: u32) -> anyhow::Result<(u32, u32)> {
+        post(
+            &format!("{}/window/rect", self.base),
+            &json!({"width": width, "height": height}),
+        )?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let size =
+                self.execute("return [window.innerWidth, window.innerHeight];", json!([]))?;
+            let w = size[0].as_u64().unwrap_or(0) as u32;
+            let h = size[1].as_u64().unwrap_or(0) as u32;
+            if (w.abs_diff(width) <= 40 && h.abs_diff(height) <= 80) || Instant::now() > deadline {
+                return Ok((w, h));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// The page's current HTML.
     pub fn source(&self) -> anyhow::Result<String> {
         Ok(get(&format!("{}/source", self.base))?

@@ -58,11 +58,15 @@ export async function startDownload(
   options: StartOptions = {},
 ): Promise<void> {
   const key = keyOf(account, backupId);
-  if (isBusy(entries.get(key))) return;
+  const before = entries.get(key);
+  if (isBusy(before)) return;
   entries.set(key, { kind: 'preparing' });
   let existing: ExistingCopy = 'ask';
   // Cancel on this question leaves the row as it was, with nothing to say.
-  const keepAsIs = (): void => void entries.delete(key);
+  const keepAsIs = (): void => {
+    if (before) entries.set(key, before);
+    else entries.delete(key);
+  };
   try {
     if (options.copyAt) {
       const choice = await chooseExisting(options.copyAt);

@@ -590,6 +590,20 @@ describe('setup inside the download, copies on disk, errors', () => {
     expect(within(await rowOf('bk-1')).getByTestId('show-in-folder')).toBeTruthy();
   });
 
+  it('Cancel on that question right after a download keeps its verified copy in view', async () => {
+    show();
+    vi.mocked(ipc.terms).mockResolvedValue(accepted);
+    vi.mocked(ipc.download).mockResolvedValue(done);
+    await fireEvent.click(within(await rowOf('bk-1')).getByTestId('download'));
+    const detail = await detailOf('bk-1');
+    await within(detail).findByTestId('verified');
+    await fireEvent.click(within(detail).getByTestId('download-again'));
+    await fireEvent.click(await screen.findByTestId('existing-cancel'));
+    await flush();
+    expect(within(await detailOf('bk-1')).getByTestId('verified')).toBeTruthy();
+    expect(ipc.download).toHaveBeenCalledTimes(1);
+  });
+
   it('a copy the window did not know of is asked about when the backend finds it', async () => {
     show();
     vi.mocked(ipc.terms).mockResolvedValue(accepted);
