@@ -7,15 +7,48 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum AuditEvent {
-    RequestMade { backup_id: String },
-    TermsAccepted { backup_id: String, version: String },
-    HostKeyAccepted { host: String, fingerprint: String },
-    HostKeyRejected { host: String, fingerprint: String },
-    DownloadStarted { backup_id: String },
-    DownloadResumed { backup_id: String, from_bytes: u64 },
-    DownloadFinished { backup_id: String, path: String },
-    DownloadVerified { backup_id: String, sha256: String },
-    DownloadFailed { backup_id: String, reason: String },
+    RequestMade {
+        backup_id: String,
+    },
+    TermsAccepted {
+        backup_id: String,
+        version: String,
+    },
+    HostKeyAccepted {
+        host: String,
+        fingerprint: String,
+    },
+    HostKeyRejected {
+        host: String,
+        fingerprint: String,
+    },
+    DownloadStarted {
+        backup_id: String,
+    },
+    DownloadResumed {
+        backup_id: String,
+        from_bytes: u64,
+    },
+    DownloadFinished {
+        backup_id: String,
+        path: String,
+    },
+    DownloadVerified {
+        backup_id: String,
+        sha256: String,
+    },
+    DownloadFailed {
+        backup_id: String,
+        reason: String,
+    },
+    /// The person consented to accept this terms version automatically.
+    AutomaticTermsConsented {
+        version: String,
+    },
+    /// The person withdrew the consent to accept this version automatically.
+    AutomaticTermsWithdrawn {
+        version: String,
+    },
 }
 
 impl AuditEvent {
@@ -44,6 +77,8 @@ impl AuditEvent {
             AuditEvent::DownloadFinished { .. } => "download_finished",
             AuditEvent::DownloadVerified { .. } => "download_verified",
             AuditEvent::DownloadFailed { .. } => "download_failed",
+            AuditEvent::AutomaticTermsConsented { .. } => "automatic_terms_consented",
+            AuditEvent::AutomaticTermsWithdrawn { .. } => "automatic_terms_withdrawn",
         }
     }
 }

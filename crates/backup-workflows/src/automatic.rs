@@ -78,6 +78,13 @@ impl Answers for Unattended<'_> {
         if self.accept_terms || self.consented_version == Some(terms.version.as_str()) {
             return Ok(true);
         }
+        if let Some(consented) = self.consented_version {
+            // Never re-asked: a new version stops this account until the person reviews it.
+            return Err(Error::TermsDeclined(format!(
+                "The provider published new download terms (version {}; you consented to {consented}): automatic downloads of this account stopped. Review the new terms in Settings (or pass --accept-terms).",
+                terms.version
+            )));
+        }
         Err(Error::TermsDeclined(format!(
             "The provider's download terms (version {}) are not accepted for automatic downloads: accept them once (in the app, or with --accept-terms).",
             terms.version

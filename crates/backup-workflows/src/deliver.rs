@@ -369,59 +369,93 @@ impl Desk {
         account: i64,
         backup_id: Option<&str>,
         actor: Actor,
-        answers: &mut dyn Answers,
+        answers: &mut (dyn Answers + Send),
         mut step: impl AsyncFnMut() -> Result<Outcome<T>>,
     ) -> Result<T> {
         // Terms once and a key (or a replacing key) twice at most: a server
         // presenting yet another key after that is odd enough to stop.
         for _ in 0..4 {
-            match step().await? {
-                Outcome::Done(value) => return Ok(value),
-                Outcome::TermsRequired(terms) => {
-                    let Some(backup_id) = backup_id else {
-                        return Err(Error::Internal("terms asked outside a delivery".into()));
-                    };
-                    if !answers.accept_terms(&terms)? {
-                        return Err(Error::TermsDeclined(
-                            "The download terms were not accepted; nothing was downloaded.".into(),
-                        ));
-                    }
-                    self.accept_terms(account, backup_id, &terms.version, actor)
-                        .await?;
-                }
-                Outcome::HostKey(key) => {
-                    if !answers.trust_host_key(&key)? {
-                        self.refuse_host_key(&key)?;
-                        return Err(Error::HostKeyNotTrusted(
-                            "The server was not trusted; nothing was downloaded or changed.".into(),
-                        ));
-                    }
-                    self.trust_host_key(account, &key.fingerprint)?;
-                }
+            let outcome = step().await?;
+            if let Some(value) = self
+                .answer(account, backup_id, actor, answers, outcome)
+                .await?
+            {
+                return Ok(value);
             }
         }
-        Err(Error::HostKeyNotTrusted(
-            "The server's key could not be confirmed: it presented another key each time. Ask your provider.".into(),
-        ))
+        Err(too_many_keys())
     }
 
-    /// [`Desk::deliver`] with its questions answered by `answers`.
+    /// The value of a done `outcome`, or `None` once its question was
+    /// answered yes (and acted on) so the step can run again.
+    async fn answer<T>(
+        &self,
+        account: i64,
+        backup_id: Option<&str>,
+        actor: Actor,
+        answers: &mut (dyn Answers + Send),
+        outcome: Outcome<T>,
+    ) -> Result<Option<T>> {
+        match outcome {
+            Outcome::Done(value) => Ok(Some(value)),
+            Outcome::TermsRequired(terms) => {
+                let Some(backup_id) = backup_id else {
+                    return Err(Error::Internal("terms asked outside a delivery".into()));
+                };
+                if !answers.accept_terms(&terms)? {
+                    return Err(Error::TermsDeclined(
+                        "The download terms were not accepted; nothing was downloaded.".into(),
+                    ));
+                }
+                self.accept_terms(account, backup_id, &terms.version, actor)
+                    .await?;
+                Ok(None)
+            }
+            Outcome::HostKey(key) => {
+                if !answers.trust_host_key(&key)? {
+                    self.refuse_host_key(&key)?;
+                    return Err(Error::HostKeyNotTrusted(
+                        "The server was not trusted; nothing was downloaded or changed.".into(),
+                    ));
+                }
+                self.trust_host_key(account, &key.fingerprint)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// [`Desk::deliver`] with its questions answered by `answers` (the
+    /// loop of [`Desk::settle`], written without a closure so the app can
+    /// run it on a multi-threaded runtime).
     pub async fn deliver_answering(
         &self,
         request: &DeliverRequest,
-        answers: &mut dyn Answers,
+        answers: &mut (dyn Answers + Send),
         progress: ProgressSink,
     ) -> Result<DownloadRecord> {
-        let step = async || self.deliver(request, progress.clone()).await;
-        self.settle(
-            request.account,
-            Some(&request.backup_id),
-            request.actor,
-            answers,
-            step,
-        )
-        .await
+        for _ in 0..4 {
+            let outcome = self.deliver(request, progress.clone()).await?;
+            if let Some(saved) = self
+                .answer(
+                    request.account,
+                    Some(&request.backup_id),
+                    request.actor,
+                    answers,
+                    outcome,
+                )
+                .await?
+            {
+                return Ok(saved);
+            }
+        }
+        Err(too_many_keys())
     }
+}
+
+fn too_many_keys() -> Error {
+    Error::HostKeyNotTrusted(
+        "The server's key could not be confirmed: it presented another key each time. Ask your provider.".into(),
+    )
 }
 
 #[cfg(test)]

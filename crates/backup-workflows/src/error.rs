@@ -107,7 +107,10 @@ pub enum Error {
 }
 
 /// The kinds of failure a front end branches on (never on message text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Kept with an automatic pass's result; a kind a later version added
+/// reads back as `Failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     InvalidInput,
     NoAccount,
@@ -141,6 +144,7 @@ pub enum ErrorKind {
     Cancelled,
     Busy,
     Internal,
+    #[serde(other)]
     Failed,
 }
 

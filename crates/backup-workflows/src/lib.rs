@@ -14,6 +14,7 @@
 mod accounts;
 mod audit;
 mod automatic;
+mod automatic_mode;
 mod clock;
 mod connection;
 mod deliver;
@@ -24,6 +25,7 @@ mod hostkeys;
 mod identity;
 mod keys;
 mod preferences;
+mod schedule;
 mod secrets;
 mod settings;
 mod watcher;
@@ -40,6 +42,10 @@ use chrono::{DateTime, Utc};
 pub use accounts::Probe;
 pub use accounts::{AccountList, check_provider_url};
 pub use automatic::{AccountPass, AutomaticLock, AutomaticOptions, PassReport};
+pub use automatic_mode::{
+    AccountAutomatic, AutomaticChoice, AutomaticStatus, KEEP_MAX, LastPass, PassDownload,
+    PassFailure, Tick,
+};
 pub use clock::{Clock, SystemClock};
 pub use deliver::{DeliverRequest, ExistingCopy, Phase, ProgressSink, ProgressThrottle};
 pub use demo::DemoStarted;
@@ -51,6 +57,7 @@ pub use preferences::{
     AccountPreferences, AutomaticSettings, DEFAULT_KEEP, DEFAULT_STREAMS, Language, Preferences,
     check_streams, default_download_dir, legacy_download_dir,
 };
+pub use schedule::{AutomaticSchedule, BACKOFF_MAX, CHECK_EVERY, Reach};
 pub use settings::AccountSettings;
 pub use watcher::{DeskEvent, WatchMemory};
 
@@ -99,6 +106,10 @@ pub struct Desk {
     presented: Mutex<HashMap<i64, PresentedKey>>,
     watch: Mutex<WatchMemory>,
     events: tokio::sync::broadcast::Sender<DeskEvent>,
+    /// The app's automatic mode between ticks.
+    automatic: Mutex<automatic_mode::AutomaticMemory>,
+    /// Wakes the app's timer for a pass now.
+    automatic_wake: tokio::sync::Notify,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -140,6 +151,8 @@ impl Desk {
             presented: Mutex::default(),
             watch: Mutex::default(),
             events,
+            automatic: Mutex::new(automatic_mode::AutomaticMemory::new()),
+            automatic_wake: tokio::sync::Notify::new(),
         })
     }
 

@@ -16,6 +16,8 @@ const LANGUAGE: &str = "language";
 /// Set once the accounts that downloaded into the old default folder had
 /// it pinned (see [`Preferences::pin_legacy_download_dirs`]).
 const LEGACY_DIRS_PINNED: &str = "legacy_download_dirs_pinned";
+/// Set once the person was told that closing the window keeps the app in the tray.
+const TRAY_HINT_SHOWN: &str = "tray_hint_shown";
 
 fn download_dir_key(account: i64) -> String {
     format!("download_dir:{account}")
@@ -165,6 +167,16 @@ impl<'a> Preferences<'a> {
 
     pub fn set_language(&self, language: Language) -> Result<()> {
         Ok(self.state.set_setting(LANGUAGE, language.as_setting())?)
+    }
+
+    /// Whether the person was already told that closing the window keeps
+    /// the app running in the tray.
+    pub fn tray_hint_shown(&self) -> Result<bool> {
+        Ok(self.state.setting(TRAY_HINT_SHOWN)?.is_some())
+    }
+
+    pub fn set_tray_hint_shown(&self) -> Result<()> {
+        Ok(self.state.set_setting(TRAY_HINT_SHOWN, "1")?)
     }
 
     /// The account's preferences, with defaults for what was never chosen.

@@ -31,6 +31,14 @@ pub enum DeskEvent {
         account_name: String,
         record: DownloadRecord,
     },
+    /// An automatic pass stopped for an account with a failure it did not
+    /// have at the previous pass (told once, not at every retry).
+    AutomaticFailed {
+        account: i64,
+        account_name: String,
+        kind: crate::ErrorKind,
+        message: String,
+    },
 }
 
 /// What the watcher saw last: statuses per account, warnings given.

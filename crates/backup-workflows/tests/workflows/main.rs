@@ -4,6 +4,7 @@
 
 mod accounts;
 mod automatic;
+mod automatic_mode;
 mod deliver;
 mod keychain;
 mod setup;
