@@ -31,6 +31,14 @@ const COMMANDS: &[&str] = &[
     "preferences_save",
     "language_set",
     "quit_app",
+    "automatic_status",
+    "automatic_save",
+    "automatic_terms",
+    "automatic_pause",
+    "automatic_run_now",
+    "autostart_get",
+    "autostart_set",
+    "log_folder_open",
 ];
 
 fn main() {

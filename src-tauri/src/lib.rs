@@ -6,10 +6,12 @@
 //! [`build_app`] is generic over the runtime so `tauri::test::mock_builder()`
 //! drives the same commands and setup in unit tests without a desktop.
 
+mod automatic;
 mod commands;
 mod error;
 mod news;
 mod quit;
+mod tray;
 mod views;
 
 use std::path::PathBuf;
@@ -30,7 +32,7 @@ pub struct Launch {
 
 /// Registers the app's commands and plugins on `builder`.
 pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    use commands::{accounts, backups, download, settings};
+    use commands::{accounts, automatic, backups, download, settings};
     builder
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
@@ -66,6 +68,14 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             settings::preferences_save,
             settings::language_set,
             quit::quit_app,
+            automatic::automatic_status,
+            automatic::automatic_save,
+            automatic::automatic_terms,
+            automatic::automatic_pause,
+            automatic::automatic_run_now,
+            automatic::autostart_get,
+            automatic::autostart_set,
+            automatic::log_folder_open,
         ])
 }
 
@@ -82,23 +92,37 @@ pub fn install_shell<R: Runtime, M: Manager<R>>(
     Ok(())
 }
 
-/// Runs the desktop app until its last window closes. `BACKUP_DESK_DEMO=1`
-/// (set by `make run`) opens straight onto the built-in demo when no
-/// account is set up.
+/// The log file's size before it rotates; five rotated files are kept.
+const LOG_FILE_BYTES: u128 = 5 * 1024 * 1024;
+const LOG_FILES_KEPT: usize = 5;
+
+/// Runs the desktop app until it quits (the last window closed with no
+/// automatic mode, or Quit from the tray). `BACKUP_DESK_DEMO=1` (set by
+/// `make run`) opens straight onto the built-in demo when no account is
+/// set up. A second launch only brings the running app's window forward.
 pub fn run() {
     let launch = Launch {
         auto_demo: std::env::var("BACKUP_DESK_DEMO").is_ok_and(|v| v == "1"),
     };
-    let app = build_app(Builder::default())
+    // First, so a second launch exits before anything else starts.
+    let builder = Builder::default().plugin(tauri_plugin_single_instance::init(|app, _, _| {
+        tray::show_main(app)
+    }));
+    let app = build_app(builder)
         .plugin(
             tauri_plugin_log::Builder::new()
                 .level(log::LevelFilter::Info)
+                .max_file_size(LOG_FILE_BYTES)
+                .rotation_strategy(tauri_plugin_log::RotationStrategy::KeepSome(LOG_FILES_KEPT))
                 .build(),
         )
+        .plugin(autostart_plugin())
         .setup(move |app| {
             let dir = app.path().app_data_dir()?;
             install_shell(app, dir, Arc::new(KeyringBackend::new(APP_ID)), launch)?;
             news::start(app.handle());
+            tray::create_or_warn(app.handle());
+            automatic::start(app.handle());
             Ok(())
         });
     match app.build(tauri::generate_context!()) {
@@ -108,6 +132,13 @@ pub fn run() {
             std::process::exit(1);
         }
     }
+}
+
+/// Start at login, off until the person turns it on. On Linux the plugin
+/// registers an AppImage by its own path (`$APPIMAGE`, read by Tauri's
+/// `Env`), never by its temporary mount point; otherwise the executable.
+fn autostart_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use backup_workflows::{Desk, DeskEvent};
+use backup_workflows::{Desk, DeskEvent, ErrorKind};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::views::{BackupReadyEvent, DownloadFinishedEvent};
@@ -65,16 +65,87 @@ pub fn present<R: Runtime>(app: &AppHandle<R>, event: &DeskEvent) {
                 },
             );
         }
-        DeskEvent::ExpiringSoon { .. } => {}
+        DeskEvent::ExpiringSoon { .. } | DeskEvent::AutomaticFailed { .. } => {}
     }
-    let portuguese = app.try_state::<Desk>().is_some_and(|desk| {
+    let (title, body) = text(event, speaks_portuguese(app));
+    notify(app, &title, &body);
+}
+
+/// Whether the app speaks Portuguese (the saved language, else the OS's).
+pub fn speaks_portuguese<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.try_state::<Desk>().is_some_and(|desk| {
         desk.preferences()
             .language()
             .unwrap_or_default()
             .is_portuguese(sys_locale::get_locale().as_deref())
-    });
-    let (title, body) = text(event, portuguese);
-    notify(app, &title, &body);
+    })
+}
+
+/// A size as people read it: "512 KB", "1.4 GB" (decimal units).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 || value >= 100.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn file_name(path: &str) -> &str {
+    std::path::Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+}
+
+/// What to do about an automatic pass's failure, by its kind.
+fn what_to_do(kind: ErrorKind, pt: bool) -> &'static str {
+    match (kind, pt) {
+        (ErrorKind::TermsRequired, false) => {
+            "The provider published new download terms: review them in Settings to resume automatic downloads."
+        }
+        (ErrorKind::TermsRequired, true) => {
+            "O provedor publicou novos termos de download: revise-os em Configurações para retomar os downloads automáticos."
+        }
+        (ErrorKind::Network, false) => {
+            "The provider could not be reached; Backup Desk tries again by itself. Check the internet connection."
+        }
+        (ErrorKind::Network, true) => {
+            "Não foi possível falar com o provedor; o Backup Desk tenta de novo sozinho. Verifique a conexão com a internet."
+        }
+        (ErrorKind::Unauthorized, false) => {
+            "The provider no longer accepts the token: add the account again."
+        }
+        (ErrorKind::Unauthorized, true) => {
+            "O provedor não aceita mais o token: adicione a conta de novo."
+        }
+        (ErrorKind::ConnectionMissing | ErrorKind::KeyMissing | ErrorKind::SftpAuth, false) => {
+            "The SFTP server or key is not set up: complete them in Settings."
+        }
+        (ErrorKind::ConnectionMissing | ErrorKind::KeyMissing | ErrorKind::SftpAuth, true) => {
+            "O servidor SFTP ou a chave não estão configurados: complete-os em Configurações."
+        }
+        (ErrorKind::UnknownHostKey | ErrorKind::HostKeyChanged, false) => {
+            "The SFTP server's key must be checked: open Backup Desk and download once by hand."
+        }
+        (ErrorKind::UnknownHostKey | ErrorKind::HostKeyChanged, true) => {
+            "A chave do servidor SFTP precisa ser conferida: abra o Backup Desk e baixe uma vez manualmente."
+        }
+        (ErrorKind::Disk, false) => {
+            "The download folder cannot be written: free space or choose another folder in Settings."
+        }
+        (ErrorKind::Disk, true) => {
+            "Não é possível gravar na pasta de download: libere espaço ou escolha outra pasta em Configurações."
+        }
+        (_, false) => "Open Backup Desk to see what happened.",
+        (_, true) => "Abra o Backup Desk para ver o que aconteceu.",
+    }
 }
 
 /// Title and body of a notification, in Portuguese (`pt`) or English.
@@ -131,23 +202,74 @@ pub fn text(event: &DeskEvent, pt: bool) -> (String, String) {
         (DeskEvent::DownloadVerified { record, .. }, false) => (
             "Download verified".into(),
             format!(
-                "{} was saved and matches the provider's checksum.",
-                record.path
+                "{} ({}) was saved in {} and matches the provider's checksum.",
+                file_name(&record.path),
+                human_size(record.size_bytes),
+                folder_of(&record.path),
             ),
         ),
         (DeskEvent::DownloadVerified { record, .. }, true) => (
             "Download verificado".into(),
             format!(
-                "{} foi salvo e confere com o checksum do provedor.",
-                record.path
+                "{} ({}) foi salvo em {} e confere com o checksum do provedor.",
+                file_name(&record.path),
+                human_size(record.size_bytes),
+                folder_of(&record.path),
             ),
         ),
+        (
+            DeskEvent::AutomaticFailed {
+                account_name,
+                kind,
+                message,
+                ..
+            },
+            false,
+        ) => (
+            format!("Automatic mode stopped for {account_name}"),
+            format!("{} ({message})", what_to_do(*kind, false)),
+        ),
+        (
+            DeskEvent::AutomaticFailed {
+                account_name,
+                kind,
+                message,
+                ..
+            },
+            true,
+        ) => (
+            format!("O modo automático parou para {account_name}"),
+            format!("{} ({message})", what_to_do(*kind, true)),
+        ),
+    }
+}
+
+fn folder_of(path: &str) -> String {
+    std::path::Path::new(path)
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+}
+
+/// The first time the window is closed into the tray, says so.
+pub fn hidden_to_tray_text(pt: bool) -> (String, String) {
+    if pt {
+        (
+            "O Backup Desk continua na bandeja".into(),
+            "O modo automático segue baixando os backups. Para sair, use Sair no ícone da bandeja."
+                .into(),
+        )
+    } else {
+        (
+            "Backup Desk keeps running in the tray".into(),
+            "Automatic mode keeps downloading your backups. To quit, choose Quit from the tray icon.".into(),
+        )
     }
 }
 
 /// A desktop without a notification service only loses the popup (the
 /// window shows the same news).
-fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
+pub fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
     use tauri_plugin_notification::NotificationExt;
     if app
         .try_state::<tauri_plugin_notification::Notification<R>>()
@@ -186,7 +308,33 @@ mod tests {
                 verified_at: chrono::DateTime::UNIX_EPOCH,
             },
         };
-        assert!(text(&verified, true).1.contains("/d/a.zip"));
+        assert!(
+            text(&verified, true)
+                .1
+                .contains("a.zip (1 B) foi salvo em /d")
+        );
         assert!(text(&verified, true).1.contains("confere"));
+        let failed = DeskEvent::AutomaticFailed {
+            account: 1,
+            account_name: "Acme".into(),
+            kind: ErrorKind::TermsRequired,
+            message: "new terms 2099-01".into(),
+        };
+        let (title, body) = text(&failed, false);
+        assert!(title.contains("Acme"), "{title}");
+        assert!(
+            body.contains("review them in Settings"),
+            "says what to do: {body}"
+        );
+        assert!(body.contains("2099-01"), "and why: {body}");
+        assert!(text(&failed, true).1.contains("Configurações"));
+    }
+
+    #[test]
+    fn sizes_read_like_a_file_manager() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(1_400_000), "1.4 MB");
+        assert_eq!(human_size(250_000_000_000), "250 GB");
     }
 }

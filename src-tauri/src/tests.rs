@@ -379,3 +379,161 @@ fn keychain_retry_answers_and_closing_with_nothing_running_quits_at_once() {
         "a confirmed quit is not asked again"
     );
 }
+
+/// The demo account with its archives going to `folder`.
+fn demo_downloading_to(h: &Harness, folder: &std::path::Path) -> Value {
+    let id = h.ok("demo_start", json!({}))["current"].clone();
+    h.ok(
+        "preferences_save",
+        json!({"account": id, "downloadDir": folder, "streams": 2}),
+    );
+    id
+}
+
+fn automatic_input(keep: u64, version: Value) -> Value {
+    json!({
+        "enabled": true,
+        "request_when_allowed": false,
+        "download_when_ready": true,
+        "keep": keep,
+        "accept_terms_version": version,
+    })
+}
+
+#[test]
+fn automatic_settings_are_validated_saved_and_paused_through_the_commands() {
+    let h = harness();
+    let folder = tempfile::tempdir().expect("folder");
+    let id = demo_downloading_to(&h, folder.path());
+    let before = h.ok("automatic_status", json!({}));
+    assert_eq!(before["paused"], false);
+    assert_eq!(before["running"], false);
+    assert_eq!(
+        before["next_check_at"],
+        Value::Null,
+        "no account on: no next check"
+    );
+    assert_eq!(before["accounts"][0]["enabled"], false);
+    assert_eq!(before["accounts"][0]["last_pass"], Value::Null);
+    for keep in [0, 101] {
+        let refused = h.err(
+            "automatic_save",
+            json!({"account": id, "settings": automatic_input(keep, Value::Null)}),
+        );
+        assert_eq!(refused["code"], "invalid_input", "{refused}");
+        assert!(
+            refused["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("between 1 and 100")),
+            "says what is allowed: {refused}"
+        );
+    }
+    let missing = h.err(
+        "automatic_save",
+        json!({"account": 4242, "settings": automatic_input(3, Value::Null)}),
+    );
+    assert_eq!(missing["code"], "not_found");
+    let terms = h.ok("automatic_terms", json!({"account": id}));
+    assert!(
+        terms["version"].as_str().is_some_and(|v| !v.is_empty()),
+        "the demo has backups, so its terms can be read: {terms}"
+    );
+    let saved = h.ok(
+        "automatic_save",
+        json!({"account": id, "settings": automatic_input(2, terms["version"].clone())}),
+    );
+    let account = &saved["accounts"][0];
+    assert_eq!(account["enabled"], true);
+    assert_eq!(account["keep"], 2);
+    assert_eq!(account["accepted_terms_version"], terms["version"]);
+    assert!(saved["next_check_at"].is_string(), "{saved}");
+    let paused = h.ok("automatic_pause", json!({"paused": true}));
+    assert_eq!(paused["paused"], true);
+    assert_eq!(paused["next_check_at"], Value::Null);
+    let resumed = h.ok("automatic_pause", json!({"paused": false}));
+    assert_eq!(resumed["paused"], false);
+    h.ok("automatic_run_now", json!({}));
+    let no_plugin = h.err("autostart_get", json!({}));
+    assert_eq!(
+        no_plugin["code"], "failed",
+        "without the autostart plugin the window is told, not crashed: {no_plugin}"
+    );
+    let no_plugin = h.err("autostart_set", json!({"enabled": true}));
+    assert_eq!(no_plugin["code"], "failed");
+}
+
+#[test]
+fn the_timer_skips_while_backup_desk_auto_holds_the_lock_then_runs_and_reports() {
+    let h = harness();
+    let folder = tempfile::tempdir().expect("folder");
+    let id = demo_downloading_to(&h, folder.path());
+    // On without consent to the terms: the pass stops at the terms.
+    h.ok(
+        "automatic_save",
+        json!({"account": id, "settings": automatic_input(3, Value::Null)}),
+    );
+    let app = h._app.handle().clone();
+    let desk = h._app.state::<backup_workflows::Desk>();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let cli = desk.automatic_lock().expect("backup-desk auto's lock");
+    assert!(
+        matches!(
+            runtime.block_on(crate::automatic::tick(&app)),
+            Some(backup_workflows::Tick::Busy)
+        ),
+        "the app's pass waits for the CLI's"
+    );
+    assert_eq!(
+        h.ok("automatic_status", json!({}))["accounts"][0]["last_pass"],
+        Value::Null,
+        "nothing ran"
+    );
+    drop(cli);
+    h.ok("automatic_run_now", json!({}));
+    assert!(matches!(
+        runtime.block_on(crate::automatic::tick(&app)),
+        Some(backup_workflows::Tick::Ran(_))
+    ));
+    let status = h.ok("automatic_status", json!({}));
+    let last = &status["accounts"][0]["last_pass"];
+    assert_eq!(
+        last["error"]["code"], "terms_required",
+        "terms are never accepted without consent: {status}"
+    );
+    assert!(last["at"].is_string());
+    assert!(
+        matches!(
+            runtime.block_on(crate::automatic::tick(&app)),
+            Some(backup_workflows::Tick::Idle)
+        ),
+        "nothing due right after a pass"
+    );
+}
+
+#[test]
+fn closing_hides_to_the_tray_only_with_automatic_mode_on_and_a_tray_shown() {
+    use crate::quit::{CloseAction, close_action};
+    let h = harness();
+    let folder = tempfile::tempdir().expect("folder");
+    let id = demo_downloading_to(&h, folder.path());
+    let desk = h._app.state::<backup_workflows::Desk>();
+    assert_eq!(
+        close_action(&desk, true),
+        CloseAction::Close,
+        "nothing automatic: closing quits as before"
+    );
+    h.ok(
+        "automatic_save",
+        json!({"account": id, "settings": automatic_input(3, Value::Null)}),
+    );
+    assert_eq!(close_action(&desk, true), CloseAction::HideToTray);
+    assert_eq!(
+        close_action(&desk, false),
+        CloseAction::Close,
+        "no tray: the window is never hidden where nobody can find it"
+    );
+    assert!(
+        !crate::tray::is_shown(h._app.handle()),
+        "the mock runtime has no tray"
+    );
+}

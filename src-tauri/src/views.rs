@@ -14,6 +14,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+mod automatic;
+pub use automatic::{
+    AccountAutomaticView, AutomaticInput, AutomaticStatusView, DownloadedItemView, LastPassView,
+};
+
 /// Name and version of the app, and the language it should speak.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AppInfo {
@@ -486,7 +491,7 @@ pub struct DownloadFinishedEvent {
 
 /// Sent as the `quit-requested` event when the window is closed while
 /// downloads run: the window asks, then calls `quit_app` (or does nothing).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct QuitRequestedEvent {
     /// Downloads running now.
     #[ts(type = "number")]
@@ -521,6 +526,11 @@ pub fn typescript_bindings() -> String {
         BackupReadyEvent::decl(&cfg),
         DownloadFinishedEvent::decl(&cfg),
         QuitRequestedEvent::decl(&cfg),
+        AutomaticStatusView::decl(&cfg),
+        AccountAutomaticView::decl(&cfg),
+        LastPassView::decl(&cfg),
+        DownloadedItemView::decl(&cfg),
+        AutomaticInput::decl(&cfg),
         ErrorCode::decl(&cfg),
         HostKeyView::decl(&cfg),
         SetupView::decl(&cfg),

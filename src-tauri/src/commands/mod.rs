@@ -6,6 +6,7 @@
 //! granted to the main window in `capabilities/main-window.json`.
 
 pub mod accounts;
+pub mod automatic;
 pub mod backups;
 pub mod download;
 pub mod settings;

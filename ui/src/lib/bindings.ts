@@ -113,6 +113,32 @@ export type QuitRequestedEvent = {
  */
 downloads: number, };
 
+export type AutomaticStatusView = { paused: boolean, 
+/**
+ * A pass is running now.
+ */
+running: boolean, 
+/**
+ * When the next pass is due (RFC 3339); null while paused or with no account on.
+ */
+next_check_at: string | null, accounts: Array<AccountAutomaticView>, };
+
+export type AccountAutomaticView = { account: number, enabled: boolean, request_when_allowed: boolean, download_when_ready: boolean, keep: number, 
+/**
+ * The terms version the person consented to accept automatically.
+ */
+accepted_terms_version: string | null, last_pass: LastPassView | null, };
+
+export type LastPassView = { at: string, 
+/**
+ * The backup it requested.
+ */
+requested: string | null, downloaded: Array<DownloadedItemView>, error: AppError | null, };
+
+export type DownloadedItemView = { backup_id: string, path: string, size_bytes: number, };
+
+export type AutomaticInput = { enabled: boolean, request_when_allowed: boolean, download_when_ready: boolean, keep: number, accept_terms_version: string | null, };
+
 export type ErrorCode = "invalid_input" | "unauthorized" | "forbidden" | "not_found" | "cooldown" | "request_in_progress" | "not_ready" | "expired" | "terms_required" | "unknown_host_key" | "host_key_changed" | "sftp_auth" | "connection_missing" | "key_missing" | "key_invalid" | "passphrase_required" | "passphrase_wrong" | "keychain_unavailable" | "keychain_locked" | "copy_exists" | "account_exists" | "network" | "verify_failed" | "disk" | "cancelled" | "busy" | "failed";
 
 export type HostKeyView = { host: string, port: number, key_type: string, fingerprint: string, 
