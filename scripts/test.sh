@@ -80,4 +80,5 @@ step "openapi contract validates" check scripts/validate-openapi.sh
 step "app build (release)" check cargo build --release -p backup-desk-app --features custom-protocol --locked
 step "webdriver e2e" tests xvfb-run -a --server-args="-screen 0 1280x800x24" \
   cargo test -p backup-desk-e2e --test e2e --locked -- --ignored --test-threads=1 --nocapture app::
+step "installed package smoke test (.deb)" check scripts/package-smoke.sh
 finish 0
