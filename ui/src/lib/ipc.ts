@@ -9,6 +9,8 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 import type {
   AccountsView,
+  AutomaticInput,
+  AutomaticStatusView,
   AppInfo,
   BackupReadyEvent,
   BackupsView,
@@ -215,4 +217,44 @@ export function onDownloadFinished(cb: (e: DownloadFinishedEvent) => void): Prom
 /** The window was closed while downloads run: the app asks before quitting. */
 export function onQuitRequested(cb: (e: QuitRequestedEvent) => void): Promise<() => void> {
   return subscribe('quit-requested', cb);
+}
+
+/** Automatic mode: paused or not, the next check, and each account's settings and last pass. */
+export function automaticStatus(): Promise<AutomaticStatusView> {
+  return call('automatic_status');
+}
+
+/** Saves one account's automatic settings; a terms version here is the person's consent. */
+export function automaticSave(account: number, settings: AutomaticInput): Promise<AutomaticStatusView> {
+  return call('automatic_save', { account, settings });
+}
+
+/** The provider's current download terms, to consent to accepting automatically; null before any backup. */
+export function automaticTerms(account: number): Promise<TermsView | null> {
+  return call('automatic_terms', { account });
+}
+
+export function automaticPause(paused: boolean): Promise<AutomaticStatusView> {
+  return call('automatic_pause', { paused });
+}
+
+export function automaticRunNow(): Promise<AutomaticStatusView> {
+  return call('automatic_run_now');
+}
+
+export function autostartGet(): Promise<boolean> {
+  return call('autostart_get');
+}
+
+export function autostartSet(enabled: boolean): Promise<boolean> {
+  return call('autostart_set', { enabled });
+}
+
+export function logFolderOpen(): Promise<void> {
+  return call('log_folder_open');
+}
+
+/** After each automatic pass, and on pause/resume. */
+export function onAutomaticChanged(cb: (e: AutomaticStatusView) => void): Promise<() => void> {
+  return subscribe('automatic-changed', cb);
 }

@@ -7,6 +7,8 @@ import type { ExistingCopy, HostKeyView, SetupView, TermsView } from './bindings
 
 export type Prompt =
   | { kind: 'terms'; terms: TermsView }
+  /** Consent to accept these terms in automatic downloads. */
+  | { kind: 'consent'; terms: TermsView }
   | { kind: 'hostkey'; fingerprint: string; key: HostKeyView | null }
   | { kind: 'hostkey-changed'; fingerprint: string | null }
   | { kind: 'setup'; account: number; setup: SetupView }

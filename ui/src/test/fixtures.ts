@@ -1,6 +1,8 @@
 // Payloads as the backend sends them, with overridable defaults.
 import type {
+  AccountAutomaticView,
   AccountsView,
+  AutomaticStatusView,
   AccountView,
   AppError,
   AppInfo,
@@ -101,4 +103,24 @@ export function appErr(code: ErrorCode, message = 'The server said no.', extra: 
     path: null,
     ...extra,
   };
+}
+
+export function accountAutomatic(overrides: Partial<AccountAutomaticView> = {}): AccountAutomaticView {
+  return {
+    account: 1,
+    enabled: false,
+    request_when_allowed: true,
+    download_when_ready: true,
+    keep: 3,
+    accepted_terms_version: null,
+    last_pass: null,
+    ...overrides,
+  };
+}
+
+export function automaticStatus(
+  overrides: Partial<AutomaticStatusView> = {},
+  accounts: AccountAutomaticView[] = [accountAutomatic()],
+): AutomaticStatusView {
+  return { paused: false, running: false, next_check_at: null, accounts, ...overrides };
 }

@@ -5,6 +5,7 @@ import type { Component } from 'svelte';
 import { tick } from 'svelte';
 import { vi } from 'vitest';
 
+import { resetAutomatic } from '../lib/automatic.svelte';
 import { resetDownloads } from '../lib/downloads.svelte';
 import * as ipc from '../lib/ipc';
 import { resetPoller } from '../lib/poller.svelte';
@@ -22,6 +23,9 @@ export function installDefaults(): void {
   vi.mocked(ipc.onBackupReady).mockResolvedValue(() => {});
   vi.mocked(ipc.onDownloadFinished).mockResolvedValue(() => {});
   vi.mocked(ipc.onQuitRequested).mockResolvedValue(() => {});
+  vi.mocked(ipc.onAutomaticChanged).mockResolvedValue(() => {});
+  vi.mocked(ipc.automaticStatus).mockResolvedValue(fx.automaticStatus());
+  vi.mocked(ipc.autostartGet).mockResolvedValue(false);
 }
 
 export function resetAll(): void {
@@ -29,6 +33,7 @@ export function resetAll(): void {
   resetPrompts();
   resetDownloads();
   resetPoller();
+  resetAutomatic();
   setUnsaved(false);
   installDefaults();
 }
