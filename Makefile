@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test bench lint fmt bindings deps app ui
+.PHONY: help run test bench bench-idle lint fmt bindings deps app ui package
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -20,6 +20,16 @@ test: ## Install what tests need, then run every check and test; ends with "N pa
 bench: ## Benchmarks (SFTP engine vs OpenSSH sftp); prints a table, writes target/bench/
 	scripts/deps.sh test
 	scripts/bench.sh
+
+bench-idle: ## Idle CPU and RSS of the release app in the tray with automatic mode on (IDLE_SECONDS=600)
+	scripts/deps.sh test
+	npm --prefix ui run build
+	cargo build --release -p backup-desk-app --features custom-protocol --locked
+	scripts/bench-idle.sh
+
+package: ## Installable .deb and .rpm (app, CLI, desktop entry, icons, systemd user timer), offline
+	scripts/deps.sh run
+	scripts/package.sh
 
 lint: ## Format check, clippy, UI type check and lint
 	cargo fmt --all --check
