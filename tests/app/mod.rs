@@ -3,6 +3,7 @@
 //! `--run-ignored`; they are ignored in a plain `cargo test`, which has no
 //! display or app build.
 
+mod automatic;
 mod flow;
 mod launch;
 mod world;

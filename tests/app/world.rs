@@ -166,6 +166,23 @@ impl World {
         pending.id
     }
 
+    /// A ready backup, requested now by Olivia and completed by the operator.
+    pub fn a_ready_backup(&self) -> String {
+        let store = self.store();
+        let now = clock::now(&store).expect("now");
+        let account = store.account(ACCOUNT).expect("lookup").expect("account");
+        let olivia = store.person("olivia").expect("lookup").expect("person");
+        match store
+            .request_backup(&account, &olivia, Role::Owner, "e2e-ready", now)
+            .expect("request")
+        {
+            RequestOutcome::Created(_) => {}
+            _ => panic!("the request was refused"),
+        }
+        drop(store);
+        self.operator_completes()
+    }
+
     /// When the provider allows the next request (the newest request plus the cooldown).
     pub fn next_allowed_at(&self) -> chrono::DateTime<chrono::Utc> {
         let newest = self

@@ -160,3 +160,14 @@ describe('automatic settings of an account', () => {
     expect(ipc.logFolderOpen).toHaveBeenCalled();
   });
 });
+
+describe('a new account', () => {
+  it('the line asks for the status again when the loaded one does not know the account', async () => {
+    vi.mocked(ipc.automaticStatus).mockResolvedValueOnce(fx.automaticStatus({}, []));
+    await loadAutomatic();
+    vi.mocked(ipc.automaticStatus).mockResolvedValue(fx.automaticStatus());
+    renderWithPrompts(AutomaticLine, { account: owner });
+    expect((await screen.findByTestId('automatic-line')).dataset.state).toBe('off');
+    expect(ipc.automaticStatus).toHaveBeenCalledTimes(2);
+  });
+});
