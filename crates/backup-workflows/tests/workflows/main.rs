@@ -5,6 +5,7 @@
 mod accounts;
 mod automatic;
 mod automatic_mode;
+mod automatic_resume;
 mod deliver;
 mod keychain;
 mod setup;
