@@ -8,7 +8,7 @@ set -euo pipefail
 mode="${1:-run}"
 run_pkgs=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev gnome-keyring dbus)
-test_pkgs=(openssh-server openssh-client putty-tools xvfb xauth dbus-x11 webkit2gtk-driver libsecret-tools python3 python3-venv)
+test_pkgs=(openssh-server openssh-client putty-tools xvfb xauth dbus-x11 webkit2gtk-driver libsecret-tools python3 python3-venv sqlite3)
 pkgs=("${run_pkgs[@]}")
 [[ "$mode" == test || "$mode" == bench ]] && pkgs+=("${test_pkgs[@]}")
 
