@@ -71,6 +71,7 @@ fi
 step "install dependencies" check scripts/deps.sh test
 step "cargo fmt" check cargo fmt --all --check
 step "ui build" check npm --prefix ui run build
+step "declared rust-version builds" check scripts/msrv.sh
 step "cargo clippy" check cargo clippy --workspace --all-targets --locked -- -D warnings
 step "rust tests" tests "${rust_tests[@]}"
 step "ui type check" check npm --prefix ui run check
