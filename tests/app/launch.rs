@@ -129,3 +129,57 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// The keychain locked between two launches: the window says so once, with
+/// Try again, instead of an error loop (the backend does not ask the keychain
+/// again until Try again, and the window stops polling).
+#[test]
+#[ignore = "needs the built app, tauri-driver and an X display: run by `make test`"]
+fn a_locked_keychain_is_said_once_with_try_again() {
+    let app = super::app_binary();
+    assert!(app.is_file(), "build the app first: {}", app.display());
+    let secrets = SecretService::start().expect("Secret Service");
+    let (_home, home_env) = super::private_home();
+    let mut env = secrets.env();
+    env.extend(home_env);
+    env.push(("LANG".into(), "en_US.UTF-8".into()));
+    let driver = TauriDriver::start(&env).expect("start tauri-driver");
+    let shots = test_support::artifacts_dir("e2e");
+    {
+        let session = driver
+            .session(&app)
+            .expect("a WebDriver session on the app");
+        session
+            .click_on("[data-testid=try-demo]", Duration::from_secs(30))
+            .expect("try the demo");
+        session
+            .wait_for("[data-testid=badge][data-status=ready]", WAIT)
+            .expect("the demo's history");
+    }
+    secrets.lock().expect("lock the keychain");
+    let session = driver.session(&app).expect("relaunch");
+    let banner = session.wait_for_text(
+        "[data-testid=keychain-locked]",
+        "Keychain locked",
+        Duration::from_secs(30),
+    );
+    if banner.is_err() {
+        session.capture(&shots, "keychain-locked-failed");
+    }
+    let banner = banner.expect("the window says the keychain is locked");
+    assert!(banner.contains("Unlock it"), "{banner}");
+    let _ = session.screenshot(&shots.join("keychain-locked.png"));
+    // Still locked: Try again asks once more and says the same, no error loop.
+    session
+        .click_on("[data-testid=keychain-retry]", WAIT)
+        .expect("Try again");
+    session
+        .wait_for_text("[data-testid=keychain-locked]", "Keychain locked", WAIT)
+        .expect("still locked, still said plainly");
+    assert!(
+        session
+            .wait_for("[data-testid=offline]", Duration::from_millis(500))
+            .is_err(),
+        "a locked keychain is not an offline provider"
+    );
+}
