@@ -168,7 +168,6 @@ fn a_locked_keychain_is_said_once_with_try_again() {
     }
     let banner = banner.expect("the window says the keychain is locked");
     assert!(banner.contains("Unlock it"), "{banner}");
-    let _ = session.screenshot(&shots.join("keychain-locked.png"));
     // Still locked: Try again asks once more and says the same, no error loop.
     session
         .click_on("[data-testid=keychain-retry]", WAIT)
@@ -176,6 +175,7 @@ fn a_locked_keychain_is_said_once_with_try_again() {
     session
         .wait_for_text("[data-testid=keychain-locked]", "Keychain locked", WAIT)
         .expect("still locked, still said plainly");
+    let _ = session.screenshot(&shots.join("keychain-locked.png"));
     assert!(
         session
             .wait_for("[data-testid=offline]", Duration::from_millis(500))
