@@ -12,6 +12,7 @@ mod error;
 mod news;
 mod quit;
 mod tray;
+mod trayhost;
 mod views;
 
 use std::path::PathBuf;

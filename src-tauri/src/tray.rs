@@ -244,7 +244,7 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>, status: &AutomaticStatus) {
 
 /// Whether the tray is shown (closing the window may then hide it there).
 pub fn is_shown<R: Runtime>(app: &AppHandle<R>) -> bool {
-    app.try_state::<TrayMenu<R>>().is_some()
+    app.try_state::<TrayMenu<R>>().is_some() && crate::trayhost::tray_host_present()
 }
 
 fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
