@@ -30,10 +30,12 @@ pub fn open(path: &Path, migrations: &[&str]) -> Result<Connection, OpenError> {
             .map_err(|e| OpenError::Folder(dir.display().to_string(), e))?;
     }
     let conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(10))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Switching a new file to WAL while another program does the same can
+    // answer "database is locked" at once, without the busy handler: retry.
+    retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    let version = user_version(&conn)?;
+    let version = retry_busy(|| user_version(&conn))?;
     if version as usize > migrations.len() {
         return Err(OpenError::Newer {
             found: version,
@@ -41,10 +43,29 @@ pub fn open(path: &Path, migrations: &[&str]) -> Result<Connection, OpenError> {
         });
     }
     for (index, sql) in migrations.iter().enumerate().skip(version as usize) {
-        migrate(&conn, index, sql)?;
+        retry_busy(|| migrate(&conn, index, sql))?;
     }
     user_only(path);
     Ok(conn)
+}
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs `step` again while SQLite answers "busy" without waiting itself
+/// (WAL set-up and recovery), for as long as the busy timeout.
+fn retry_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match step() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
@@ -127,7 +148,9 @@ mod tests {
     fn two_programs_opening_a_new_database_at_once_both_succeed() {
         // Regression: the app and the CLI started together both read version
         // 0 and the second failed with "table settings already exists".
-        for _ in 0..10 {
+        // Regression too: switching to WAL at the same moment answered "database
+        // is locked" at once (seen in one run of 10 × 4 openers).
+        for _ in 0..50 {
             let dir = tempfile::tempdir().expect("dir");
             let path = dir.path().join("db.sqlite3");
             let opened: Vec<_> = (0..4)
