@@ -101,3 +101,13 @@ export function toAppError(err: unknown): AppError {
 export function errorDetails(error: AppError): string {
   return error.path ? `${error.code}: ${error.message}\n${error.path}` : `${error.code}: ${error.message}`;
 }
+
+/** Why a key import was refused for its passphrase. */
+export type PassphraseProblem = 'passphrase_required' | 'passphrase_wrong';
+
+/** A passphrase refusal (said on the passphrase field, not as a banner), else null. */
+export function passphraseProblemOf(error: AppError): PassphraseProblem | null {
+  return error.code === 'passphrase_required' || error.code === 'passphrase_wrong'
+    ? error.code
+    : null;
+}
