@@ -52,6 +52,8 @@ pub enum ErrorCode {
     Network,
     /// The file did not match the published checksum (it was discarded).
     VerifyFailed,
+    /// The archive matches its checksum but is broken (kept aside as `path`).
+    ArchiveDamaged,
     /// Local disk: no space, cannot write.
     Disk,
     Cancelled,
@@ -87,6 +89,7 @@ impl From<ErrorKind> for ErrorCode {
             ErrorKind::AccountExists => ErrorCode::AccountExists,
             ErrorKind::Network => ErrorCode::Network,
             ErrorKind::VerifyFailed => ErrorCode::VerifyFailed,
+            ErrorKind::ArchiveDamaged => ErrorCode::ArchiveDamaged,
             ErrorKind::Disk => ErrorCode::Disk,
             ErrorKind::Cancelled => ErrorCode::Cancelled,
             ErrorKind::Busy => ErrorCode::Busy,

@@ -65,6 +65,20 @@ pub fn present<R: Runtime>(app: &AppHandle<R>, event: &DeskEvent) {
                 },
             );
         }
+        DeskEvent::ArchiveDamaged {
+            account, backup_id, ..
+        }
+        | DeskEvent::ChangeAlert {
+            account, backup_id, ..
+        } => {
+            let _ = app.emit(
+                "backup-checked",
+                BackupReadyEvent {
+                    account: *account,
+                    backup_id: backup_id.clone(),
+                },
+            );
+        }
         DeskEvent::ExpiringSoon { .. } | DeskEvent::AutomaticFailed { .. } => {}
     }
     let (title, body) = text(event, speaks_portuguese(app));
@@ -215,6 +229,62 @@ pub fn text(event: &DeskEvent, pt: bool) -> (String, String) {
                 file_name(&record.path),
                 human_size(record.size_bytes),
                 folder_of(&record.path),
+            ),
+        ),
+        (
+            DeskEvent::ArchiveDamaged {
+                account_name,
+                backup_id,
+                problem,
+                ..
+            },
+            false,
+        ) => (
+            "Backup damaged".into(),
+            format!(
+                "The backup {backup_id} of {account_name} matches the provider's checksum but does not open ({problem}). Request a new backup and tell the provider."
+            ),
+        ),
+        (
+            DeskEvent::ArchiveDamaged {
+                account_name,
+                backup_id,
+                problem,
+                ..
+            },
+            true,
+        ) => (
+            "Backup danificado".into(),
+            format!(
+                "O backup {backup_id} de {account_name} confere com o checksum do provedor, mas não abre ({problem}). Solicite um novo backup e avise o provedor."
+            ),
+        ),
+        (
+            DeskEvent::ChangeAlert {
+                account_name,
+                alerts,
+                ..
+            },
+            false,
+        ) => (
+            format!("Data dropped in {account_name}"),
+            format!(
+                "Since the previous backup: {}. Check for a mass deletion or a broken export.",
+                alerts.join("; ")
+            ),
+        ),
+        (
+            DeskEvent::ChangeAlert {
+                account_name,
+                alerts,
+                ..
+            },
+            true,
+        ) => (
+            format!("Dados diminuíram em {account_name}"),
+            format!(
+                "Desde o backup anterior: {}. Verifique se houve exclusão em massa ou exportação com falha.",
+                alerts.join("; ")
             ),
         ),
         (

@@ -44,7 +44,7 @@ impl From<ErrorKind> for Exit {
             ErrorKind::UnknownHostKey | ErrorKind::HostKeyChanged => Exit::HostKey,
             ErrorKind::Cooldown | ErrorKind::RequestInProgress => Exit::Cooldown,
             ErrorKind::NotReady | ErrorKind::Expired => Exit::NotReady,
-            ErrorKind::VerifyFailed => Exit::Verification,
+            ErrorKind::VerifyFailed | ErrorKind::ArchiveDamaged => Exit::Verification,
             ErrorKind::Network => Exit::Network,
             ErrorKind::NotFound
             | ErrorKind::KeychainUnavailable

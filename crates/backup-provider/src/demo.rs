@@ -11,9 +11,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::api::SftpEndpoint;
 use crate::error::ProviderError;
-use crate::lifecycle::AutoDelays;
+use crate::lifecycle::{self, AutoDelays, CompleteOptions};
 use crate::store::{Account, Person, RequestOutcome, Store};
-use crate::{RunningServer, ServeOptions, archive, clock};
+use crate::{RunningServer, ServeOptions, clock};
 
 /// The demo account's id.
 pub const DEMO_ACCOUNT: &str = "demo";
@@ -79,6 +79,11 @@ pub async fn start(data_dir: &Path, sftp_keys: Option<Vec<String>>) -> Result<De
 /// and a request just made (the auto mode releases it after 5 s and
 /// completes it 10 s later). The demo plan's cooldown is two minutes, so a
 /// person trying it sees the button wait with its date, then can request.
+///
+/// The archives tell a story a client can check: the first three grow a
+/// little each time, the fresh one has about 31% fewer contacts than the
+/// one about to expire (a mass deletion), and every archive after it has
+/// no tickets at all (the object vanished).
 fn seed(store: &Store, archive_dir: &Path, now: DateTime<Utc>) -> Result<(), ProviderError> {
     let policy = BackupPolicy {
         plan: "demo".into(),
@@ -113,14 +118,12 @@ fn seed(store: &Store, archive_dir: &Path, now: DateTime<Utc>) -> Result<(), Pro
             at,
             None,
         )?;
-        let name = archive::file_name(DEMO_ACCOUNT, id, at);
-        let dir = archive::account_dir(archive_dir, DEMO_ACCOUNT);
-        let published = archive::generate(&dir, &name, &store.records(DEMO_ACCOUNT)?, None)?;
-        store.mark_ready(
+        lifecycle::complete_at(
+            store,
+            archive_dir,
             id,
-            &published,
             at + TimeDelta::hours(2),
-            policy.download_window,
+            CompleteOptions::default(),
         )?;
         Ok(())
     };
@@ -141,8 +144,12 @@ fn seed(store: &Store, archive_dir: &Path, now: DateTime<Utc>) -> Result<(), Pro
         "demo-seed-0004",
     )?;
     publish(&closing, now - TimeDelta::days(8) - TimeDelta::hours(3))?;
+    // 42% of the contacts go; with the contacts added since, the fresh
+    // archive holds about 31% fewer than the one before.
+    store.drop_records(DEMO_ACCOUNT, "contacts", 42)?;
     let recent = request(now - TimeDelta::days(3), "demo-seed-0005")?;
     publish(&recent, now - TimeDelta::days(3))?;
+    store.clear_records(DEMO_ACCOUNT, "tickets")?;
     request(now, "demo-seed-0006")?;
     for name in store.expire_due(now)? {
         let _ = std::fs::remove_file(archive_dir.join(name));
@@ -207,5 +214,68 @@ mod tests {
                 .is_some()
         );
         again.server.stop().await;
+    }
+
+    /// Rows per object in the manifest of backup `id`.
+    fn counts(store: &Store, id: &str) -> std::collections::BTreeMap<String, u64> {
+        store
+            .manifest(id)
+            .expect("read")
+            .expect("a published backup has a manifest")
+            .into_iter()
+            .map(|entry| (entry.object, entry.rows))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_demo_archives_show_growth_a_mass_deletion_and_a_vanished_object() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let demo = start(dir.path(), None).await.expect("demo starts");
+        demo.server.stop().await;
+        let store = Store::open(dir.path()).expect("store");
+        let mut history = store.list_backups(DEMO_ACCOUNT, 10, None).expect("list");
+        history.reverse();
+        let published: Vec<_> = history
+            .iter()
+            .filter(|b| b.ready_at.is_some())
+            .map(|b| counts(&store, &b.id))
+            .collect();
+        assert_eq!(published.len(), 4, "four archives were published");
+        let contacts: Vec<u64> = published.iter().map(|c| c["contacts"]).collect();
+        assert!(
+            contacts[0] < contacts[1] && contacts[1] < contacts[2],
+            "the account grows between the first archives: {contacts:?}"
+        );
+        let lost = 1.0 - contacts[3] as f64 / contacts[2] as f64;
+        assert!(
+            (0.28..=0.34).contains(&lost),
+            "the two ready archives differ by a mass deletion of about 31% of the contacts: {contacts:?}"
+        );
+        assert!(
+            published
+                .iter()
+                .all(|c| c.get("tickets").is_some_and(|&n| n > 0)),
+            "tickets exist in every seeded archive"
+        );
+
+        // The request just made (auto mode completes it in the demo) has no tickets.
+        let pending = history.last().expect("the pending request").id.clone();
+        let archives = dir.path().join("archives");
+        if store.backup_any(&pending).expect("read").map(|b| b.status)
+            == Some(BackupStatus::AwaitingRelease)
+        {
+            lifecycle::release(&store, &pending).expect("release");
+        }
+        if store.backup_any(&pending).expect("read").map(|b| b.status)
+            == Some(BackupStatus::InProgress)
+        {
+            lifecycle::complete(&store, &archives, &pending, None).expect("complete");
+        }
+        let next = counts(&store, &pending);
+        assert_eq!(next.get("tickets"), None, "tickets vanished: {next:?}");
+        assert!(
+            next["contacts"] > contacts[3],
+            "the other objects live on: {next:?}"
+        );
     }
 }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use backup_domain::BackupStatus;
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::archive;
+use crate::archive::{self, ArchiveOptions};
 use crate::clock;
 use crate::error::ProviderError;
 use crate::store::{BackupRow, Store};
@@ -25,12 +25,56 @@ pub fn release(store: &Store, id: &str) -> Result<BackupRow, ProviderError> {
     )
 }
 
-/// Completes an in-progress backup: generates and publishes its archive.
+/// How to complete a backup (operator options).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CompleteOptions {
+    /// Pad the archive to about this many bytes (benchmarks).
+    pub pad_to: Option<u64>,
+    /// Publish a damaged archive: its first entry fails to decompress or
+    /// its CRC, and the published SHA-256 is that of the damaged file.
+    pub damaged: bool,
+}
+
+/// Completes an in-progress backup: [`complete_with`] an intact archive.
 pub fn complete(
     store: &Store,
     archive_dir: &Path,
     id: &str,
     pad_to: Option<u64>,
+) -> Result<BackupRow, ProviderError> {
+    complete_with(
+        store,
+        archive_dir,
+        id,
+        CompleteOptions {
+            pad_to,
+            damaged: false,
+        },
+    )
+}
+
+/// Completes an in-progress backup now: the account's data first changes a
+/// little (see [`Store::add_activity`]), then its archive is generated and
+/// published and the backup becomes ready with the archive's manifest.
+/// Fails when the backup is not in progress or the archive cannot be
+/// written (the activity then stays, as a live account's would).
+pub fn complete_with(
+    store: &Store,
+    archive_dir: &Path,
+    id: &str,
+    options: CompleteOptions,
+) -> Result<BackupRow, ProviderError> {
+    let now = clock::now(store)?;
+    complete_at(store, archive_dir, id, now, options)
+}
+
+/// [`complete_with`] at a given time (the demo writes its history with it).
+pub(crate) fn complete_at(
+    store: &Store,
+    archive_dir: &Path,
+    id: &str,
+    now: DateTime<Utc>,
+    options: CompleteOptions,
 ) -> Result<BackupRow, ProviderError> {
     let row = store
         .backup_any(id)?
@@ -44,11 +88,19 @@ pub fn complete(
     let account = store
         .account(&row.account_id)?
         .ok_or_else(|| ProviderError::NotFound(format!("no account {}", row.account_id)))?;
-    let now = clock::now(store)?;
+    store.add_activity(&account.id)?;
     let name = archive::file_name(&account.id, &row.id, now);
     let records = store.records(&account.id)?;
     let dir = archive::account_dir(archive_dir, &account.id);
-    let published = archive::generate(&dir, &name, &records, pad_to)?;
+    let published = archive::generate_with(
+        &dir,
+        &name,
+        &records,
+        ArchiveOptions {
+            pad_to: options.pad_to,
+            damaged: options.damaged,
+        },
+    )?;
     store.mark_ready(id, &published, now, account.policy.download_window)
 }
 
@@ -116,3 +168,6 @@ pub async fn run_auto(store: Arc<Store>, archive_dir: std::path::PathBuf, delays
         tokio::time::sleep(StdDuration::from_millis(250)).await;
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use backup_domain::{BackupPolicy, Role};
 use backup_provider::api::{SftpEndpoint, backup_json};
 use backup_provider::clock::{self, parse_duration};
-use backup_provider::lifecycle::{self, AutoDelays};
+use backup_provider::lifecycle::{self, AutoDelays, CompleteOptions};
 use backup_provider::store::{Account, Person};
 use backup_provider::{ProviderError, ServeOptions, Store};
 use clap::{Args, Parser, Subcommand};
@@ -56,6 +56,10 @@ enum Command {
     /// Operator actions of the cloud team on a backup.
     #[command(subcommand)]
     Backup(BackupCommand),
+    /// Change an account's CRM records, so the next archive shows it
+    /// (a mass deletion, an object that vanished).
+    #[command(subcommand)]
+    Records(RecordsCommand),
     /// The test clock.
     #[command(subcommand)]
     Clock(ClockCommand),
@@ -190,6 +194,10 @@ enum BackupCommand {
         /// Pad the archive to about this many bytes (benchmarks).
         #[arg(long)]
         pad_to: Option<u64>,
+        /// Publish a damaged archive (its first entry fails its CRC; the
+        /// published SHA-256 is the damaged file's), for tests.
+        #[arg(long)]
+        damaged: bool,
     },
     /// Mark an awaiting or in-progress backup as failed (server error).
     Fail {
@@ -199,8 +207,30 @@ enum BackupCommand {
     },
     /// Expire a ready backup now.
     Expire { id: String },
-    /// Show a backup as JSON.
+    /// Show a backup as JSON, with the manifest of its archive.
     Show { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum RecordsCommand {
+    /// Delete the newest share of an object's records (a mass deletion).
+    Drop {
+        #[arg(long)]
+        account: String,
+        /// One of the objects of an archive (contacts, deals, tickets…).
+        #[arg(long)]
+        object: String,
+        /// Share of the records to delete, 0 to 100.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+        percent: u8,
+    },
+    /// Delete every record of an object: the next archive has no file for it.
+    Clear {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        object: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -218,8 +248,17 @@ fn parse_role(raw: &str) -> Result<Role, String> {
     Role::from_wire(raw).ok_or_else(|| format!("{raw:?} is not a role: use owner, admin or viewer"))
 }
 
-fn print_backup(row: &backup_provider::store::BackupRow) {
-    println!("{}", backup_json(row));
+/// Prints a backup as the API shows it, plus the manifest of its archive
+/// (operators and tests only: the API does not publish it).
+fn print_backup(
+    store: &Store,
+    row: &backup_provider::store::BackupRow,
+) -> Result<(), ProviderError> {
+    let mut json = backup_json(row);
+    json["manifest"] =
+        serde_json::to_value(store.manifest(&row.id)?).map_err(|_| ProviderError::Internal)?;
+    println!("{json}");
+    Ok(())
 }
 
 fn run(cli: Cli) -> Result<(), ProviderError> {
@@ -294,16 +333,40 @@ fn run(cli: Cli) -> Result<(), ProviderError> {
                 BackupCommand::Release { id } | BackupCommand::Start { id } => {
                     lifecycle::release(&store, &id)?
                 }
-                BackupCommand::Complete { id, pad_to } => {
-                    lifecycle::complete(&store, &archives, &id, pad_to)?
-                }
+                BackupCommand::Complete {
+                    id,
+                    pad_to,
+                    damaged,
+                } => lifecycle::complete_with(
+                    &store,
+                    &archives,
+                    &id,
+                    CompleteOptions { pad_to, damaged },
+                )?,
                 BackupCommand::Fail { id, message } => lifecycle::fail(&store, &id, &message)?,
                 BackupCommand::Expire { id } => lifecycle::expire(&store, &archives, &id)?,
                 BackupCommand::Show { id } => store
                     .backup_any(&id)?
                     .ok_or_else(|| ProviderError::NotFound(format!("no backup {id}")))?,
             };
-            print_backup(&row);
+            print_backup(&store, &row)?;
+        }
+        Command::Records(command) => {
+            let store = Store::open(&data)?;
+            let change = match command {
+                RecordsCommand::Drop {
+                    account,
+                    object,
+                    percent,
+                } => store.drop_records(&account, &object, percent)?,
+                RecordsCommand::Clear { account, object } => {
+                    store.clear_records(&account, &object)?
+                }
+            };
+            println!(
+                "{}",
+                serde_json::to_string(&change).map_err(|_| ProviderError::Internal)?
+            );
         }
         Command::Clock(ClockCommand::Advance { by }) => {
             let now = clock::advance(&Store::open(&data)?, by)?;

@@ -1,6 +1,7 @@
 //! The provider's persistent state in SQLite: accounts and their plans,
-//! people, roles, hashed tokens, backups, terms acceptances, the sample CRM
-//! data archives are made from, and settings (terms, the test clock).
+//! people, roles, hashed tokens, backups (with the manifest of each
+//! archive), terms acceptances, the sample CRM data archives are made from,
+//! and settings (terms, the test clock).
 //!
 //! Every write that depends on a read (a backup request checks the gate and
 //! inserts) runs in one `IMMEDIATE` transaction, so concurrent servers and
@@ -14,8 +15,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
+use crate::archive::ManifestEntry;
 use crate::error::ProviderError;
 use crate::ids;
+
+mod records;
+
+pub use records::RecordsChange;
 
 type Result<T> = std::result::Result<T, ProviderError>;
 
@@ -46,6 +52,10 @@ const MIGRATIONS: &[&str] = &[
         account_id TEXT NOT NULL REFERENCES accounts(id), object TEXT NOT NULL,
         seq INTEGER NOT NULL, fields TEXT NOT NULL, PRIMARY KEY (account_id, object, seq));
      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: what each published archive holds (JSON), and the next unused
+    // position of an account's records, so deleted records' ids are not reused.
+    "ALTER TABLE backups ADD COLUMN manifest TEXT;
+     ALTER TABLE accounts ADD COLUMN next_record_seq INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The default download terms until an operator publishes others.
@@ -216,7 +226,9 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let inserted = tx.execute(
-            "INSERT OR IGNORE INTO accounts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT OR IGNORE INTO accounts (id, name, plan, cooldown_seconds,
+             download_window_seconds, server_error_reopens, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 account.id,
                 account.name,
@@ -548,7 +560,8 @@ impl Store {
         self.backup_any(id)?.ok_or(ProviderError::Internal)
     }
 
-    /// Marks an in-progress backup ready with its published archive.
+    /// Marks an in-progress backup ready with its published archive and
+    /// the archive's manifest.
     pub fn mark_ready(
         &self,
         id: &str,
@@ -556,9 +569,11 @@ impl Store {
         at: DateTime<Utc>,
         window: TimeDelta,
     ) -> Result<BackupRow> {
+        let manifest =
+            serde_json::to_string(&archive.manifest).map_err(|_| ProviderError::Internal)?;
         let changed = self.conn().execute(
             "UPDATE backups SET status = 'ready', status_changed_at = ?2, ready_at = ?2,
-             expires_at = ?3, size_bytes = ?4, sha256 = ?5, file_name = ?6
+             expires_at = ?3, size_bytes = ?4, sha256 = ?5, file_name = ?6, manifest = ?7
              WHERE id = ?1 AND status = 'in_progress'",
             params![
                 id,
@@ -566,7 +581,8 @@ impl Store {
                 ts(backup_domain::expires_at(at, window)),
                 archive.size_bytes as i64,
                 archive.sha256,
-                archive.file_name
+                archive.file_name,
+                manifest
             ],
         )?;
         if changed == 0 {
@@ -575,6 +591,25 @@ impl Store {
             )));
         }
         self.backup_any(id)?.ok_or(ProviderError::Internal)
+    }
+
+    /// What the archive of backup `id` holds, as written when it was made:
+    /// `None` until it is ready (and for archives made before manifests
+    /// were kept). Fails when there is no such backup.
+    pub fn manifest(&self, id: &str) -> Result<Option<Vec<ManifestEntry>>> {
+        let stored: Option<Option<String>> = self
+            .conn()
+            .query_row("SELECT manifest FROM backups WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let json = stored.ok_or_else(|| ProviderError::NotFound(format!("no backup {id}")))?;
+        json.map(|json| {
+            serde_json::from_str(&json).map_err(|e| {
+                ProviderError::Io(format!("the manifest of backup {id} is unreadable: {e}"))
+            })
+        })
+        .transpose()
     }
 
     /// Expires every ready backup whose window ended at or before `now`;
@@ -659,24 +694,7 @@ impl Store {
             .ok_or(ProviderError::Internal)?;
         Ok((at, inserted == 1))
     }
-
-    /// The sample CRM records of an account, grouped by object, in order.
-    pub fn records(&self, account_id: &str) -> Result<Vec<(String, Vec<String>)>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT object, fields FROM crm_records WHERE account_id = ?1 ORDER BY object, seq",
-        )?;
-        let mut out: Vec<(String, Vec<String>)> = Vec::new();
-        let rows = stmt.query_map([account_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
-        for row in rows {
-            let (object, fields) = row?;
-            match out.last_mut() {
-                Some((last, list)) if *last == object => list.push(fields),
-                _ => out.push((object, vec![fields])),
-            }
-        }
-        Ok(out)
-    }
 }
+
+#[cfg(test)]
+mod tests;

@@ -41,6 +41,26 @@ pub enum AuditEvent {
         backup_id: String,
         reason: String,
     },
+    /// The downloaded archive was opened and every entry read: `intact`, or
+    /// the problem found (an archive damaged at the provider).
+    ArchiveChecked {
+        backup_id: String,
+        intact: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        problem: Option<String>,
+        /// CSV records in the whole archive (headers excluded).
+        rows: u64,
+    },
+    /// An object's records dropped sharply (or it disappeared) since the
+    /// previous intact backup: an early sign of a mass deletion.
+    ChangeAlert {
+        backup_id: String,
+        previous_backup_id: String,
+        object: String,
+        before: u64,
+        /// `None`: the object is missing from this backup.
+        after: Option<u64>,
+    },
     /// The person consented to accept this terms version automatically.
     AutomaticTermsConsented {
         version: String,
@@ -77,6 +97,8 @@ impl AuditEvent {
             AuditEvent::DownloadFinished { .. } => "download_finished",
             AuditEvent::DownloadVerified { .. } => "download_verified",
             AuditEvent::DownloadFailed { .. } => "download_failed",
+            AuditEvent::ArchiveChecked { .. } => "archive_checked",
+            AuditEvent::ChangeAlert { .. } => "change_alert",
             AuditEvent::AutomaticTermsConsented { .. } => "automatic_terms_consented",
             AuditEvent::AutomaticTermsWithdrawn { .. } => "automatic_terms_withdrawn",
         }

@@ -6,10 +6,12 @@
 //! the OS keychain. The app and the CLI may use the file at the same time
 //! (WAL, busy timeout). Time is passed in.
 
+mod archives;
 mod audit;
 mod error;
 mod store;
 
+pub use archives::{ArchiveRecord, ChangeRecord, ManifestEntry};
 pub use audit::{AuditEntry, AuditEvent};
 pub use error::StateError;
 pub use store::{AccountRecord, DownloadRecord, LocalState, SftpConnection};

@@ -43,6 +43,24 @@ const MIGRATIONS: &[&str] = &[
     // 3: an archive deleted by rotation keeps its record (it was downloaded)
     // but no longer owns its path.
     "ALTER TABLE downloads ADD COLUMN removed_at INTEGER;",
+    // 4: what the archive check found in each downloaded backup (one row per
+    // backup), its manifest (one row per entry), and the change alerts it
+    // raised against the previous intact backup of the account.
+    "CREATE TABLE archive_checks (
+        account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        backup_id TEXT NOT NULL, backup_at INTEGER NOT NULL, checked_at INTEGER NOT NULL,
+        intact INTEGER NOT NULL, problem TEXT,
+        PRIMARY KEY (account, backup_id));
+     CREATE TABLE manifest_entries (
+        account INTEGER NOT NULL, backup_id TEXT NOT NULL, seq INTEGER NOT NULL,
+        entry TEXT NOT NULL, object TEXT, rows INTEGER, bytes INTEGER NOT NULL, crc_ok INTEGER NOT NULL,
+        PRIMARY KEY (account, backup_id, seq),
+        FOREIGN KEY (account, backup_id) REFERENCES archive_checks(account, backup_id) ON DELETE CASCADE);
+     CREATE TABLE change_alerts (
+        account INTEGER NOT NULL, backup_id TEXT NOT NULL, object TEXT NOT NULL,
+        previous_backup_id TEXT NOT NULL, before_rows INTEGER NOT NULL, after_rows INTEGER,
+        PRIMARY KEY (account, backup_id, object),
+        FOREIGN KEY (account, backup_id) REFERENCES archive_checks(account, backup_id) ON DELETE CASCADE);",
 ];
 
 /// An account configured in the app.
@@ -104,7 +122,7 @@ fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRecord> {
     })
 }
 
-fn insert_download(conn: &Connection, record: &DownloadRecord) -> Result<()> {
+pub(crate) fn insert_download(conn: &Connection, record: &DownloadRecord) -> Result<()> {
     conn.execute(
         "INSERT OR REPLACE INTO downloads (account, backup_id, path, size_bytes, sha256, verified_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -120,7 +138,7 @@ fn insert_download(conn: &Connection, record: &DownloadRecord) -> Result<()> {
     Ok(())
 }
 
-fn insert_audit(
+pub(crate) fn insert_audit(
     conn: &Connection,
     account: Option<i64>,
     actor: &str,
@@ -159,7 +177,7 @@ impl LocalState {
         Self::open(&app_data_dir.join("state.sqlite3"))
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -219,6 +237,19 @@ impl LocalState {
             params![account.provider_url, account.account_id],
             |r| r.get(0),
         )?)
+    }
+
+    /// When an account was first added here.
+    pub fn added_at(&self, account: i64) -> Result<DateTime<Utc>> {
+        let at: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT added_at FROM accounts WHERE id = ?1",
+                [account],
+                |r| r.get(0),
+            )
+            .optional()?;
+        at.map(from_ts).ok_or(StateError::UnknownAccount(account))
     }
 
     /// Every configured account, in the order they were added.

@@ -226,12 +226,16 @@ impl Desk {
     /// record but no longer owns its path, so a file that later takes that
     /// name (another backup's, another account's, the person's own) is
     /// never deleted; nor is a path a kept record or another account names.
+    ///
+    /// A damaged archive is neither counted as kept nor deleted: it is the
+    /// evidence the person shows the provider.
     fn rotate(&self, account: i64, keep: usize) -> Result<Vec<String>> {
+        let damaged = self.damaged_backups(account)?;
         let present: Vec<DownloadRecord> = self
             .state
             .live_downloads(account)?
             .into_iter()
-            .filter(|d| Path::new(&d.path).exists())
+            .filter(|d| Path::new(&d.path).exists() && !damaged.contains(&d.backup_id))
             .collect();
         let mut owned: HashSet<String> = present
             .iter()

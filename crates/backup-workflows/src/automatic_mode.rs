@@ -313,8 +313,10 @@ impl Desk {
             let known = before
                 .and_then(|b| b.error)
                 .is_some_and(|e| Some(e.kind) == last.error.as_ref().map(|f| f.kind));
+            // A damaged archive was already announced by the delivery itself.
             if let Some(failure) = last.error
                 && !known
+                && failure.kind != crate::ErrorKind::ArchiveDamaged
             {
                 self.publish(DeskEvent::AutomaticFailed {
                     account: pass.account.id,

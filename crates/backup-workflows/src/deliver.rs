@@ -54,6 +54,8 @@ pub enum Phase {
     Downloading,
     /// Every byte is in; the checksum is being confirmed.
     Verifying,
+    /// The checksum matched; the archive is being opened and read to its end.
+    Checking,
 }
 
 impl Phase {
@@ -62,6 +64,7 @@ impl Phase {
             Phase::Connecting => "connecting",
             Phase::Downloading => "downloading",
             Phase::Verifying => "verifying",
+            Phase::Checking => "checking",
         }
     }
 }
@@ -144,8 +147,12 @@ impl Desk {
         lock(&self.running).len()
     }
 
-    /// The newest verified copy of `backup_id` still on disk, if any.
+    /// The newest verified copy of `backup_id` still on disk, if any (a
+    /// damaged archive is not a copy worth keeping instead of a new one).
     pub fn verified_copy(&self, account: i64, backup_id: &str) -> Result<Option<PathBuf>> {
+        if self.damaged_backups(account)?.contains(backup_id) {
+            return Ok(None);
+        }
         Ok(self
             .state
             .live_downloads(account)?
@@ -272,6 +279,7 @@ impl Desk {
             streams: 0,
         };
         progress(Phase::Connecting, connecting);
+        let (check_cancel, check_progress) = (cancel.clone(), progress.clone());
         let result = tokio::task::spawn_blocking(move || {
             let mut report = |p: Progress| {
                 let phase = if p.done == p.total {
@@ -287,18 +295,61 @@ impl Desk {
         .map_err(Error::from_join)?;
         match result {
             Ok(done) => {
+                let checked = self
+                    .check_archive(
+                        &record,
+                        &backup.id,
+                        backup.requested_at,
+                        &done.path,
+                        check_cancel,
+                        check_progress,
+                    )
+                    .await;
+                let checked = match checked {
+                    Ok(checked) => Some(checked),
+                    // Cancelled while checking: the copy is verified; its
+                    // contents can be checked later (Check now).
+                    Err(error) if error.kind() == crate::ErrorKind::Cancelled => None,
+                    Err(error) => {
+                        self.audit_failure(&record, &actor, &backup.id, &error);
+                        return Err(error);
+                    }
+                };
+                let damaged = checked.as_ref().is_some_and(|c| !c.archive.intact);
+                let path = match damaged {
+                    true => self.set_damaged_aside(&done.path),
+                    false => done.path,
+                };
                 let saved = DownloadRecord {
                     account: record.id,
                     backup_id: backup.id.clone(),
-                    path: done.path.display().to_string(),
+                    path: path.display().to_string(),
                     size_bytes: done.size,
                     sha256: done.sha256,
                     // As the local state keeps it: whole seconds.
                     verified_at: self.now().trunc_subsecs(0),
                 };
-                self.state.record_verified(&saved, &actor)?;
+                match &checked {
+                    Some(checked) => self.state.record_delivered(
+                        &saved,
+                        &checked.archive,
+                        &checked.alerts,
+                        &actor,
+                    )?,
+                    None => self.state.record_verified(&saved, &actor)?,
+                }
                 self.preferences()
                     .set_checked(record.id, saved.verified_at)?;
+                if let Some(checked) = &checked {
+                    self.announce_check(&record, checked, &path);
+                    if damaged {
+                        return Err(Error::ArchiveDamaged {
+                            backup_id: backup.id.clone(),
+                            problem: checked.archive.problem.clone().unwrap_or_default(),
+                            path,
+                        });
+                    }
+                }
                 self.publish(DeskEvent::DownloadVerified {
                     account: record.id,
                     account_name: record.display_name.clone(),

@@ -89,6 +89,18 @@ pub enum Error {
         .path.display()
     )]
     CopyExists { path: PathBuf },
+    /// The archive's checksum matched what the provider published, but the
+    /// archive itself is broken (the provider saved a damaged file). The
+    /// copy was kept aside under a `.damaged` name.
+    #[error(
+        "Backup {backup_id} is damaged: {problem}. Its checksum matches what the provider published, so the provider saved a broken archive. The copy was kept as {}; request a new backup and tell the provider.",
+        .path.display()
+    )]
+    ArchiveDamaged {
+        backup_id: String,
+        problem: String,
+        path: PathBuf,
+    },
     /// An account being added is already set up (its token or role would change).
     #[error("{0}")]
     AccountExists(String),
@@ -140,6 +152,8 @@ pub enum ErrorKind {
     AccountExists,
     Network,
     VerifyFailed,
+    /// The archive matches its checksum but does not open or read to its end.
+    ArchiveDamaged,
     Disk,
     Cancelled,
     Busy,
@@ -218,6 +232,7 @@ impl Error {
             Error::KeyMissing(_) => ErrorKind::KeyMissing,
             Error::CopyExists { .. } => ErrorKind::CopyExists,
             Error::AccountExists(_) => ErrorKind::AccountExists,
+            Error::ArchiveDamaged { .. } => ErrorKind::ArchiveDamaged,
             Error::Disk(_) | Error::FolderUnusable { .. } => ErrorKind::Disk,
             Error::Busy(_) => ErrorKind::Busy,
             Error::Internal(_) => ErrorKind::Internal,
@@ -244,7 +259,9 @@ impl Error {
     /// The file an error is about (the verified copy that already exists).
     pub fn path(&self) -> Option<&Path> {
         match self {
-            Error::CopyExists { path } | Error::FolderUnusable { path, .. } => Some(path),
+            Error::CopyExists { path }
+            | Error::FolderUnusable { path, .. }
+            | Error::ArchiveDamaged { path, .. } => Some(path),
             _ => None,
         }
     }

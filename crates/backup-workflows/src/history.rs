@@ -37,6 +37,10 @@ pub struct History {
     pub resumable: Vec<String>,
     /// Backups being downloaded by this process now.
     pub downloading: Vec<String>,
+    /// Downloaded backups whose archive was checked: (id, intact).
+    pub archives: Vec<(String, bool)>,
+    /// The change alerts of this account's backups.
+    pub alerts: Vec<backup_state::ChangeRecord>,
 }
 
 /// Why a request is not allowed now, as an error that says until when.
@@ -93,6 +97,8 @@ impl Desk {
             downloads,
             resumable,
             downloading,
+            archives: self.state.archive_verdicts(account)?,
+            alerts: self.state.change_alerts(account, None)?,
         })
     }
 

@@ -17,14 +17,17 @@ mod automatic;
 mod automatic_mode;
 mod clock;
 mod connection;
+mod contents;
 mod deliver;
 mod demo;
 mod error;
+mod health;
 mod history;
 mod hostkeys;
 mod identity;
 mod keys;
 mod preferences;
+mod report;
 mod schedule;
 mod secrets;
 mod settings;
@@ -47,9 +50,11 @@ pub use automatic_mode::{
     PassFailure, Tick,
 };
 pub use clock::{Clock, SystemClock};
+pub use contents::{ChangeRecordExt, Contents};
 pub use deliver::{DeliverRequest, ExistingCopy, Phase, ProgressSink, ProgressThrottle};
 pub use demo::DemoStarted;
 pub use error::{Error, ErrorKind, Result, SetupHint};
+pub use health::{AccountHealth, HealthReport, LastCopy};
 pub use history::{Actor, History};
 pub use hostkeys::PresentedKey;
 pub use identity::{APP_ID, DEMO_URL, default_data_dir, is_demo};
@@ -57,14 +62,19 @@ pub use preferences::{
     AccountPreferences, AutomaticSettings, DEFAULT_KEEP, DEFAULT_STREAMS, Language, Preferences,
     check_streams, default_download_dir, legacy_download_dir,
 };
+pub use report::{AuditReport, ReportFormat, ReportRow, report_days};
 pub use schedule::{AutomaticSchedule, BACKOFF_MAX, CHECK_EVERY, Reach};
 pub use settings::AccountSettings;
 pub use watcher::{DeskEvent, WatchMemory};
 
 // The types the adapters present, re-exported so they need no core crate for them.
 pub use backup_api::{Backup, BackupPage, DownloadTerms, Me, Membership};
+pub use backup_domain::{HealthLevel, HealthReason};
 pub use backup_keychain::{KeyInfo, KeyringBackend, MemoryBackend, SecretBackend};
-pub use backup_state::{AccountRecord, AuditEntry, AuditEvent, DownloadRecord, SftpConnection};
+pub use backup_state::{
+    AccountRecord, ArchiveRecord, AuditEntry, AuditEvent, ChangeRecord, DownloadRecord,
+    ManifestEntry, SftpConnection,
+};
 pub use backup_transfer::Progress;
 
 /// A question the person must answer before a workflow can go on, or its result.

@@ -31,6 +31,10 @@ fn automatic_key(account: i64) -> String {
     format!("automatic:{account}")
 }
 
+fn drop_alert_key(account: i64) -> String {
+    format!("drop_alert_percent:{account}")
+}
+
 fn checked_key(account: i64) -> String {
     format!("checked_at:{account}")
 }
@@ -127,6 +131,9 @@ pub struct AccountPreferences {
     pub download_dir_is_default: bool,
     pub streams: u8,
     pub automatic: AutomaticSettings,
+    /// A drop of this many percent (1–100) of an object's records since the
+    /// previous backup raises a change alert.
+    pub drop_alert_percent: u8,
 }
 
 /// The preferences in the local state.
@@ -198,12 +205,31 @@ impl<'a> Preferences<'a> {
             .setting(&automatic_key(account.id))?
             .and_then(|v| serde_json::from_str(&v).ok())
             .unwrap_or_default();
+        let drop_alert_percent = self
+            .state
+            .setting(&drop_alert_key(account.id))?
+            .and_then(|v| v.parse().ok())
+            .filter(|p| backup_domain::valid_threshold(*p))
+            .unwrap_or(backup_domain::DEFAULT_DROP_ALERT_PERCENT);
         Ok(AccountPreferences {
             download_dir,
             download_dir_is_default,
             streams,
             automatic,
+            drop_alert_percent,
         })
+    }
+
+    /// Saves the drop (1–100 percent) that raises a change alert.
+    pub fn save_drop_alert(&self, account: i64, percent: u8) -> Result<()> {
+        if !backup_domain::valid_threshold(percent) {
+            return Err(Error::Invalid(format!(
+                "A change alert needs a drop between 1 and 100 percent, not {percent}."
+            )));
+        }
+        Ok(self
+            .state
+            .set_setting(&drop_alert_key(account), &percent.to_string())?)
     }
 
     /// Saves the download folder (absolute; created if missing) and the streams (1–16).

@@ -31,6 +31,22 @@ pub enum DeskEvent {
         account_name: String,
         record: DownloadRecord,
     },
+    /// A downloaded archive matches its checksum but is broken.
+    ArchiveDamaged {
+        account: i64,
+        account_name: String,
+        backup_id: String,
+        problem: String,
+        path: std::path::PathBuf,
+    },
+    /// Objects dropped sharply or disappeared since the previous backup
+    /// (each alert in words: `contacts: 10,234 → 7,102 (−31%)`).
+    ChangeAlert {
+        account: i64,
+        account_name: String,
+        backup_id: String,
+        alerts: Vec<String>,
+    },
     /// An automatic pass stopped for an account with a failure it did not
     /// have at the previous pass (told once, not at every retry).
     AutomaticFailed {

@@ -127,7 +127,24 @@ fn a_backup_goes_from_request_to_download_to_expiry() {
         contacts.starts_with("id,first_name,last_name,email"),
         "{contacts:.80}"
     );
-    assert_eq!(contacts.lines().count(), 41, "header + 40 seeded contacts");
+    let shown: serde_json::Value =
+        serde_json::from_str(&provider.admin(&["backup", "show", &id])).expect("JSON");
+    let contacts_rows = shown["manifest"]
+        .as_array()
+        .expect("the operator sees the manifest")
+        .iter()
+        .find(|entry| entry["name"] == "contacts.csv")
+        .and_then(|entry| entry["rows"].as_u64())
+        .expect("contacts in the manifest");
+    assert_eq!(
+        contacts.lines().count() as u64,
+        contacts_rows + 1,
+        "header + one line per contact, as the manifest says"
+    );
+    assert!(
+        ready.get("manifest").is_none(),
+        "the manifest is the operator's, not part of the API"
+    );
 
     provider.advance("10d");
     let (_, expired) = provider.get(&path, &owner);

@@ -10,4 +10,5 @@ mod cooldown;
 mod embedded;
 mod gate_parity;
 mod lifecycle;
+mod records;
 mod support;
