@@ -33,7 +33,7 @@ pub struct Launch {
 
 /// Registers the app's commands and plugins on `builder`.
 pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    use commands::{accounts, automatic, backups, download, settings};
+    use commands::{accounts, automatic, backups, contents, download, settings};
     builder
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
@@ -52,6 +52,11 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             backups::backup_request,
             backups::terms,
             backups::terms_accept,
+            contents::backup_contents,
+            contents::backup_check,
+            contents::health,
+            contents::report_pick,
+            contents::report_save,
             download::download,
             download::download_cancel,
             download::host_key_trust,

@@ -537,3 +537,113 @@ fn closing_hides_to_the_tray_only_with_automatic_mode_on_and_a_tray_shown() {
         "the mock runtime has no tray"
     );
 }
+
+/// Downloads the demo's ready backup into `folder`, answering the terms
+/// and the host key as the window would; returns (account, backup id).
+fn demo_downloaded(h: &Harness, folder: &std::path::Path) -> (Value, Value) {
+    let id = demo_downloading_to(h, folder);
+    let ready = ready_backup(h, &id);
+    let terms = h.ok("terms", json!({"account": id, "backupId": ready}));
+    h.ok(
+        "terms_accept",
+        json!({"account": id, "backupId": ready, "version": terms["version"]}),
+    );
+    let args =
+        json!({"account": id, "backupId": ready, "existing": "ask", "onProgress": "__CHANNEL__:1"});
+    if let Err(question) = h.invoke("download", args.clone()) {
+        assert_eq!(question["code"], "unknown_host_key", "{question}");
+        h.ok(
+            "host_key_trust",
+            json!({"account": id, "fingerprint": question["fingerprint"]}),
+        );
+        h.ok("download", args);
+    }
+    (id, ready)
+}
+
+#[test]
+fn contents_health_and_the_audit_report_reach_the_window() {
+    let h = harness();
+    let folder = tempfile::tempdir().expect("folder");
+    let (id, ready) = demo_downloaded(&h, folder.path());
+    let contents = h.ok("backup_contents", json!({"account": id, "backupId": ready}));
+    assert_eq!(contents["archive"], "intact", "{contents}");
+    let objects = contents["objects"].as_array().expect("objects");
+    assert!(
+        objects
+            .iter()
+            .any(|o| o["object"] == "contacts" && o["rows"].as_u64().is_some_and(|r| r > 0)),
+        "the detail lists each object with its records: {contents}"
+    );
+    let row = h.ok("backups", json!({"account": id}))["backups"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|b| b["id"] == ready)
+        .cloned()
+        .expect("the row");
+    assert_eq!(
+        row["archive"], "intact",
+        "the history knows the check: {row}"
+    );
+    let again = h.ok("backup_check", json!({"account": id, "backupId": ready}));
+    assert_eq!(again["archive"], "intact");
+    let never = h.err(
+        "backup_contents",
+        json!({"account": id, "backupId": "bk_none"}),
+    );
+    assert_eq!(never["code"], "not_found");
+
+    let health = h.ok("health", json!({}));
+    assert_eq!(health["accounts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        health["accounts"][0]["last_copy_backup_id"], ready,
+        "the health view names the newest verified copy: {health}"
+    );
+    assert!(health["accounts"][0]["last_copy_path"].as_str().is_some());
+
+    let bad = h.err(
+        "preferences_save",
+        json!({"account": id, "downloadDir": folder.path(), "streams": 2, "dropAlertPercent": 0}),
+    );
+    assert_eq!(
+        bad["code"], "invalid_input",
+        "a 0% alert threshold is refused"
+    );
+    let saved = h.ok(
+        "preferences_save",
+        json!({"account": id, "downloadDir": folder.path(), "streams": 2, "dropAlertPercent": 25}),
+    );
+    assert_eq!(saved["drop_alert_percent"], 25);
+
+    // Around today (a run crossing midnight UTC stays inside).
+    let day = |offset: i64| {
+        (backup_workflows::Clock::now(&backup_workflows::SystemClock)
+            + chrono::TimeDelta::days(offset))
+        .format("%Y-%m-%d")
+        .to_string()
+    };
+    let today = day(0);
+    let out = folder.path().join("audit.csv");
+    let path = h.ok(
+        "report_save",
+        json!({"from": day(-1), "to": day(1), "format": "csv", "path": out}),
+    );
+    assert_eq!(path.as_str(), out.to_str());
+    let csv = std::fs::read_to_string(&out).expect("report");
+    assert!(csv.starts_with("time_utc,"), "{csv}");
+    assert!(
+        csv.contains("archive_checked") && csv.contains(ready.as_str().unwrap_or("?")),
+        "today's report holds the download and its check: {csv}"
+    );
+    let swapped = h.err(
+        "report_save",
+        json!({"from": today, "to": "2000-01-01", "format": "csv", "path": out}),
+    );
+    assert_eq!(swapped["code"], "invalid_input");
+    let no_date = h.err(
+        "report_save",
+        json!({"from": "", "to": today, "format": "html", "path": out}),
+    );
+    assert_eq!(no_date["code"], "invalid_input");
+}

@@ -15,8 +15,13 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 mod automatic;
+mod contents;
 pub use automatic::{
     AccountAutomaticView, AutomaticInput, AutomaticStatusView, DownloadedItemView, LastPassView,
+};
+pub use contents::{
+    AccountHealthView, ArchiveKind, ChangeAlertView, ContentsView, HealthLevelView,
+    HealthReasonView, HealthView, ObjectView, PendingBackupView,
 };
 
 /// Name and version of the app, and the language it should speak.
@@ -240,6 +245,10 @@ pub struct BackupRow {
     pub resumable: bool,
     /// A download of this backup is running now.
     pub downloading: bool,
+    /// What the archive check found in the downloaded copy (null: not downloaded).
+    pub archive: Option<ArchiveKind>,
+    /// Objects that dropped sharply or disappeared since the previous backup.
+    pub alerts: Vec<ChangeAlertView>,
 }
 
 /// Why a backup cannot be requested now.
@@ -303,6 +312,27 @@ impl From<&History> for BackupsView {
                     .map(DownloadedView::from),
                 resumable: history.resumable.contains(&b.id),
                 downloading: history.downloading.contains(&b.id),
+                archive: history
+                    .archives
+                    .iter()
+                    .find(|(id, _)| *id == b.id)
+                    .map(|(_, intact)| match intact {
+                        true => ArchiveKind::Intact,
+                        false => ArchiveKind::Damaged,
+                    })
+                    .or_else(|| {
+                        history
+                            .downloads
+                            .iter()
+                            .any(|d| d.backup_id == b.id)
+                            .then_some(ArchiveKind::Unchecked)
+                    }),
+                alerts: history
+                    .alerts
+                    .iter()
+                    .filter(|a| a.backup_id == b.id)
+                    .map(ChangeAlertView::from)
+                    .collect(),
             })
             .collect();
         let gate = match (page.gate.allowed, page.gate.reason) {
@@ -375,7 +405,8 @@ pub struct ProgressView {
     pub rate: f64,
     #[ts(type = "number | null")]
     pub eta_seconds: Option<u64>,
-    /// "connecting", "downloading" or "verifying".
+    /// "connecting", "downloading", "verifying" or "checking" (the archive
+    /// is read to its end; `done` counts the archive's bytes read).
     pub phase: String,
 }
 
@@ -443,6 +474,8 @@ pub struct SettingsView {
     /// No folder was chosen: `download_dir` is the default (~/Backups/<name>).
     pub download_dir_is_default: bool,
     pub streams: u8,
+    /// A drop of this many percent of an object's records raises a change alert.
+    pub drop_alert_percent: u8,
     pub language: String,
     /// When a connection test or a verified download last proved the SFTP
     /// server and the key work; cleared when either changes (RFC 3339).
@@ -459,6 +492,7 @@ impl From<AccountSettings> for SettingsView {
             download_dir: s.preferences.download_dir.display().to_string(),
             download_dir_is_default: s.preferences.download_dir_is_default,
             streams: s.preferences.streams,
+            drop_alert_percent: s.preferences.drop_alert_percent,
             language: s.language.as_setting().to_owned(),
             checked_at: s.checked_at,
         }
@@ -526,6 +560,15 @@ pub fn typescript_bindings() -> String {
         BackupReadyEvent::decl(&cfg),
         DownloadFinishedEvent::decl(&cfg),
         QuitRequestedEvent::decl(&cfg),
+        ArchiveKind::decl(&cfg),
+        ObjectView::decl(&cfg),
+        ChangeAlertView::decl(&cfg),
+        ContentsView::decl(&cfg),
+        HealthLevelView::decl(&cfg),
+        HealthReasonView::decl(&cfg),
+        PendingBackupView::decl(&cfg),
+        AccountHealthView::decl(&cfg),
+        HealthView::decl(&cfg),
         AutomaticStatusView::decl(&cfg),
         AccountAutomaticView::decl(&cfg),
         LastPassView::decl(&cfg),

@@ -59,6 +59,13 @@ impl Desk {
             .save_downloads(account, download_dir, streams)
     }
 
+    /// Saves the drop (1–100 percent of an object's records since the
+    /// previous backup) that raises a change alert for `account`.
+    pub fn save_drop_alert(&self, account: i64, percent: u8) -> Result<()> {
+        self.account(account)?;
+        self.preferences().save_drop_alert(account, percent)
+    }
+
     /// The account's download folder, created if missing (to open it in
     /// the file manager); `FolderUnusable` with its path when it cannot be.
     pub fn open_download_folder(&self, account: i64) -> Result<PathBuf> {

@@ -43,8 +43,9 @@ pub async fn download(
 ) -> AppResult<DownloadedView> {
     let throttle = ProgressThrottle::new(PROGRESS_EVERY);
     let id = backup_id.clone();
-    let sink = Arc::new(move |phase: Phase, p| {
-        if phase == Phase::Connecting || throttle.due(&p) {
+    let sink = Arc::new(move |phase: Phase, p: backup_workflows::Progress| {
+        let starts = phase == Phase::Connecting || (phase == Phase::Checking && p.done == 0);
+        if starts || throttle.due(&p) {
             let _ = on_progress.send(ProgressView::new(&id, phase, &p));
         }
     });

@@ -8,5 +8,6 @@
 pub mod accounts;
 pub mod automatic;
 pub mod backups;
+pub mod contents;
 pub mod download;
 pub mod settings;

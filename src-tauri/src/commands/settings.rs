@@ -121,7 +121,11 @@ pub async fn preferences_save(
     account: i64,
     download_dir: String,
     streams: u8,
+    drop_alert_percent: Option<u8>,
 ) -> AppResult<SettingsView> {
+    if let Some(percent) = drop_alert_percent {
+        desk.save_drop_alert(account, percent)?;
+    }
     desk.save_download_preferences(account, &download_dir, streams)?;
     view(&desk, account)
 }

@@ -58,7 +58,15 @@ resumable: boolean,
 /**
  * A download of this backup is running now.
  */
-downloading: boolean, };
+downloading: boolean, 
+/**
+ * What the archive check found in the downloaded copy (null: not downloaded).
+ */
+archive: ArchiveKind | null, 
+/**
+ * Objects that dropped sharply or disappeared since the previous backup.
+ */
+alerts: Array<ChangeAlertView>, };
 
 export type GateView = "allowed" | "cooldown" | "request_in_progress" | "forbidden" | "other";
 
@@ -78,7 +86,8 @@ export type ProgressView = { backup_id: string, done: number, total: number,
  */
 rate: number, eta_seconds: number | null, 
 /**
- * "connecting", "downloading" or "verifying".
+ * "connecting", "downloading", "verifying" or "checking" (the archive
+ * is read to its end; `done` counts the archive's bytes read).
  */
 phase: string, };
 
@@ -94,7 +103,11 @@ trusted_host_key: string | null, download_dir: string,
 /**
  * No folder was chosen: `download_dir` is the default (~/Backups/<name>).
  */
-download_dir_is_default: boolean, streams: number, language: string, 
+download_dir_is_default: boolean, streams: number, 
+/**
+ * A drop of this many percent of an object's records raises a change alert.
+ */
+drop_alert_percent: number, language: string, 
 /**
  * When a connection test or a verified download last proved the SFTP
  * server and the key work; cleared when either changes (RFC 3339).
@@ -112,6 +125,72 @@ export type QuitRequestedEvent = {
  * Downloads running now.
  */
 downloads: number, };
+
+export type ArchiveKind = "unchecked" | "intact" | "damaged";
+
+export type ObjectView = { entry: string, 
+/**
+ * `contacts` for `contacts.csv`; null for other files.
+ */
+object: string | null, rows: number | null, bytes: number, crc_ok: boolean, };
+
+export type ChangeAlertView = { object: string, before: number, 
+/**
+ * Null: the object is missing.
+ */
+after: number | null, previous_backup_id: string, 
+/**
+ * In words: "contacts: 10,234 → 7,102 (−31%)".
+ */
+text: string, };
+
+export type ContentsView = { backup_id: string, archive: ArchiveKind, 
+/**
+ * What is wrong, when damaged.
+ */
+problem: string | null, checked_at: string, objects: Array<ObjectView>, total_rows: number, alerts: Array<ChangeAlertView>, 
+/**
+ * The previous intact backup it was compared with.
+ */
+compared_with: string | null, 
+/**
+ * Where the copy is, if it is still there.
+ */
+path: string | null, };
+
+export type HealthLevelView = "green" | "amber" | "red";
+
+export type HealthReasonView = { "kind": "no_verified_copy" } | { "kind": "copy_too_old", age_days: number, limit_days: number, } | { "kind": "expires_soon", at: string, } | { "kind": "change_alert", count: number, };
+
+export type PendingBackupView = { backup_id: string, expires_at: string, };
+
+export type AccountHealthView = { account: AccountView, level: HealthLevelView, reasons: Array<HealthReasonView>, 
+/**
+ * When the backup of the newest verified copy was made.
+ */
+last_copy_at: string | null, last_copy_backup_id: string | null, 
+/**
+ * Where that copy is (null when it is no longer there).
+ */
+last_copy_path: string | null, 
+/**
+ * Red beyond this age (cooldown + download window), in days.
+ */
+limit_days: number, 
+/**
+ * The ready backup that expires first without being downloaded.
+ */
+pending: PendingBackupView | null, 
+/**
+ * Null when a request is allowed now (or the provider did not answer).
+ */
+next_request_at: string | null, request_allowed: boolean, automatic: boolean, alerts: Array<ChangeAlertView>, 
+/**
+ * Why the provider could not be asked.
+ */
+unreachable: string | null, as_of: string, };
+
+export type HealthView = { worst: HealthLevelView, accounts: Array<AccountHealthView>, };
 
 export type AutomaticStatusView = { paused: boolean, 
 /**
@@ -139,7 +218,7 @@ export type DownloadedItemView = { backup_id: string, path: string, size_bytes: 
 
 export type AutomaticInput = { enabled: boolean, request_when_allowed: boolean, download_when_ready: boolean, keep: number, accept_terms_version: string | null, };
 
-export type ErrorCode = "invalid_input" | "unauthorized" | "forbidden" | "not_found" | "cooldown" | "request_in_progress" | "not_ready" | "expired" | "terms_required" | "unknown_host_key" | "host_key_changed" | "sftp_auth" | "connection_missing" | "key_missing" | "key_invalid" | "passphrase_required" | "passphrase_wrong" | "keychain_unavailable" | "keychain_locked" | "copy_exists" | "account_exists" | "network" | "verify_failed" | "disk" | "cancelled" | "busy" | "failed";
+export type ErrorCode = "invalid_input" | "unauthorized" | "forbidden" | "not_found" | "cooldown" | "request_in_progress" | "not_ready" | "expired" | "terms_required" | "unknown_host_key" | "host_key_changed" | "sftp_auth" | "connection_missing" | "key_missing" | "key_invalid" | "passphrase_required" | "passphrase_wrong" | "keychain_unavailable" | "keychain_locked" | "copy_exists" | "account_exists" | "network" | "verify_failed" | "archive_damaged" | "disk" | "cancelled" | "busy" | "failed";
 
 export type HostKeyView = { host: string, port: number, key_type: string, fingerprint: string, 
 /**
