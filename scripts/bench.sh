@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks: the SFTP engine against OpenSSH sftp (loopback and an emulated
-# internet link), printing a table and writing target/bench/sftp.json.
+# internet link), then what the archive check adds to a download (against
+# unzip -t); each prints a table and writes target/bench/*.json.
+# Arguments go to the SFTP engine's bench (see its header); ARCHIVE_MIB sets
+# the archive check's size (default 1024).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! cargo metadata --no-deps --format-version 1 | grep -q '"name":"backup-transfer"'; then
-  echo "The SFTP engine (crates/backup-transfer) is not in this tree yet: nothing to benchmark." >&2
-  exit 1
-fi
 cargo run --release -p backup-transfer --example bench -- "$@"
+cargo run --release -p backup-archive --example bench -- --size-mib "${ARCHIVE_MIB:-1024}" --runs 3

@@ -11,6 +11,7 @@
 
 mod check;
 mod pace;
+mod records;
 
 use std::io;
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! cancellation, reporting progress, remembering local I/O failures) and each
 //! entry's decompressed stream (counting bytes against the zip-bomb budget).
 //!
-//! The zip and csv crates only see `io::Error`s; whether an error meant
+//! The zip crate and the record counter only see `io::Error`s; whether an error meant
 //! "cancelled", "too big", "the disk failed" or "the archive is damaged" is
 //! recorded here, so the check can tell them apart afterwards.
 
