@@ -7,6 +7,7 @@
 //! drives the same commands and setup in unit tests without a desktop.
 
 mod automatic;
+mod clickable;
 mod commands;
 mod error;
 mod news;

@@ -81,9 +81,80 @@ pub fn present<R: Runtime>(app: &AppHandle<R>, event: &DeskEvent) {
         }
         DeskEvent::ExpiringSoon { .. } | DeskEvent::AutomaticFailed { .. } => {}
     }
-    let (title, body) = text(event, speaks_portuguese(app));
-    notify(app, &title, &body);
+    let pt = speaks_portuguese(app);
+    let (title, body) = text(event, pt);
+    let target = match event {
+        DeskEvent::BackupReady {
+            account, backup_id, ..
+        }
+        | DeskEvent::ExpiringSoon {
+            account, backup_id, ..
+        }
+        | DeskEvent::ArchiveDamaged {
+            account, backup_id, ..
+        }
+        | DeskEvent::ChangeAlert {
+            account, backup_id, ..
+        } => Some((*account, Some(backup_id.clone()))),
+        DeskEvent::DownloadVerified {
+            account, record, ..
+        } => Some((*account, Some(record.backup_id.clone()))),
+        DeskEvent::AutomaticFailed { account, .. } => Some((*account, None)),
+    };
+    notify_opening(app, &title, &body, target, pt);
 }
+
+/// Shows a notification whose click brings the window forward on
+/// `target` (its account, and backup when there is one): the window
+/// receives `backup-focus`. Where clicks cannot be heard, a plain one.
+pub fn notify_opening<R: Runtime>(
+    app: &AppHandle<R>,
+    title: &str,
+    body: &str,
+    target: Option<(i64, Option<String>)>,
+    pt: bool,
+) {
+    #[cfg(target_os = "linux")]
+    if let Some((account, backup_id)) = target
+        && app
+            .try_state::<tauri_plugin_notification::Notification<R>>()
+            .is_some()
+    {
+        let (app, title, body) = (app.clone(), title.to_owned(), body.to_owned());
+        let open = if pt { "Abrir" } else { "Open" };
+        std::thread::spawn(move || {
+            let shown = dbus::blocking::Connection::new_session()
+                .map_err(|e| e.to_string())
+                .and_then(|bus| {
+                    let watch = crate::clickable::Watch::start(&bus).map_err(|e| e.to_string())?;
+                    crate::clickable::show(&bus, &title, &body, open)
+                        .map(|id| (bus, watch, id))
+                        .map_err(|e| e.to_string())
+                });
+            match shown {
+                Ok((bus, watch, id)) => {
+                    if crate::clickable::wait_for_click(&bus, &watch, id, CLICK_WAIT) {
+                        crate::tray::show_main(&app);
+                        let focus = crate::views::BackupFocusEvent { account, backup_id };
+                        let _ = app.emit("backup-focus", focus);
+                    }
+                }
+                Err(error) => {
+                    log::info!("no clickable notification ({error}); a plain one instead");
+                    notify(&app, &title, &body);
+                }
+            }
+        });
+        return;
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (target, pt);
+    notify(app, title, body);
+}
+
+/// How long a clickable notification's click is waited for.
+#[cfg(target_os = "linux")]
+const CLICK_WAIT: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Whether the app speaks Portuguese (the saved language, else the OS's).
 pub fn speaks_portuguese<R: Runtime>(app: &AppHandle<R>) -> bool {

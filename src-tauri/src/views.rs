@@ -513,6 +513,15 @@ pub struct BackupReadyEvent {
     pub backup_id: String,
 }
 
+/// Sent as the `backup-focus` event when a notification was clicked: the
+/// window shows this account, and this backup's detail when there is one.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BackupFocusEvent {
+    #[ts(type = "number")]
+    pub account: i64,
+    pub backup_id: Option<String>,
+}
+
 /// Sent as the `download-finished` event.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct DownloadFinishedEvent {
@@ -558,6 +567,7 @@ pub fn typescript_bindings() -> String {
         SettingsView::decl(&cfg),
         ConnectionTestView::decl(&cfg),
         BackupReadyEvent::decl(&cfg),
+        BackupFocusEvent::decl(&cfg),
         DownloadFinishedEvent::decl(&cfg),
         QuitRequestedEvent::decl(&cfg),
         ArchiveKind::decl(&cfg),

@@ -118,6 +118,8 @@ export type ConnectionTestView = { fingerprint: string, };
 
 export type BackupReadyEvent = { account: number, backup_id: string, };
 
+export type BackupFocusEvent = { account: number, backup_id: string | null, };
+
 export type DownloadFinishedEvent = { account: number, backup_id: string, path: string, sha256: string, };
 
 export type QuitRequestedEvent = { 
