@@ -464,6 +464,15 @@ impl LocalState {
         Ok(paths)
     }
 
+    /// The file of this download was moved (a damaged archive set aside).
+    pub fn move_download(&self, record: &DownloadRecord, new_path: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE downloads SET path = ?4 WHERE account = ?1 AND backup_id = ?2 AND path = ?3",
+            params![record.account, record.backup_id, record.path, new_path],
+        )?;
+        Ok(())
+    }
+
     /// Rotation deleted the archive of this download: the record stays (the
     /// backup was downloaded) but no longer owns the path.
     pub fn mark_removed(&self, record: &DownloadRecord, now: DateTime<Utc>) -> Result<()> {

@@ -202,6 +202,7 @@ impl Desk {
             accept_terms: options.accept_terms,
             consented_version: settings.accepted_terms_version.as_deref(),
         };
+        let mut damaged = None;
         for backup in ready {
             let request = DeliverRequest {
                 account: account.id,
@@ -212,13 +213,23 @@ impl Desk {
                 // Never asks; a verified backup is not fetched again anyway.
                 existing: crate::ExistingCopy::KeepBoth,
             };
-            let saved = self
+            let saved = match self
                 .deliver_answering(&request, &mut answers, progress.clone())
-                .await?;
+                .await
+            {
+                Ok(saved) => saved,
+                // Announced already, and kept aside: the other ready
+                // backups are still fetched; the pass reports it at the end.
+                Err(error @ Error::ArchiveDamaged { .. }) => {
+                    damaged.get_or_insert(error);
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
             pass.downloaded.push(saved);
             pass.removed.extend(self.rotate(account.id, keep)?);
         }
-        Ok(())
+        damaged.map_or(Ok(()), Err)
     }
 
     /// Deletes verified archives beyond the newest `keep` whose files are

@@ -194,7 +194,10 @@ impl Desk {
     /// A damaged archive is renamed `….damaged.zip` beside where it was;
     /// returns its new path (the old one if the rename fails).
     pub(crate) fn set_damaged_aside(&self, path: &Path) -> PathBuf {
-        let Some(dir) = path.parent() else {
+        let named_damaged = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains(".damaged"));
+        let Some(dir) = path.parent().filter(|_| !named_damaged) else {
             return path.to_path_buf();
         };
         let aside = backup_transfer::files::unique_path(dir, &damaged_name(path));
@@ -292,6 +295,18 @@ impl Desk {
                 progress,
             )
             .await?;
+        let path = match checked.archive.intact {
+            true => path,
+            // Found damaged now: it no longer keeps a good backup's name.
+            false => {
+                let aside = self.set_damaged_aside(&path);
+                if aside != path {
+                    self.state
+                        .move_download(&download, &aside.display().to_string())?;
+                }
+                aside
+            }
+        };
         self.state
             .record_archive(&checked.archive, &checked.alerts, &actor.name(&record))?;
         self.announce_check(&record, &checked, &path);

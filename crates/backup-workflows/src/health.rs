@@ -36,7 +36,8 @@ pub struct AccountHealth {
     pub next_request_at: Option<DateTime<Utc>>,
     pub request_allowed: bool,
     pub automatic: bool,
-    /// The change alerts of the newest checked backup.
+    /// The change alerts of the last copy's backup (a damaged archive
+    /// downloaded after it does not hide them).
     pub alerts: Vec<ChangeRecord>,
     /// Why the provider could not be asked (the verdict then rests on what
     /// this computer knows, with the last policy seen).
@@ -148,9 +149,13 @@ impl Desk {
                 });
             }
         }
-        let alerts = match self.state.archive_verdicts(account.id)?.first() {
-            Some((newest, true)) => self.state.change_alerts(account.id, Some(newest))?,
-            _ => Vec::new(),
+        // The alerts of the last good copy: a damaged archive downloaded
+        // after it must not hide a mass deletion the copy still shows.
+        let alerts = match &last_copy {
+            Some(copy) => self
+                .state
+                .change_alerts(account.id, Some(&copy.download.backup_id))?,
+            None => Vec::new(),
         };
         let inputs = HealthInputs {
             last_verified_at: last_copy.as_ref().map(|c| c.backup_at),

@@ -342,12 +342,17 @@ fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile_in(dir).map_err(disk)?;
-    tmp.1.write_all(bytes).map_err(disk)?;
-    tmp.1.sync_all().map_err(disk)?;
-    drop(tmp.1);
-    std::fs::rename(&tmp.0, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp.0);
+    let (tmp, mut file) = tempfile_in(dir).map_err(disk)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            drop(file);
+            std::fs::rename(&tmp, path)
+        });
+    written.map_err(|e| {
+        // Nothing half-written stays behind, under either name.
+        let _ = std::fs::remove_file(&tmp);
         disk(e)
     })
 }

@@ -112,16 +112,21 @@ fn a_delivery_asks_for_the_terms_then_the_key_then_verifies_records_and_announce
             "host_key_accepted",
             "download_started",
             "download_verified",
+            "archive_checked",
             "download_finished"
         ],
         "every step an auditor asks about is recorded, in order"
     );
     let phases = phases.lock().expect("phases").clone();
     assert_eq!(phases.first(), Some(&Phase::Connecting));
+    assert!(
+        phases.contains(&Phase::Verifying),
+        "a report says all bytes are in"
+    );
     assert_eq!(
         phases.last(),
-        Some(&Phase::Verifying),
-        "the last report says all bytes are in"
+        Some(&Phase::Checking),
+        "the last reports are the archive check, after the checksum"
     );
     match news.try_recv() {
         Ok(DeskEvent::DownloadVerified { record, .. }) => assert_eq!(record, saved),

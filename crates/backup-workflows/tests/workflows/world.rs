@@ -8,10 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use backup_domain::{BackupPolicy, Role};
 use backup_provider::api::SftpEndpoint;
+use backup_provider::lifecycle::CompleteOptions;
 use backup_provider::store::{Account, Person, Store};
 use backup_provider::{RunningServer, ServeOptions, clock, lifecycle};
 use backup_workflows::{
-    Actor, Answers, Desk, DownloadTerms, Phase, PresentedKey, ProgressSink, Result, SystemClock,
+    Actor, Answers, DeliverRequest, Desk, DeskEvent, DownloadRecord, DownloadTerms, ExistingCopy,
+    Phase, PresentedKey, ProgressSink, Result, SystemClock,
 };
 use test_support::keychain::{SecretService, SessionGuard};
 use test_support::sshd::{ClientKey, KeyKind, SshServer};
@@ -27,7 +29,7 @@ pub struct World {
     pub runtime: tokio::runtime::Runtime,
     secrets: &'static SecretService,
     _session: SessionGuard<'static>,
-    _server: RunningServer,
+    server: Option<RunningServer>,
 }
 
 /// What the provider publishes as its SFTP server's keys.
@@ -110,7 +112,7 @@ impl World {
             runtime,
             secrets,
             _session: session,
-            _server: server,
+            server: Some(server),
         }
     }
 
@@ -169,6 +171,83 @@ impl World {
         lifecycle::complete(&store, &self.sshd.served_dir, id, None).expect("complete");
     }
 
+    /// Requests a backup of `account` that the cloud team completes with a
+    /// damaged archive (its published SHA-256 is the damaged file's).
+    pub fn damaged_backup(&self, account: i64) -> String {
+        let backup = self
+            .run(self.desk.request_backup(account, Actor::Person))
+            .expect("request");
+        let store = self.store();
+        lifecycle::release(&store, &backup.id).expect("release");
+        lifecycle::complete_with(
+            &store,
+            &self.sshd.served_dir,
+            &backup.id,
+            CompleteOptions {
+                pad_to: None,
+                damaged: true,
+            },
+        )
+        .expect("complete damaged");
+        backup.id
+    }
+
+    /// Delivers `backup_id` into `folder` as a person who accepts the terms
+    /// and trusts the server's real key.
+    pub fn deliver(
+        &self,
+        account: i64,
+        backup_id: &str,
+        folder: &std::path::Path,
+    ) -> Result<DownloadRecord> {
+        let mut person = Answering::trusting(Some(&self.sshd.host_key_fingerprints[0]));
+        let (sink, _) = recorder();
+        let request = DeliverRequest {
+            account,
+            backup_id: backup_id.to_owned(),
+            folder: Some(folder.to_path_buf()),
+            streams: Some(2),
+            actor: Actor::Person,
+            existing: ExistingCopy::KeepBoth,
+        };
+        self.run(self.desk.deliver_answering(&request, &mut person, sink))
+    }
+
+    /// A second account at the provider, named `name`, opened by the same
+    /// person's token, added here (no key or server: enough to be listed,
+    /// requested and judged); returns its local id.
+    pub fn add_account(&self, account_id: &str, name: &str, policy: BackupPolicy) -> i64 {
+        let store = self.store();
+        let now = clock::now(&store).expect("now");
+        store
+            .create_account(
+                &Account {
+                    id: account_id.into(),
+                    name: name.into(),
+                    policy,
+                },
+                now,
+            )
+            .expect("account");
+        store
+            .grant(account_id, "olivia", Role::Owner)
+            .expect("grant");
+        let added = self
+            .run(
+                self.desk
+                    .add_accounts(&self.base, &self.token, &[account_id.into()], false),
+            )
+            .expect("add the account");
+        added[0].id
+    }
+
+    /// The provider stops answering (an outage): its API refuses connections.
+    pub fn stop_provider(&mut self) {
+        if let Some(server) = self.server.take() {
+            self.runtime.block_on(server.stop());
+        }
+    }
+
     pub fn advance(&self, days: i64) {
         clock::advance(&self.store(), chrono::TimeDelta::days(days)).expect("advance");
     }
@@ -196,6 +275,11 @@ pub fn recorder() -> (ProgressSink, Arc<Mutex<Vec<Phase>>>) {
         Arc::new(move |phase, _| sink.lock().expect("phases").push(phase)),
         seen,
     )
+}
+
+/// Every event published since the last call (without waiting).
+pub fn published(news: &mut tokio::sync::broadcast::Receiver<DeskEvent>) -> Vec<DeskEvent> {
+    std::iter::from_fn(|| news.try_recv().ok()).collect()
 }
 
 /// Answers like a person who accepts the terms and trusts exactly `trust`.
