@@ -19,6 +19,9 @@ pub enum Exit {
     NotReady = 6,
     Verification = 7,
     Network = 8,
+    /// `health`: an account's health is red (its last verified copy is
+    /// older than the plan allows, or it never had one in that time).
+    Unhealthy = 9,
 }
 
 impl From<Exit> for ExitCode {

@@ -6,6 +6,7 @@
 
 mod answers;
 mod commands;
+mod contents;
 mod context;
 mod fail;
 mod progress;
@@ -18,7 +19,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{account, audit, auto, backups, connection, demo, key};
+use crate::commands::{account, audit, auto, backups, connection, demo, health, key, report};
 use crate::context::Context;
 use crate::fail::{CliResult, Exit};
 
@@ -27,7 +28,8 @@ use crate::fail::{CliResult, Exit};
 /// Exit codes: 0 ok, 1 other failure, 2 usage (a missing flag, nobody to
 /// answer a prompt), 3 authentication (token or SSH key refused, role not
 /// allowed), 4 host key changed or unknown, 5 cooldown active or a request
-/// in progress, 6 not ready or expired, 7 verification failed, 8 network.
+/// in progress, 6 not ready or expired, 7 verification failed or archive
+/// damaged, 8 network, 9 an account's health is red (`health`).
 #[derive(Debug, Parser)]
 #[command(name = "backup-desk", version, about, long_about)]
 struct Cli {
@@ -63,6 +65,28 @@ enum Command {
         /// Every account's log, not only the one in use.
         #[arg(long)]
         all: bool,
+    },
+    /// Every account at a glance: green, amber or red, and why (exit 9 when one is red).
+    ///
+    /// All accounts, unless --account names one.
+    Health,
+    /// The audit report of every account over whole days (UTC), as CSV or printable HTML.
+    ///
+    /// Every account's events (--account does not narrow it); printed, or
+    /// saved with --output.
+    Report {
+        /// The first day, YYYY-MM-DD (included).
+        #[arg(long, value_parser = report::parse_day)]
+        from: chrono::NaiveDate,
+        /// The last day, YYYY-MM-DD (included).
+        #[arg(long, value_parser = report::parse_day)]
+        to: chrono::NaiveDate,
+        /// csv or html.
+        #[arg(long, value_parser = report::parse_format)]
+        format: backup_workflows::ReportFormat,
+        /// Save it here (whole or not at all) instead of printing it.
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
     /// Run the built-in demo provider and use it as the current account (Ctrl-C stops it).
     Demo,
@@ -145,6 +169,11 @@ enum ConnectionCommand {
 enum BackupsCommand {
     /// The history with statuses, expiry countdowns and when the next request is allowed.
     List,
+    /// What is inside a downloaded backup: objects, records, sizes, the archive check, change alerts.
+    Show {
+        /// The backup's id.
+        id: String,
+    },
     /// Request a new backup.
     Request {
         /// Do not ask for confirmation.
@@ -209,6 +238,7 @@ async fn run(cli: Cli) -> CliResult {
         }
         Command::Connection(ConnectionCommand::Forget) => connection::forget(&ctx, account),
         Command::Backups(BackupsCommand::List) => backups::list(&ctx, account).await,
+        Command::Backups(BackupsCommand::Show { id }) => backups::show(&ctx, account, &id),
         Command::Backups(BackupsCommand::Request { yes }) => {
             backups::request(&ctx, account, yes).await
         }
@@ -236,6 +266,21 @@ async fn run(cli: Cli) -> CliResult {
             backups::download(&ctx, account, &args).await
         }
         Command::Audit { all } => audit::show(&ctx, account, all),
+        Command::Health => health::show(&ctx, account).await,
+        Command::Report {
+            from,
+            to,
+            format,
+            output,
+        } => report::run(
+            &ctx,
+            &report::ReportArgs {
+                from,
+                to,
+                format,
+                output,
+            },
+        ),
         Command::Demo => demo::run(&ctx).await,
         Command::Auto {
             keep,

@@ -1,4 +1,5 @@
-//! How backups read on a terminal: status words, countdowns, sizes, dates.
+//! How backups read on a terminal: status words, countdowns, sizes,
+//! counts, dates, and untrusted text made safe to print.
 
 use backup_domain::{BackupStatus, DownloadWindow, download_window};
 use backup_workflows::Backup;
@@ -73,6 +74,28 @@ pub fn size(bytes: Option<u64>) -> String {
     }
 }
 
+/// `10,234`: a count with its thousands grouped.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Text from a provider or an archive (an entry's name, a problem) made
+/// safe to print: control characters, which could move the cursor or
+/// recolour the terminal, become `�`.
+pub fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
 /// `2026-12-19 10:00 UTC`.
 pub fn date(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -102,5 +125,15 @@ mod tests {
         assert_eq!(size(Some(1_500_000_000)), "1.5 GB");
         assert_eq!(size(Some(999)), "999 B");
         assert_eq!(size(None), "");
+        assert_eq!(count(10_234), "10,234");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(0), "0");
+    }
+
+    #[test]
+    fn text_from_an_archive_cannot_drive_the_terminal() {
+        assert_eq!(plain("notes\u{1b}[2J.txt"), "notes\u{fffd}[2J.txt");
+        assert_eq!(plain("contacts"), "contacts");
     }
 }

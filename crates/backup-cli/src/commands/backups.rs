@@ -1,15 +1,80 @@
-//! `backup-desk backups list|request|download`.
+//! `backup-desk backups list|show|request|discard|download`.
 
 use std::path::PathBuf;
 
 use backup_domain::GateReason;
-use backup_workflows::{Actor, DeliverRequest, ExistingCopy};
+use backup_workflows::{Actor, ChangeRecord, DeliverRequest, ErrorKind, ExistingCopy, History};
 use serde_json::json;
 
 use crate::answers::TerminalAnswers;
 use crate::context::Context;
 use crate::fail::{CliError, CliResult};
-use crate::{progress, prompt, render};
+use crate::{contents, progress, prompt, render};
+
+/// What this computer knows of a backup's copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CopyState {
+    /// Downloaded, verified, and its archive read to its end.
+    Checked,
+    /// Its archive is damaged (the copy sits under a `.damaged` name).
+    Damaged,
+    /// Downloaded and verified; its archive was not checked.
+    Unchecked,
+}
+
+impl CopyState {
+    /// `None`: not downloaded here.
+    fn of(history: &History, backup_id: &str) -> Option<CopyState> {
+        let verdict = history
+            .archives
+            .iter()
+            .find(|(id, _)| id == backup_id)
+            .map(|(_, intact)| *intact);
+        let downloaded = history.downloads.iter().any(|d| d.backup_id == backup_id);
+        match (downloaded, verdict) {
+            (_, Some(false)) => Some(CopyState::Damaged),
+            (true, Some(true)) => Some(CopyState::Checked),
+            (true, None) => Some(CopyState::Unchecked),
+            (false, _) => None,
+        }
+    }
+
+    fn as_wire(self) -> &'static str {
+        match self {
+            CopyState::Checked => "checked",
+            CopyState::Damaged => "damaged",
+            CopyState::Unchecked => "unchecked",
+        }
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            CopyState::Checked => "downloaded, verified ✓ checked",
+            CopyState::Damaged => "DAMAGED",
+            CopyState::Unchecked => "downloaded, verified",
+        }
+    }
+}
+
+/// The marks after a backup in the list: its copy, and a change alert.
+fn marks(history: &History, backup_id: &str) -> String {
+    let mut marks = CopyState::of(history, backup_id)
+        .map(|state| format!("  {}", state.words()))
+        .unwrap_or_default();
+    if history.alerts.iter().any(|a| a.backup_id == backup_id) {
+        marks.push_str("  ⚠ change alert");
+    }
+    marks
+}
+
+fn alerts_of(history: &History, backup_id: &str) -> Vec<ChangeRecord> {
+    history
+        .alerts
+        .iter()
+        .filter(|a| a.backup_id == backup_id)
+        .cloned()
+        .collect()
+}
 
 pub async fn list(ctx: &Context, account: Option<&str>) -> CliResult {
     let account = ctx.desk.select_account(account)?;
@@ -24,7 +89,9 @@ pub async fn list(ctx: &Context, account: Option<&str>) -> CliResult {
                 json!({"id": b.id, "status": b.status.as_wire(), "status_label": render::status_word(&b.status),
                        "requested_at": render::date(b.requested_at), "requested_by": b.requested_by.name,
                        "expires": render::window(b, now), "size_bytes": b.size_bytes,
-                       "downloaded_to": history.downloads.iter().find(|d| d.backup_id == b.id).map(|d| &d.path)})
+                       "downloaded_to": history.downloads.iter().find(|d| d.backup_id == b.id).map(|d| &d.path),
+                       "archive": CopyState::of(&history, &b.id).map(CopyState::as_wire),
+                       "alerts": contents::alerts_json(&alerts_of(&history, &b.id))})
             })
             .collect();
         let gate = json!({"allowed": page.gate.allowed, "reason": page.gate.reason.map(|r| r.as_wire()),
@@ -40,11 +107,7 @@ pub async fn list(ctx: &Context, account: Option<&str>) -> CliResult {
         println!("  No backups yet.");
     }
     for b in &page.backups {
-        let mark = if history.downloads.iter().any(|d| d.backup_id == b.id) {
-            "  downloaded"
-        } else {
-            ""
-        };
+        let mark = marks(&history, &b.id);
         println!(
             "  {:<22} {:<18} requested {} by {:<16} {:>9}  {}{mark}",
             b.id,
@@ -56,6 +119,27 @@ pub async fn list(ctx: &Context, account: Option<&str>) -> CliResult {
         );
     }
     println!("{}", gate_sentence(&page.gate));
+    Ok(())
+}
+
+/// What is inside a backup downloaded here, as its archive check found it.
+pub fn show(ctx: &Context, account: Option<&str>, id: &str) -> CliResult {
+    let account = ctx.desk.select_account(account)?;
+    let found = ctx.desk.backup_contents(account.id, id)?;
+    if ctx.json {
+        println!("{}", contents::contents_json(&account.account_id, &found));
+        return Ok(());
+    }
+    println!(
+        "Backup {} of {} ({}), made {}",
+        found.archive.backup_id,
+        account.display_name,
+        account.account_id,
+        render::date(found.archive.backup_at)
+    );
+    for line in contents::lines(&found) {
+        println!("{line}");
+    }
     Ok(())
 }
 
@@ -152,16 +236,35 @@ pub async fn download(ctx: &Context, account: Option<&str>, args: &DownloadArgs<
         .desk
         .deliver_answering(&request, &mut answers, progress::sink(ctx.json));
     let saved = ctx.cancellable(work).await?;
+    // The copy is verified and kept whatever this finds; a check that was
+    // interrupted (Ctrl-C while reading the archive) left no record.
+    let checked = match ctx.desk.backup_contents(account.id, &saved.backup_id) {
+        Ok(found) => Some(found),
+        Err(error) if error.kind() == ErrorKind::NotFound => None,
+        Err(error) => {
+            eprintln!("warning: the archive check could not be read back: {error}");
+            None
+        }
+    };
+    if let Some(found) = &checked {
+        contents::warn_alerts(&found.alerts);
+    }
     if ctx.json {
         println!(
             "{}",
-            json!({"id": saved.backup_id, "path": saved.path, "sha256": saved.sha256, "size_bytes": saved.size_bytes})
+            json!({"id": saved.backup_id, "path": saved.path, "sha256": saved.sha256, "size_bytes": saved.size_bytes,
+                   "archive": checked.as_ref().map(|c| contents::archive_json(&c.archive)),
+                   "alerts": checked.as_ref().map_or_else(|| json!([]), |c| contents::alerts_json(&c.alerts))})
         );
-    } else {
-        println!(
-            "Verified {} ({}): {}",
-            saved.backup_id, saved.sha256, saved.path
-        );
+        return Ok(());
+    }
+    println!(
+        "Verified {} ({}): {}",
+        saved.backup_id, saved.sha256, saved.path
+    );
+    match &checked {
+        Some(found) => println!("Archive checked: {}", contents::summary(&found.archive)),
+        None => println!("The archive was not checked (interrupted); its contents are unknown."),
     }
     Ok(())
 }

@@ -6,4 +6,6 @@ pub mod auto;
 pub mod backups;
 pub mod connection;
 pub mod demo;
+pub mod health;
 pub mod key;
+pub mod report;

@@ -141,11 +141,23 @@ impl Hostile {
         Hostile { server, script }
     }
 
-    /// Publishes a ready backup `id` whose archive holds `bytes`, under `file_name`.
-    pub fn ready(&self, world: &World, id: &str, file_name: Option<&str>, bytes: &[u8]) {
+    /// Publishes a ready backup `id` under `file_name`: a real zip (so it
+    /// passes the archive check) whose one CSV record is `content`. Returns
+    /// the archive's bytes, as published.
+    pub fn ready(
+        &self,
+        world: &World,
+        id: &str,
+        file_name: Option<&str>,
+        content: &str,
+    ) -> Vec<u8> {
+        let dir = tempfile::tempdir().expect("archive dir");
+        let records = [("tasks".to_owned(), vec![content.to_owned()])];
+        backup_provider::archive::generate(dir.path(), "a.zip", &records, None).expect("zip");
+        let bytes = std::fs::read(dir.path().join("a.zip")).expect("archive");
         let remote = world
             .sshd
-            .put_file(&format!("{id}.zip"), bytes)
+            .put_file(&format!("{id}.zip"), &bytes)
             .expect("archive");
         let item = Item {
             id: id.to_owned(),
@@ -153,9 +165,10 @@ impl Hostile {
             file_name: file_name.map(str::to_owned),
             remote,
             size: bytes.len() as u64,
-            sha256: format!("{:x}", Sha256::digest(bytes)),
+            sha256: format!("{:x}", Sha256::digest(&bytes)),
         };
         self.script.lock().expect("script").backups.insert(0, item);
+        bytes
     }
 
     pub fn edit(&self, change: impl FnOnce(&mut Script)) {
@@ -223,9 +236,8 @@ fn four_backups_with_one_file_name_keep_the_newest_two_with_their_own_bytes() {
     let to = dest.path().display().to_string();
     let mut published = Vec::new();
     for n in 1..=4 {
-        let bytes = format!("archive number {n} ").repeat(1000 * n).into_bytes();
-        hostile.ready(&world, &format!("bk_{n}"), Some("backup.zip"), &bytes);
-        published.push(bytes);
+        let content = format!("archive number {n} ").repeat(1000 * n);
+        published.push(hostile.ready(&world, &format!("bk_{n}"), Some("backup.zip"), &content));
         if n == 1 {
             hostile.set_up(&world);
         }
@@ -270,7 +282,7 @@ fn four_backups_with_one_file_name_keep_the_newest_two_with_their_own_bytes() {
 fn refused_before_any_byte(spoil: impl FnOnce(&mut Script), code: i32) -> String {
     let world = World::start();
     let hostile = Hostile::start(&world, "hostile");
-    hostile.ready(&world, "bk_1", None, b"first");
+    hostile.ready(&world, "bk_1", None, "first");
     hostile.set_up(&world);
     hostile.edit(spoil);
     let dest = tempfile::tempdir().expect("dest");
@@ -301,7 +313,7 @@ fn a_malformed_checksum_is_refused_before_any_byte_moves() {
 fn endless_pages_end_with_a_clear_error_not_a_loop() {
     let world = World::start();
     let hostile = Hostile::start(&world, "hostile");
-    hostile.ready(&world, "bk_1", None, b"first");
+    hostile.ready(&world, "bk_1", None, "first");
     hostile.set_up(&world);
     hostile.edit(|s| s.endless_pages = true);
     let before = hostile.server.requests();
@@ -321,7 +333,7 @@ fn endless_pages_end_with_a_clear_error_not_a_loop() {
 fn an_interrupted_download_can_be_discarded_and_a_hostile_id_cannot_name_a_file() {
     let world = World::start();
     let hostile = Hostile::start(&world, "hostile");
-    hostile.ready(&world, "bk_1", None, b"first");
+    hostile.ready(&world, "bk_1", None, "first");
     hostile.set_up(&world);
     let dest = tempfile::tempdir().expect("dest");
     let to = dest.path().display().to_string();
@@ -343,7 +355,7 @@ fn a_file_name_that_spoofs_its_extension_is_saved_plainly() {
     let world = World::start();
     let hostile = Hostile::start(&world, "hostile");
     // U+202E turns "invoice<RLO>gpj.zip" into something that reads "invoicepiz.jpg".
-    hostile.ready(&world, "bk_1", Some("invoice\u{202E}gpj.zip"), b"zip bytes");
+    hostile.ready(&world, "bk_1", Some("invoice\u{202E}gpj.zip"), "zip bytes");
     hostile.set_up(&world);
     let dest = tempfile::tempdir().expect("dest");
     let to = dest.path().display().to_string();
@@ -368,7 +380,7 @@ fn a_file_name_that_spoofs_its_extension_is_saved_plainly() {
 fn a_backup_being_downloaded_elsewhere_is_not_downloaded_again_over_it() {
     let world = World::start();
     let hostile = Hostile::start(&world, "hostile");
-    hostile.ready(&world, "bk_1", None, b"the only copy");
+    let published = hostile.ready(&world, "bk_1", None, "the only copy");
     hostile.set_up(&world);
     let dest = tempfile::tempdir().expect("dest");
     let to = dest.path().display().to_string();
@@ -387,7 +399,7 @@ fn a_backup_being_downloaded_elsewhere_is_not_downloaded_again_over_it() {
     let saved = World::zips(dest.path());
     assert_eq!(
         std::fs::read(&saved[0]).expect("archive"),
-        b"the only copy",
+        published,
         "once free, the download completes with the published bytes"
     );
 }
@@ -407,16 +419,16 @@ fn rotation_never_deletes_a_file_that_later_took_a_rotated_name() {
         "--to",
         &to,
     ];
-    hostile.ready(&world, "bk_1", Some("backup.zip"), b"first archive");
+    hostile.ready(&world, "bk_1", Some("backup.zip"), "first archive");
     hostile.set_up(&world);
     world.expect(&auto, None, 0);
-    hostile.ready(&world, "bk_2", Some("backup.zip"), b"second archive");
+    hostile.ready(&world, "bk_2", Some("backup.zip"), "second archive");
     world.expect(&auto, None, 0);
     let mine = dest.path().join("backup.zip");
     assert!(!mine.exists(), "keep 1: the first archive was rotated away");
     // The person saves a file of their own under the freed name.
     std::fs::write(&mine, b"my own notes").expect("the person's file");
-    hostile.ready(&world, "bk_3", Some("backup.zip"), b"third archive");
+    hostile.ready(&world, "bk_3", Some("backup.zip"), "third archive");
     world.expect(&auto, None, 0);
     assert_eq!(
         std::fs::read(&mine).expect("still there"),

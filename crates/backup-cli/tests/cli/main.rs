@@ -3,8 +3,11 @@
 
 mod auto;
 mod choices;
+mod contents;
 mod demo;
 mod flow;
+mod health;
 mod hostile;
 mod parity;
+mod report;
 mod world;

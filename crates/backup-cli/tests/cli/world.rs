@@ -217,6 +217,11 @@ impl World {
 
     /// The cloud team releases and completes every pending backup.
     pub fn complete_pending(&self) -> Vec<String> {
+        self.complete_pending_with(lifecycle::CompleteOptions::default())
+    }
+
+    /// [`World::complete_pending`] with the operator's options (a damaged archive…).
+    pub fn complete_pending_with(&self, options: lifecycle::CompleteOptions) -> Vec<String> {
         let store = self.store();
         let now = clock::now(&store).expect("now");
         let pending = store
@@ -224,9 +229,18 @@ impl World {
             .expect("due");
         for id in &pending {
             lifecycle::release(&store, id).expect("release");
-            lifecycle::complete(&store, &self.sshd.served_dir, id, None).expect("complete");
+            lifecycle::complete_with(&store, &self.sshd.served_dir, id, options).expect("complete");
         }
         pending
+    }
+
+    /// `backups download ID --accept-terms --to DIR`, run (any exit code).
+    pub fn download(&self, id: &str, dir: &Path) -> Output {
+        let to = dir.display().to_string();
+        self.run(
+            &["backups", "download", id, "--accept-terms", "--to", &to],
+            None,
+        )
     }
 
     pub fn advance(&self, days: i64) {
