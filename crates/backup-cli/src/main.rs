@@ -174,6 +174,11 @@ enum BackupsCommand {
         /// The backup's id.
         id: String,
     },
+    /// Check the downloaded copy again (every CRC, every record); exit 7 if it is damaged.
+    Check {
+        /// The backup's id.
+        id: String,
+    },
     /// Request a new backup.
     Request {
         /// Do not ask for confirmation.
@@ -239,6 +244,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Connection(ConnectionCommand::Forget) => connection::forget(&ctx, account),
         Command::Backups(BackupsCommand::List) => backups::list(&ctx, account).await,
         Command::Backups(BackupsCommand::Show { id }) => backups::show(&ctx, account, &id),
+        Command::Backups(BackupsCommand::Check { id }) => backups::check(&ctx, account, &id).await,
         Command::Backups(BackupsCommand::Request { yes }) => {
             backups::request(&ctx, account, yes).await
         }

@@ -287,7 +287,7 @@ th{{background:#eee}}@page{{size:A4 landscape;margin:1cm}}@media print{{body{{ma
 }
 
 impl Desk {
-    /// The audit events of every account in `[from, to)`, oldest first.
+    /// The audit events of every account in `[from, to)`, in the order they were recorded.
     pub fn audit_report(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<AuditReport> {
         if to <= from {
             return Err(Error::Invalid(

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::answers::TerminalAnswers;
 use crate::context::Context;
-use crate::fail::{CliError, CliResult};
+use crate::fail::{CliError, CliResult, Exit};
 use crate::{contents, progress, prompt, render};
 
 /// What this computer knows of a backup's copy.
@@ -141,6 +141,43 @@ pub fn show(ctx: &Context, account: Option<&str>, id: &str) -> CliResult {
         println!("{line}");
     }
     Ok(())
+}
+
+/// `backups check ID`: reads the copy on disk again and says what it holds;
+/// a damaged copy (set aside as `….damaged.zip`) exits 7.
+pub async fn check(ctx: &Context, account: Option<&str>, id: &str) -> CliResult {
+    let account = ctx.desk.select_account(account)?;
+    let found = ctx
+        .desk
+        .check_backup(
+            account.id,
+            id,
+            Actor::Person,
+            std::sync::Arc::new(|_, _| {}),
+        )
+        .await?;
+    if ctx.json {
+        println!("{}", contents::contents_json(&account.account_id, &found));
+    } else {
+        for line in contents::lines(&found) {
+            println!("{line}");
+        }
+    }
+    if found.archive.intact {
+        return Ok(());
+    }
+    let kept = found
+        .path
+        .as_ref()
+        .map(|p| format!(" It was set aside as {}.", p.display()))
+        .unwrap_or_default();
+    Err(CliError::new(
+        Exit::Verification,
+        format!(
+            "Backup {id} is damaged: {}.{kept} Download it again, or request a new backup.",
+            found.archive.problem.clone().unwrap_or_default()
+        ),
+    ))
 }
 
 fn gate_sentence(gate: &backup_domain::RequestGate) -> String {

@@ -347,3 +347,50 @@ fn a_damaged_archive_fails_the_download_with_exit_7_and_is_set_aside() {
     let text = world.expect(&["backups", "show", &id], None, 0);
     assert!(text.contains("DAMAGED: "), "{text}");
 }
+
+#[test]
+fn backups_check_reads_the_copy_again_and_exits_7_once_it_rotted() {
+    let world = World::start();
+    world.set_up();
+    let id = requested_and_completed(&world, CompleteOptions::default());
+    let dest = tempfile::tempdir().expect("dest");
+    let to = dest.path().display().to_string();
+    world.expect(
+        &["backups", "download", &id, "--accept-terms", "--to", &to],
+        None,
+        0,
+    );
+    let fine = json(&world.expect(&["--json", "backups", "check", &id], None, 0));
+    assert_eq!(
+        fine["archive"]["intact"], true,
+        "an untouched copy is intact"
+    );
+    let copy = World::zips(dest.path())[0].clone();
+    let mut bytes = std::fs::read(&copy).expect("the copy");
+    let data = 30
+        + u16::from_le_bytes([bytes[26], bytes[27]]) as usize
+        + u16::from_le_bytes([bytes[28], bytes[29]]) as usize;
+    bytes[data + 8] ^= 0xff;
+    std::fs::write(&copy, &bytes).expect("a byte rots on disk");
+    let out = world.run(&["backups", "check", &id], None);
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "a damaged copy fails for scripts: {out:?}"
+    );
+    assert!(
+        stderr(&out).contains("damaged") && stderr(&out).contains(".damaged.zip"),
+        "says it is damaged and where it was set aside: {}",
+        stderr(&out)
+    );
+    assert!(
+        !copy.exists(),
+        "the damaged copy no longer has a good backup's name"
+    );
+    let unknown = world.run(&["backups", "check", "bk_nope"], None);
+    assert_eq!(
+        unknown.status.code(),
+        Some(1),
+        "no copy of that backup here"
+    );
+}
