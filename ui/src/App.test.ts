@@ -126,6 +126,27 @@ describe('header', () => {
     expect(await screen.findByTestId('backups')).toBeTruthy();
   });
 
+  it('navigates to Health, next to Backups, and moves focus to it', async () => {
+    vi.mocked(ipc.health).mockResolvedValue(fx.healthView());
+    render(App);
+    const nav = await screen.findByTestId('nav-health');
+    const order = [...nav.parentElement!.querySelectorAll('button')].map((b) => b.dataset.testid);
+    expect(order.slice(0, 3)).toEqual(['nav-backups', 'nav-health', 'nav-settings']);
+    await fireEvent.click(nav);
+    const view = await screen.findByTestId('health-view');
+    expect(nav.getAttribute('aria-current')).toBe('page');
+    expect(screen.getByTestId('nav-backups').getAttribute('aria-current')).toBeNull();
+    await vi.waitFor(() =>
+      expect(document.activeElement, 'keyboard and screen reader users land on the new view').toBe(
+        within(view).getByRole('heading', { level: 2 }),
+      ),
+    );
+    expect(await within(view).findByTestId('health-row')).toBeTruthy();
+    expect(within(view).getByTestId('audit-report')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('nav-backups'));
+    expect(await screen.findByTestId('backups')).toBeTruthy();
+  });
+
   it('asks before leaving Settings with unsaved changes, and stays on No', async () => {
     render(App);
     await fireEvent.click(await screen.findByTestId('nav-settings'));

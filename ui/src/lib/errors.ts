@@ -29,6 +29,7 @@ const CODES = {
   copy_exists: true,
   network: true,
   verify_failed: true,
+  archive_damaged: true,
   disk: true,
   cancelled: true,
   busy: true,

@@ -98,6 +98,11 @@ export function formatSize(bytes: number): string {
   return `${number} ${UNITS[unit]}`;
 }
 
+/** 10234 → "10,234" ("10.234" in pt-BR): a count of records. */
+export function formatCount(n: number): string {
+  return new Intl.NumberFormat(locale()).format(n);
+}
+
 export function formatPercent(done: number, total: number): string {
   const ratio = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
   return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 0 }).format(
@@ -118,6 +123,11 @@ function joinUnits(parts: string[], display: 'long' | 'short'): string {
     type: display === 'long' ? 'conjunction' : 'unit',
     style: display === 'long' ? 'long' : 'narrow',
   }).format(parts);
+}
+
+/** 45 → "45 days" ("45 dias"): a whole number of days. */
+export function formatDays(days: number): string {
+  return unitText(days, 'day', 'long');
 }
 
 /**

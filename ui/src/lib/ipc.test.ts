@@ -70,6 +70,12 @@ describe('commands', () => {
     ['keyImport', () => ipc.keyImport(2, '/k', null), 'key_import', { account: 2, path: '/k', passphrase: null }],
     ['keyRemove', () => ipc.keyRemove(2), 'key_remove', { account: 2 }],
     ['preferencesSave', () => ipc.preferencesSave(2, '/d', 8), 'preferences_save', { account: 2, downloadDir: '/d', streams: 8 }],
+    ['preferencesSave (drop alert)', () => ipc.preferencesSave(2, '/d', 8, 25), 'preferences_save', { account: 2, downloadDir: '/d', streams: 8, dropAlertPercent: 25 }],
+    ['backupContents', () => ipc.backupContents(2, 'bk'), 'backup_contents', { account: 2, backupId: 'bk' }],
+    ['backupCheck', () => ipc.backupCheck(2, 'bk'), 'backup_check', { account: 2, backupId: 'bk' }],
+    ['health', () => ipc.health(), 'health', undefined],
+    ['reportPick', () => ipc.reportPick('2025-03-01', '2025-03-31', 'html'), 'report_pick', { from: '2025-03-01', to: '2025-03-31', format: 'html' }],
+    ['reportSave', () => ipc.reportSave('2025-03-01', '2025-03-31', 'csv', '/r.csv'), 'report_save', { from: '2025-03-01', to: '2025-03-31', format: 'csv', path: '/r.csv' }],
     ['languageSet', () => ipc.languageSet('pt-BR'), 'language_set', { language: 'pt-BR' }],
   ];
 
@@ -177,5 +183,15 @@ describe('events', () => {
     const payload = { account: 1, backup_id: 'bk', path: '/p', sha256: 'ab' };
     handler({ payload });
     expect(cb).toHaveBeenCalledWith(payload);
+  });
+
+  it('onBackupChecked listens to backup-checked', async () => {
+    event.listen.mockResolvedValue(() => {});
+    const cb = vi.fn();
+    await ipc.onBackupChecked(cb);
+    expect(event.listen).toHaveBeenCalledWith('backup-checked', expect.any(Function));
+    const handler = event.listen.mock.calls[0]?.[1] as (e: { payload: unknown }) => void;
+    handler({ payload: { account: 1, backup_id: 'bk' } });
+    expect(cb).toHaveBeenCalledWith({ account: 1, backup_id: 'bk' });
   });
 });

@@ -12,13 +12,16 @@ import type {
   AutomaticInput,
   AutomaticStatusView,
   AppInfo,
+  BackupFocusEvent,
   BackupReadyEvent,
   BackupsView,
   ConnectionTestView,
   ConnectionView,
+  ContentsView,
   DownloadedView,
   DownloadFinishedEvent,
   ExistingCopy,
+  HealthView,
   ProbeView,
   ProgressView,
   QuitRequestedEvent,
@@ -124,6 +127,17 @@ export async function download(
   return call('download', { account, backupId, existing, onProgress: channel });
 }
 
+/** What is inside a downloaded backup, as its archive check found it;
+ * `not_found` when it was not downloaded and checked here. */
+export function backupContents(account: number, backupId: string): Promise<ContentsView> {
+  return call('backup_contents', { account, backupId });
+}
+
+/** Checks the copy on disk again (one never checked) and returns what it found. */
+export function backupCheck(account: number, backupId: string): Promise<ContentsView> {
+  return call('backup_check', { account, backupId });
+}
+
 export function downloadCancel(account: number, backupId: string): Promise<void> {
   return call('download_cancel', { account, backupId });
 }
@@ -194,12 +208,44 @@ export function hostKeyForget(account: number): Promise<SettingsView> {
   return call('host_key_forget', { account });
 }
 
+/** Saves the download folder and streams, and the change-alert threshold
+ * (1–100 %) when one is given. */
 export function preferencesSave(
   account: number,
   downloadDir: string,
   streams: number,
+  dropAlertPercent?: number,
 ): Promise<SettingsView> {
-  return call('preferences_save', { account, downloadDir, streams });
+  return call('preferences_save', {
+    account,
+    downloadDir,
+    streams,
+    ...(dropAlertPercent === undefined ? {} : { dropAlertPercent }),
+  });
+}
+
+/** Every account's health, worst first. */
+export function health(): Promise<HealthView> {
+  return call('health');
+}
+
+export type ReportFormat = 'csv' | 'html';
+
+/** The native "Save as" dialog for the audit report of `from`–`to`
+ * (YYYY-MM-DD); `null` when cancelled. */
+export function reportPick(from: string, to: string, format: ReportFormat): Promise<string | null> {
+  return call('report_pick', { from, to, format });
+}
+
+/** Writes the audit report of `from`–`to` (both days included) at `path`;
+ * resolves with where it was saved. */
+export function reportSave(
+  from: string,
+  to: string,
+  format: ReportFormat,
+  path: string,
+): Promise<string> {
+  return call('report_save', { from, to, format, path });
 }
 
 export function languageSet(language: LanguageSetting): Promise<void> {
@@ -212,6 +258,17 @@ export function onBackupReady(cb: (e: BackupReadyEvent) => void): Promise<() => 
 
 export function onDownloadFinished(cb: (e: DownloadFinishedEvent) => void): Promise<() => void> {
   return subscribe('download-finished', cb);
+}
+
+/** An archive check found damage or change alerts (also for downloads the
+ * automatic mode ran). */
+export function onBackupChecked(cb: (e: BackupReadyEvent) => void): Promise<() => void> {
+  return subscribe('backup-checked', cb);
+}
+
+/** A notification was clicked: show this account (and this backup's detail). */
+export function onBackupFocus(cb: (e: BackupFocusEvent) => void): Promise<() => void> {
+  return subscribe('backup-focus', cb);
 }
 
 /** The window was closed while downloads run: the app asks before quitting. */

@@ -3,7 +3,8 @@
 // the "backup ready" / "expiring soon" desktop notifications when it is asked
 // for the list. Every 15 s while the window is visible, every 60 s while it is
 // hidden, backing off while the provider is unreachable; at once on focus, on
-// showing again and on the backend's events.
+// showing again and on the backend's events (a backup ready, a download
+// finished, an archive check that found damage or change alerts).
 //
 // Whoever needs the list calls `watchBackups(account)` and the returned
 // function when done (the App shell for its whole life, the Backups view while
@@ -179,6 +180,7 @@ function start(): void {
     );
   void keep(ipc.onBackupReady(onEvent));
   void keep(ipc.onDownloadFinished(onEvent));
+  void keep(ipc.onBackupChecked(onEvent));
 }
 
 function stop(): void {

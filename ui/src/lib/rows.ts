@@ -1,6 +1,7 @@
 // What a history row offers, decided in one place: the one primary action
 // pinned to the right of the row, the short status shown while a download
-// runs, and whether its detail opens by itself.
+// runs, and whether its detail opens by itself. A copy whose archive is
+// damaged is no good copy: the row offers what it would without one.
 import type { BackupRow } from './bindings';
 import type { DownloadEntry } from './downloads.svelte';
 
@@ -18,9 +19,16 @@ export function isDownloadable(row: BackupRow): boolean {
   return row.status === 'ready' && (row.window === 'open' || row.window === 'expiring_soon');
 }
 
-/** The verified copy on this computer: just downloaded, or recorded. */
+/** The copy on this computer is damaged (and no download replaced it since). */
+export function isDamaged(row: BackupRow, entry: DownloadEntry | undefined): boolean {
+  return entry?.kind !== 'done' && row.archive === 'damaged';
+}
+
+/** The good verified copy on this computer: just downloaded, or recorded
+ * and not found damaged. */
 export function verifiedCopy(row: BackupRow, entry: DownloadEntry | undefined) {
-  return entry?.kind === 'done' ? entry.result : row.downloaded;
+  if (entry?.kind === 'done') return entry.result;
+  return isDamaged(row, entry) ? null : row.downloaded;
 }
 
 /**

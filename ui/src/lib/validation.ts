@@ -31,6 +31,13 @@ export function streamsProblem(streams: number | null): Problem {
     : null;
 }
 
+/** The change alert's threshold: a whole percentage from 1 to 100. */
+export function dropAlertProblem(percent: number | null): Problem {
+  return percent === null || !Number.isInteger(percent) || percent < 1 || percent > 100
+    ? 'settings.dropAlertInvalid'
+    : null;
+}
+
 export function folderProblem(dir: string): Problem {
   return dir.trim() === '' ? 'settings.dirRequired' : null;
 }

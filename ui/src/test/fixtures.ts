@@ -1,6 +1,10 @@
 // Payloads as the backend sends them, with overridable defaults.
 import type {
   AccountAutomaticView,
+  AccountHealthView,
+  ChangeAlertView,
+  ContentsView,
+  HealthView,
   AccountsView,
   AutomaticStatusView,
   AccountView,
@@ -61,6 +65,8 @@ export function row(overrides: Partial<BackupRow> = {}): BackupRow {
     downloaded: null,
     resumable: false,
     downloading: false,
+    archive: null,
+    alerts: [],
     ...overrides,
   };
 }
@@ -85,6 +91,7 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
     trusted_host_key: null,
     download_dir: '/home/olivia/Downloads/Backup Desk/acme',
     streams: 4,
+    drop_alert_percent: 10,
     language: 'system',
     checked_at: null,
     download_dir_is_default: false,
@@ -123,4 +130,63 @@ export function automaticStatus(
   accounts: AccountAutomaticView[] = [accountAutomatic()],
 ): AutomaticStatusView {
   return { paused: false, running: false, next_check_at: null, accounts, ...overrides };
+}
+
+export function alert(overrides: Partial<ChangeAlertView> = {}): ChangeAlertView {
+  return {
+    object: 'contacts',
+    before: 10_234,
+    after: 7_102,
+    previous_backup_id: 'bk-0',
+    text: 'contacts: 10,234 → 7,102 (−31%)',
+    ...overrides,
+  };
+}
+
+export function contents(overrides: Partial<ContentsView> = {}): ContentsView {
+  return {
+    backup_id: 'bk-1',
+    archive: 'intact',
+    problem: null,
+    checked_at: '2025-03-03T10:05:00Z',
+    objects: [
+      { entry: 'contacts.csv', object: 'contacts', rows: 10_234, bytes: 1_048_576, crc_ok: true },
+      { entry: 'tickets.csv', object: 'tickets', rows: 8, bytes: 2_048, crc_ok: true },
+      { entry: 'manifest.json', object: null, rows: null, bytes: 512, crc_ok: true },
+    ],
+    total_rows: 10_242,
+    alerts: [],
+    compared_with: 'bk-0',
+    path: '/home/o/Downloads/acme-bk-1.zip',
+    ...overrides,
+  };
+}
+
+export function accountHealth(overrides: Partial<AccountHealthView> = {}): AccountHealthView {
+  return {
+    account: account(),
+    level: 'green',
+    reasons: [],
+    last_copy_at: '2025-02-17T12:00:00Z',
+    last_copy_backup_id: 'bk-1',
+    last_copy_path: '/home/o/Backups/acme-bk-1.zip',
+    limit_days: 38,
+    pending: null,
+    next_request_at: null,
+    request_allowed: true,
+    automatic: false,
+    alerts: [],
+    unreachable: null,
+    as_of: '2025-03-01T12:00:00Z',
+    ...overrides,
+  };
+}
+
+export function healthView(accounts: AccountHealthView[] = [accountHealth()]): HealthView {
+  const order = ['green', 'amber', 'red'] as const;
+  const worst = accounts.reduce<HealthView['worst']>(
+    (w, a) => (order.indexOf(a.level) > order.indexOf(w) ? a.level : w),
+    'green',
+  );
+  return { worst, accounts };
 }

@@ -22,6 +22,7 @@ export function installDefaults(): void {
   vi.mocked(ipc.settings).mockResolvedValue(fx.settingsView());
   vi.mocked(ipc.onBackupReady).mockResolvedValue(() => {});
   vi.mocked(ipc.onDownloadFinished).mockResolvedValue(() => {});
+  vi.mocked(ipc.onBackupChecked).mockResolvedValue(() => {});
   vi.mocked(ipc.onQuitRequested).mockResolvedValue(() => {});
   vi.mocked(ipc.onAutomaticChanged).mockResolvedValue(() => {});
   vi.mocked(ipc.automaticStatus).mockResolvedValue(fx.automaticStatus());

@@ -15,6 +15,7 @@ import { setLanguageSetting } from '../lib/i18n/i18n.svelte';
 import * as ipc from '../lib/ipc';
 import * as fx from '../test/fixtures';
 import { deferred, flush, renderWithPrompts, resetAll, text } from '../test/helpers';
+import { detailOf, openDetail, rowOf } from '../test/history';
 import Backups from './Backups.svelte';
 
 beforeEach(resetAll);
@@ -25,30 +26,6 @@ const viewer = fx.account({ role: 'viewer', may_request: false, may_download: fa
 function show(view: BackupsView = fx.backupsView(), account = owner) {
   vi.mocked(ipc.backups).mockResolvedValue(view);
   return renderWithPrompts(Backups, { account });
-}
-
-async function rowOf(id: string): Promise<HTMLElement> {
-  await screen.findByTestId('backups');
-  const tr = document.querySelector<HTMLElement>(`tr[data-backup-id="${id}"]`);
-  if (!tr) throw new Error(`no row ${id}`);
-  return tr;
-}
-
-/** The row's detail, full width under it (opened by itself or by its toggle). */
-async function detailOf(id: string): Promise<HTMLElement> {
-  return vi.waitFor(() => {
-    const tr = document.querySelector<HTMLElement>(`tr[data-detail-of="${id}"]`);
-    if (!tr) throw new Error(`no detail of ${id}`);
-    return tr;
-  });
-}
-
-async function openDetail(id: string): Promise<HTMLElement> {
-  const toggle = within(await rowOf(id)).getByTestId('toggle-detail');
-  expect(toggle.getAttribute('aria-expanded')).toBe('false');
-  await fireEvent.click(toggle);
-  expect(toggle.getAttribute('aria-expanded')).toBe('true');
-  return detailOf(id);
 }
 
 describe('history', () => {
@@ -889,5 +866,22 @@ describe('polling', () => {
     expect(stopFinished).toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(60_000);
     expect(ipc.backups).toHaveBeenCalledTimes(4);
+  });
+});
+
+describe('a clicked notification', () => {
+  it("opens its backup's detail and moves focus to it, once", async () => {
+    const { requestFocus, focusRequest } = await import('../lib/focus.svelte');
+    show(fx.backupsView({ backups: [fx.row({ id: 'old' }), fx.row({ id: 'bk_clicked' })] }));
+    await screen.findByTestId('backups');
+    const toggle = within(await rowOf('bk_clicked')).getByTestId('toggle-detail');
+    expect(toggle.getAttribute('aria-expanded'), 'closed before the click').toBe('false');
+    requestFocus(owner.id, 'bk_clicked');
+    await flush();
+    expect(toggle.getAttribute('aria-expanded'), 'the notification is about this backup: its detail opens').toBe('true');
+    expect(document.activeElement, 'keyboard and screen reader users land on it').toBe(toggle);
+    expect(focusRequest.current?.backupId, 'taken once: a later refresh does not reopen it').toBeNull();
+    const other = within(await rowOf('old')).getByTestId('toggle-detail');
+    expect(other.getAttribute('aria-expanded')).toBe('false');
   });
 });

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('../lib/ipc', () => import('../test/ipc-mock'));
 
 import { formatLongDateTime } from '../lib/format';
-import { languageSetting } from '../lib/i18n/i18n.svelte';
+import { languageSetting, setLanguageSetting } from '../lib/i18n/i18n.svelte';
 import { confirmLeave, hasUnsaved } from '../lib/unsaved.svelte';
 import * as ipc from '../lib/ipc';
 import * as fx from '../test/fixtures';
@@ -298,7 +298,8 @@ describe('downloads', () => {
     expect(screen.queryByTestId('default-folder')).toBeNull();
     await input('streams', '8');
     await fireEvent.click(screen.getByTestId('save-settings'));
-    expect(ipc.preferencesSave).toHaveBeenCalledWith(1, '/mnt/backups', 8);
+    // The change alert's threshold is part of the same form: sent as it stands.
+    expect(ipc.preferencesSave).toHaveBeenCalledWith(1, '/mnt/backups', 8, 10);
     expect(ipc.connectionSave).not.toHaveBeenCalled();
     expect(text(await screen.findByTestId('save-saved'))).toBe('Saved.');
   });
@@ -311,6 +312,47 @@ describe('downloads', () => {
     expect(text(await screen.findByTestId('problem-streams'))).toBe('Enter a number from 1 to 16.');
     expect(text(screen.getByTestId('problem-dir'))).toBe('Choose a download folder.');
     expect(ipc.preferencesSave).not.toHaveBeenCalled();
+  });
+
+  it('sends the change alert threshold with the one Save, and guards leaving', async () => {
+    show(fx.settingsView({ drop_alert_percent: 10 }));
+    const field = (await screen.findByTestId('drop-alert')) as HTMLInputElement;
+    expect(field.value, 'the saved threshold is shown').toBe('10');
+    expect(screen.queryByTestId('save-bar')).toBeNull();
+    vi.mocked(ipc.preferencesSave).mockResolvedValue(fx.settingsView({ drop_alert_percent: 25 }));
+    await input('drop-alert', '25');
+    expect(text(screen.getByTestId('unsaved')), 'a changed threshold is an unsaved change').toBe('Unsaved changes');
+    expect(hasUnsaved(), 'leaving now must ask first').toBe(true);
+    await fireEvent.click(screen.getByTestId('save-settings'));
+    expect(ipc.preferencesSave).toHaveBeenCalledWith(1, '/home/olivia/Downloads/Backup Desk/acme', 4, 25);
+    expect(ipc.connectionSave).not.toHaveBeenCalled();
+    expect(text(await screen.findByTestId('save-saved'))).toBe('Saved.');
+    expect((screen.getByTestId('drop-alert') as HTMLInputElement).value).toBe('25');
+    expect(hasUnsaved()).toBe(false);
+  });
+
+  it.each(['0', '101', '', '12.5'])('refuses a threshold of "%s" on the field, sending nothing', async (value) => {
+    show();
+    await input('drop-alert', value);
+    await fireEvent.click(screen.getByTestId('save-settings'));
+    expect(text(await screen.findByTestId('problem-drop'))).toBe('Enter a percentage from 1 to 100.');
+    const field = screen.getByTestId('drop-alert');
+    expect(field.getAttribute('aria-invalid')).toBe('true');
+    expect(field.getAttribute('aria-describedby')).toContain('drop-alert-problem');
+    expect(document.activeElement, 'the keyboard lands on the field to fix').toBe(field);
+    expect(ipc.preferencesSave).not.toHaveBeenCalled();
+  });
+
+  it('labels the threshold in Portuguese', async () => {
+    setLanguageSetting('pt-BR');
+    show();
+    await screen.findByTestId('drop-alert');
+    expect(text(document.querySelector('label[for="drop-alert"]'))).toBe(
+      'Alertar quando os registros de um objeto caírem',
+    );
+    await input('drop-alert', '0');
+    await fireEvent.click(screen.getByTestId('save-settings'));
+    expect(text(await screen.findByTestId('problem-drop'))).toBe('Informe uma porcentagem de 1 a 100.');
   });
 
   it('says when the folder cannot be opened', async () => {
