@@ -195,6 +195,28 @@ describe('closing the window during a download', () => {
   });
 });
 
+describe('a clicked notification', () => {
+  it('switches to its account and shows the history from any view', async () => {
+    let clicked: (e: { account: number; backup_id: string | null }) => void = () => {};
+    vi.mocked(ipc.onBackupFocus).mockImplementation(async (cb) => {
+      clicked = cb;
+      return () => {};
+    });
+    const acme = fx.account({ id: 1 });
+    const beta = fx.account({ id: 2, account_id: 'beta', display_name: 'Beta' });
+    vi.mocked(ipc.accounts).mockResolvedValue(fx.accountsView([acme, beta], 1));
+    vi.mocked(ipc.accountUse).mockResolvedValue(fx.accountsView([acme, beta], 2));
+    render(App);
+    await fireEvent.click(await screen.findByTestId('nav-health'));
+    clicked({ account: 2, backup_id: 'bk_9' });
+    await vi.waitFor(() => expect(ipc.accountUse).toHaveBeenCalledWith(2));
+    expect(
+      (await screen.findByTestId('nav-backups')).getAttribute('aria-current'),
+      'the notification was about a backup: the history shows',
+    ).toBe('page');
+  });
+});
+
 describe('polling while the app is open', () => {
   beforeEach(() => {
     vi.useFakeTimers({

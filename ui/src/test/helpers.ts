@@ -24,6 +24,7 @@ export function installDefaults(): void {
   vi.mocked(ipc.onDownloadFinished).mockResolvedValue(() => {});
   vi.mocked(ipc.onBackupChecked).mockResolvedValue(() => {});
   vi.mocked(ipc.onQuitRequested).mockResolvedValue(() => {});
+  vi.mocked(ipc.onBackupFocus).mockResolvedValue(() => {});
   vi.mocked(ipc.onAutomaticChanged).mockResolvedValue(() => {});
   vi.mocked(ipc.automaticStatus).mockResolvedValue(fx.automaticStatus());
   vi.mocked(ipc.autostartGet).mockResolvedValue(false);

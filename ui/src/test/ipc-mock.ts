@@ -39,6 +39,7 @@ export const folderOpen = vi.fn<typeof Ipc.folderOpen>();
 export const keychainRetry = vi.fn<typeof Ipc.keychainRetry>();
 export const quitApp = vi.fn<typeof Ipc.quitApp>();
 export const onQuitRequested = vi.fn<typeof Ipc.onQuitRequested>();
+export const onBackupFocus = vi.fn<typeof Ipc.onBackupFocus>();
 export const automaticStatus = vi.fn<typeof Ipc.automaticStatus>();
 export const automaticSave = vi.fn<typeof Ipc.automaticSave>();
 export const automaticTerms = vi.fn<typeof Ipc.automaticTerms>();
