@@ -318,6 +318,71 @@ fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
         "the file on disk is the published one"
     );
 
+    // What is inside: every object the provider wrote, with its records.
+    let manifest = world
+        .store()
+        .manifest(&id)
+        .expect("the provider's manifest")
+        .expect("a ready backup has one");
+    s.check(
+        "contents",
+        session.wait_for(
+            &detail(&id, "[data-testid=backup-contents][data-archive=intact]"),
+            WAIT,
+        ),
+    );
+    for written in &manifest {
+        let shown = s.check(
+            &written.object,
+            session.wait_for_text(
+                &detail(
+                    &id,
+                    &format!(
+                        "[data-testid=contents-row][data-object={}] [data-testid=contents-rows]",
+                        written.object
+                    ),
+                ),
+                &written.rows.to_string(),
+                WAIT,
+            ),
+        );
+        let digits: String = shown.chars().filter(char::is_ascii_digit).collect();
+        assert_eq!(
+            digits,
+            written.rows.to_string(),
+            "{}: the records shown are the ones the provider wrote",
+            written.object
+        );
+    }
+    s.check(
+        "contents in view",
+        session.execute(
+            "document.querySelector('[data-testid=backup-contents]').scrollIntoView({block: 'center'}); return true;",
+            serde_json::json!([]),
+        ),
+    );
+    s.done("contents");
+
+    // Health: this account has a fresh verified copy.
+    s.click("[data-testid=nav-health]");
+    s.check(
+        "health view",
+        session.wait_for("[data-testid=health-view]", WAIT),
+    );
+    let healthy = s.check(
+        "health row",
+        session.wait_for_text(
+            "[data-testid=health-row][data-level=green] [data-testid=health-copy-path]",
+            ".zip",
+            WAIT,
+        ),
+    );
+    assert!(
+        healthy.contains(&world.downloads.display().to_string()),
+        "says where the last verified copy is: {healthy}"
+    );
+    s.done("health");
+
     // The checklist is complete now: server, key, folder, tested.
     s.click("[data-testid=nav-settings]");
     for step in ["server", "key", "folder", "test"] {
