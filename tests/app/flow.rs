@@ -564,6 +564,23 @@ fn an_administrator_requests_follows_and_downloads_a_verified_backup() {
         }
     }
     println!("history fits: {}", looks.join(", "));
+
+    // 39 days later at the provider (cooldown 28 + window 10 passed): the
+    // last verified copy is too old, and the Health view says so in red.
+    backup_provider::clock::advance(&world.store(), chrono::TimeDelta::days(39))
+        .expect("move the provider's clock");
+    s.click("[data-testid=nav-health]");
+    s.click("[data-testid=health-refresh]");
+    let red = s.check(
+        "red",
+        session.wait_for_text(
+            "[data-testid=health-row][data-level=red] [data-testid=health-reason][data-kind=copy_too_old]",
+            "39",
+            WAIT,
+        ),
+    );
+    assert!(red.contains("38"), "the limit is said too: {red}");
+    s.done("health-red");
     let shots = s.dir.clone();
     drop(s);
 
