@@ -3,10 +3,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test bench bench-idle lint fmt bindings deps app ui package
+.PHONY: help run test check-windows bench bench-idle lint fmt bindings deps app ui package
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 run: ## Install what is missing, build, and open the desktop app (demo provider when no account)
 	scripts/deps.sh run
@@ -16,6 +16,9 @@ run: ## Install what is missing, build, and open the desktop app (demo provider 
 
 test: ## Install what tests need, then run every check and test; ends with "N passed, N failed"
 	scripts/test.sh
+
+check-windows: ## Cross-build for Windows (mingw-w64), run the core tests and a demo download under Wine
+	scripts/check-windows.sh
 
 bench: ## Benchmarks (SFTP engine vs OpenSSH sftp); prints a table, writes target/bench/
 	scripts/deps.sh test

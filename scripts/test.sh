@@ -78,6 +78,7 @@ step "ui type check" check npm --prefix ui run check
 step "ui lint" check npm --prefix ui run lint
 step "ui unit tests" tests npm --prefix ui run test
 step "npm audit (runtime dependencies)" check scripts/npm-audit.sh
+step "cargo deny (licenses, bans, sources; advisories when reachable)" check scripts/deny.sh
 step "openapi contract validates" check scripts/validate-openapi.sh
 step "app build (release)" check cargo build --release -p backup-desk-app --features custom-protocol --locked
 step "webdriver e2e" tests xvfb-run -a --server-args="-screen 0 1280x800x24" \

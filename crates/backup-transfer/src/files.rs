@@ -270,6 +270,10 @@ mod tests {
         assert_eq!(final_path, dir.path().join("b (2).zip"));
         assert_eq!(fs::read(dir.path().join("b.zip")).expect("read"), b"old");
         assert_eq!(fs::read(&final_path).expect("read"), b"new");
+        // Windows without POSIX delete semantics (FAT, exFAT, network shares,
+        // Wine) frees a removed name only when its last handle closes; the
+        // engine closes it as `Partial::finalize` returns.
+        drop(file);
         assert!(!part.exists(), "the partial name is gone once final");
         assert_user_only(&final_path);
     }

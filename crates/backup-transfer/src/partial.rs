@@ -74,6 +74,16 @@ pub fn discard_partial(dest_dir: &Path, backup_id: &str) -> Result<(), TransferE
     Ok(())
 }
 
+/// Whether `error` says the file system cannot reserve space ahead of the
+/// writes: NFSv3 and many FUSE file systems on Linux (`EOPNOTSUPP`), FAT-like
+/// or network volumes on Windows, and Wine. A reservation only makes a full
+/// disk fail early, so the download goes on without one.
+fn cannot_reserve(error: &std::io::Error) -> bool {
+    // ERROR_INVALID_FUNCTION and ERROR_NOT_SUPPORTED, which std leaves uncategorized.
+    error.kind() == std::io::ErrorKind::Unsupported
+        || cfg!(windows) && matches!(error.raw_os_error(), Some(1 | 50))
+}
+
 /// Refuses an id that could not safely name a file.
 pub(crate) fn check_backup_id(backup_id: &str) -> Result<(), TransferError> {
     if backup_domain::is_valid_id(backup_id) {
@@ -180,17 +190,19 @@ impl Partial {
         self.file.set_len(0).map_err(local)?;
         files::ensure_space(dir, size)?;
         if size > 0 {
-            FileExt::allocate(&self.file, size).map_err(|e| {
-                if files::is_no_space(&e) {
-                    TransferError::DiskFull {
+            match FileExt::allocate(&self.file, size) {
+                Ok(()) => {}
+                Err(e) if files::is_no_space(&e) => {
+                    return Err(TransferError::DiskFull {
                         dir: dir.to_path_buf(),
                         needed: size,
                         available: 0,
-                    }
-                } else {
-                    local(e)
+                    });
                 }
-            })?;
+                // The free space was checked above; `set_len` gives the size.
+                Err(e) if cannot_reserve(&e) => {}
+                Err(e) => return Err(local(e)),
+            }
         }
         self.file.set_len(size).map_err(local)
     }
@@ -277,6 +289,29 @@ mod tests {
         drop(first);
         let again = Partial::acquire(dir.path(), "bk-1");
         assert!(again.is_ok(), "the lock ends with its holder: {again:?}");
+    }
+
+    /// Regression: Wine (and NFSv3, FUSE…) cannot reserve space ahead; every
+    /// download failed there with "Call not implemented" before it started.
+    #[test]
+    fn a_fresh_partial_has_its_full_size_even_where_space_cannot_be_reserved() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let partial = Partial::acquire(dir.path(), "bk-1").expect("lock");
+        partial
+            .start_fresh(3 << 20)
+            .expect("a download starts whether or not the file system can reserve space");
+        assert_eq!(
+            partial.file().metadata().expect("meta").len(),
+            3 << 20,
+            "the partial file has the backup's full size from the start"
+        );
+        assert!(cannot_reserve(&std::io::Error::from(
+            std::io::ErrorKind::Unsupported
+        )));
+        assert!(
+            !cannot_reserve(&std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+            "any other failure to reserve still stops the download"
+        );
     }
 
     #[test]

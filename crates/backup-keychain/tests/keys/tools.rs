@@ -282,7 +282,9 @@ impl Workshop {
     }
 }
 
-/// ssh-keygen refuses to read private keys others can read.
+/// ssh-keygen refuses to read private keys others can read (a Unix mode; nothing
+/// to do elsewhere).
+#[cfg_attr(not(unix), allow(unused_variables))]
 pub fn set_private(path: &Path) {
     #[cfg(unix)]
     {

@@ -182,12 +182,13 @@ fn a_file_larger_than_4_gib_downloads_exactly() {
     let path = served.server.served_dir.join("backups/huge.zip");
     let size: u64 = (4 << 30) + (1 << 20);
     {
-        let file = std::fs::File::create(&path).expect("create");
+        use std::io::{Seek, SeekFrom, Write};
+        let mut file = std::fs::File::create(&path).expect("create");
         file.set_len(size).expect("sparse length");
-        use std::os::unix::fs::FileExt;
-        file.write_all_at(b"head of the archive", 0).expect("head");
-        file.write_all_at(b"tail of the archive", size - 19)
-            .expect("tail");
+        file.write_all(b"head of the archive").expect("head");
+        file.seek(SeekFrom::Start(size - 19))
+            .expect("seek to the tail");
+        file.write_all(b"tail of the archive").expect("tail");
     }
     let expected = {
         use sha2::Digest;
@@ -211,9 +212,12 @@ fn a_file_larger_than_4_gib_downloads_exactly() {
     let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("download");
     assert_eq!(done.size, size);
     assert_eq!(done.sha256, expected, "offsets past 4 GiB are right");
-    let file = std::fs::File::open(&done.path).expect("open");
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(&done.path).expect("open");
     let mut tail = [0u8; 19];
-    std::os::unix::fs::FileExt::read_exact_at(&file, &mut tail, size - 19).expect("tail");
+    file.seek(SeekFrom::Start(size - 19))
+        .expect("seek to the tail");
+    file.read_exact(&mut tail).expect("tail");
     assert_eq!(&tail, b"tail of the archive");
 }
 
