@@ -2,19 +2,31 @@
 //! the same run, interleaved (A B A B…), medians of ≥ 3 runs:
 //! 1. loopback: engine with 1, 2 and 4 sessions vs `sftp` (default cipher);
 //! 2. an emulated internet link (fault proxy: 50 ms RTT, 100 MB/s shared cap);
-//! 3. the engine's peak RSS on a 4 GiB file, and the cost of verification.
+//! 3. the engine's peak RSS on a 4 GiB file, and the cost of verification;
+//! 4. with `--kill-at-half`: a download killed with SIGKILL at 50% and
+//!    resumed, with 1, 2 and 4 sessions: the bytes fetched twice and whether
+//!    the journal vouched only for bytes on disk.
+//!
+//! The loopback table also gives the hash tail (from the last byte on disk
+//! to the checksum computed) and the engine's CPU seconds (this process,
+//! all threads; the server's are not counted).
 //!
 //! Prints a table and writes `target/bench/sftp.json`. Options:
-//! `--size-mib N` (default 1024), `--runs N` (default 3), `--skip-link`, `--skip-rss`.
+//! `--size-mib N` (default 1024), `--runs N` (default 3), `--skip-link`, `--skip-rss`,
+//! `--skip-loopback`, `--kill-at-half`, `--read-kib N`.
 
+#[path = "bench/kill.rs"]
+mod kill;
+
+use std::cell::RefCell;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use backup_transfer::{
-    CancelToken, DownloadSpec, Endpoint, HostKeyPolicy, PrivateKey, Timeouts, TransferOptions,
-    download,
+    CancelToken, DownloadSpec, Downloaded, Endpoint, HostKeyPolicy, PrivateKey, Timeouts,
+    TransferOptions, download,
 };
 use sha2::{Digest, Sha256};
 use test_support::proxy::FaultProxy;
@@ -27,6 +39,7 @@ struct Args {
     runs: usize,
     link: bool,
     rss: bool,
+    kill: bool,
 }
 
 fn parse_args() -> Args {
@@ -37,6 +50,7 @@ fn parse_args() -> Args {
         runs: 3,
         link: true,
         rss: true,
+        kill: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -58,7 +72,9 @@ fn parse_args() -> Args {
             "--skip-loopback" => args.loopback = false,
             "--read-kib" => args.read_kib = it.next().and_then(|v| v.parse().ok()).unwrap_or(0),
             "--skip-rss" => args.rss = false,
+            "--kill-at-half" => args.kill = true,
             "--child-rss" => child_rss(it.collect()),
+            "--child-download" => kill::child(child_spec(&it.collect::<Vec<_>>())),
             other => {
                 eprintln!("unknown option {other}; see the file's header for options");
                 std::process::exit(2);
@@ -151,13 +167,42 @@ fn spec_for(
     }
 }
 
-fn engine_run(spec: &DownloadSpec, streams: usize, verify: bool) -> f64 {
+/// From the last byte on disk to the checksum computed.
+fn hash_tail(done: &Downloaded) -> Duration {
+    done.hash_tail
+}
+
+/// CPU seconds this process has used, all threads (Linux; 0 elsewhere).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(") ")
+        .map_or("", |(_, rest)| rest)
+        .split(' ')
+        .collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
+    // utime and stime, in clock ticks of 1/100 s.
+    (ticks(11).unwrap_or(0.0) + ticks(12).unwrap_or(0.0)) / 100.0
+}
+
+/// What one engine run measured besides its time.
+#[derive(Default)]
+struct RunCosts {
+    hash_tail_s: Vec<f64>,
+    cpu_s: Vec<f64>,
+}
+
+/// One download; its hash tail and client CPU go to `costs`.
+fn engine_run(spec: &DownloadSpec, streams: usize, verify: bool, costs: &RefCell<RunCosts>) -> f64 {
     let mut spec = spec.clone();
     spec.options.streams = streams;
     spec.options.verify = verify;
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_seconds());
     let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("engine download");
     let secs = started.elapsed().as_secs_f64();
+    let mut costs = costs.borrow_mut();
+    costs.cpu_s.push(cpu_seconds() - cpu);
+    costs.hash_tail_s.push(hash_tail(&done).as_secs_f64());
     let _ = std::fs::remove_file(&done.path);
     secs
 }
@@ -192,9 +237,10 @@ fn interleaved(runs: usize, contenders: &mut [Contender<'_>]) -> Vec<f64> {
     times.into_iter().map(median).collect()
 }
 
-/// Child mode: download once and print the peak RSS (VmHWM, KiB).
-fn child_rss(args: Vec<String>) -> ! {
-    let json: serde_json::Value = serde_json::from_str(&args[0]).expect("child spec");
+/// The download a child runs, from the JSON its parent passes.
+fn child_spec(args: &[String]) -> DownloadSpec {
+    let json: serde_json::Value =
+        serde_json::from_str(args.first().map_or("", String::as_str)).expect("child spec");
     let text = |k: &str| json[k].as_str().unwrap_or_default().to_owned();
     let mut spec = spec_for(
         json["port"].as_u64().unwrap_or(22) as u16,
@@ -206,6 +252,14 @@ fn child_rss(args: Vec<String>) -> ! {
         &text("sha"),
         Path::new(&text("dest")),
     );
+    spec.options.streams = json["streams"].as_u64().map_or(4, |n| n as usize);
+    spec.options.read_size = json["read_size"].as_u64().unwrap_or(0) as usize;
+    spec
+}
+
+/// Child mode: download once and print the peak RSS (VmHWM, KiB).
+fn child_rss(args: Vec<String>) -> ! {
+    let mut spec = child_spec(&args);
     spec.backup_id = "bench-rss".into();
     spec.file_name = "rss.zip".into();
     let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("download");
@@ -246,6 +300,8 @@ fn main() {
             dest.path(),
         );
         base.options.read_size = args.read_kib * 1024;
+        // Per engine row (the no-verify row hashes nothing).
+        let costs: [RefCell<RunCosts>; 4] = Default::default();
         let medians = interleaved(
             args.runs,
             &mut [
@@ -253,19 +309,36 @@ fn main() {
                     "openssh sftp",
                     Box::new(|| openssh_run(&server, &key, server.port, "bench.zip", dest.path())),
                 ),
-                ("engine N=1", Box::new(|| engine_run(&base, 1, true))),
-                ("engine N=2", Box::new(|| engine_run(&base, 2, true))),
-                ("engine N=4", Box::new(|| engine_run(&base, 4, true))),
+                (
+                    "engine N=1",
+                    Box::new(|| engine_run(&base, 1, true, &costs[0])),
+                ),
+                (
+                    "engine N=2",
+                    Box::new(|| engine_run(&base, 2, true, &costs[1])),
+                ),
+                (
+                    "engine N=4",
+                    Box::new(|| engine_run(&base, 4, true, &costs[2])),
+                ),
                 (
                     "engine N=4 no verify",
-                    Box::new(|| engine_run(&base, 4, false)),
+                    Box::new(|| engine_run(&base, 4, false, &costs[3])),
                 ),
             ],
         );
+        let tail_ms: Vec<f64> = costs
+            .iter()
+            .map(|c| median(c.borrow().hash_tail_s.clone()) * 1000.0)
+            .collect();
+        let cpu_s: Vec<f64> = costs
+            .iter()
+            .map(|c| median(c.borrow().cpu_s.clone()))
+            .collect();
         let openssh = medians[0];
         println!(
-            "{:<24} {:>8} {:>10} {:>10}",
-            "client", "seconds", "MB/s", "vs sftp"
+            "{:<24} {:>8} {:>10} {:>10} {:>14} {:>14}",
+            "client", "seconds", "MB/s", "vs sftp", "hash tail ms", "client CPU s"
         );
         let names = [
             "openssh sftp",
@@ -274,9 +347,17 @@ fn main() {
             "engine N=4",
             "engine N=4 no verify",
         ];
-        for (name, t) in names.iter().zip(&medians) {
+        for (i, (name, t)) in names.iter().zip(&medians).enumerate() {
+            let engine = i.checked_sub(1);
+            let tail = match engine.and_then(|e| tail_ms.get(e)) {
+                Some(ms) if i < 4 => format!("{ms:.1}"),
+                _ => "-".into(),
+            };
+            let cpu = engine
+                .and_then(|e| cpu_s.get(e))
+                .map_or("-".into(), |s| format!("{s:.2}"));
             println!(
-                "{name:<24} {t:>8.2} {:>10.1} {:>9.2}×",
+                "{name:<24} {t:>8.2} {:>10.1} {:>9.2}× {tail:>14} {cpu:>14}",
                 size as f64 / t / 1e6,
                 openssh / t
             );
@@ -289,6 +370,8 @@ fn main() {
         report["loopback"] = serde_json::json!({
             "openssh_s": medians[0], "engine_n1_s": medians[1], "engine_n2_s": medians[2], "engine_n4_s": medians[3],
             "engine_n4_noverify_s": medians[4], "ratio_n4_vs_openssh": openssh / medians[3], "verify_overhead": verify_overhead,
+            "hash_tail_ms_n1": tail_ms[0], "hash_tail_ms_n2": tail_ms[1], "hash_tail_ms_n4": tail_ms[2],
+            "client_cpu_s_n1": cpu_s[0], "client_cpu_s_n2": cpu_s[1], "client_cpu_s_n4": cpu_s[2], "client_cpu_s_n4_noverify": cpu_s[3],
         });
     }
 
@@ -317,7 +400,10 @@ fn main() {
                     "openssh sftp",
                     Box::new(|| openssh_run(&server, &key, proxy.port, "bench.zip", dest.path())),
                 ),
-                ("engine N=4", Box::new(|| engine_run(&linked, 4, true))),
+                (
+                    "engine N=4",
+                    Box::new(|| engine_run(&linked, 4, true, &RefCell::default())),
+                ),
             ],
         );
         let (o, e) = (medians[0], medians[1]);
@@ -373,6 +459,11 @@ fn main() {
         );
         report["peak_rss_mib_4gib"] = serde_json::json!(kib as f64 / 1024.0);
         let _ = std::fs::remove_file(server.served_dir.join("big.zip"));
+    }
+
+    if args.kill {
+        report["kill_at_half"] =
+            kill::section(&server, &key, size, &sha, dest.path(), args.read_kib);
     }
 
     let out_dir = std::env::current_dir().expect("cwd").join("target/bench");

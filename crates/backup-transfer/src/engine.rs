@@ -1,12 +1,15 @@
-//! The download itself: N SSH sessions pull segments of one remote file
-//! into the backup's locked partial file (see [`crate::partial`]) at their
-//! offsets, a hasher follows the completed prefix through the same handle so
-//! verification ends right after the last byte, a journal records what is on
-//! disk, and that same handle is finalized atomically.
+//! The download itself: N SSH sessions take units of one remote file in
+//! file order (see [`claims`]) and write them into the backup's locked
+//! partial file (see [`crate::partial`]) at their offsets; a hasher thread
+//! follows the completed prefix through the same handle so verification
+//! ends right after the last byte; a journal records what is synced to disk
+//! (see [`checkpoints`]); and that same handle is finalized atomically.
 
-use std::collections::BTreeMap;
+mod checkpoints;
+mod claims;
+mod worker;
+
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread;
@@ -21,7 +24,9 @@ use crate::io_at;
 use crate::journal::{Journal, RangeSet};
 use crate::partial::{self, Partial};
 use crate::progress::{CancelToken, Progress, ProgressMeter};
-use crate::session::{self, Connected, Endpoint, PrivateKey, Timeouts};
+use crate::session::{self, Endpoint, PrivateKey, Timeouts};
+use checkpoints::{Checkpoints, LONGEST_GAP, SHORTEST_GAP};
+use claims::{ClaimSizes, Claims};
 
 /// How to download.
 #[derive(Debug, Clone)]
@@ -33,9 +38,11 @@ pub struct TransferOptions {
     /// the measured round trip: small on a LAN (less CPU per byte), large on
     /// a long link.
     pub read_size: usize,
-    /// Work unit handed to a session. A cut loses what was in flight, up to
-    /// `streams × 4 × read_size`; keep the segment at least that large so a
-    /// cut never costs more than one segment.
+    /// The largest unit of work a session claims at once (units are taken
+    /// in file order and shrink to one read window, `4 × read_size`, near
+    /// the end). A cut loses what was in flight, up to `streams × 4 ×
+    /// read_size`; keep the segment at least that large so a cut never costs
+    /// more than one segment.
     pub segment_size: u64,
     pub timeouts: Timeouts,
     /// Reconnections a session may make after network errors.
@@ -97,6 +104,10 @@ pub struct Downloaded {
     pub resumed_bytes: u64,
     /// Sessions that took part.
     pub streams_used: usize,
+    /// From the last byte on disk to the checksum computed (zero when
+    /// nothing was downloaded or verification is off): what verification
+    /// adds to the download's time.
+    pub hash_tail: Duration,
 }
 
 /// Connects, checks the host key and logs in with the key, as a download
@@ -113,9 +124,11 @@ pub fn test_connection(
 }
 
 struct Plan {
-    /// Unclaimed segments by start offset.
-    queue: BTreeMap<u64, u64>,
+    claims: Claims,
+    /// Bytes written to the partial file (not necessarily synced yet).
     done: RangeSet,
+    /// When the last missing byte was written.
+    last_byte_at: Option<Instant>,
     active: usize,
     ever_connected: usize,
     errors: Vec<TransferError>,
@@ -130,6 +143,7 @@ struct Shared<'a> {
     part: &'a File,
     cancel: &'a CancelToken,
     read_size: usize,
+    size: u64,
 }
 
 impl Shared<'_> {
@@ -232,20 +246,29 @@ pub fn download(
     };
     partial.save_journal(&journal(&done))?;
 
-    let mut queue = BTreeMap::new();
-    for (start, end) in done.missing(size) {
-        let mut at = start;
-        while at < end {
-            let stop = (at + options.segment_size).min(end);
-            queue.insert(at, stop);
-            at = stop;
-        }
-    }
-    let streams = options.streams.min(queue.len().max(1));
+    // What one session has in flight: libssh2 reads ahead 4 × the read.
+    let window = 4 * worker::buffer_len(read_size) as u64;
+    let sizes = ClaimSizes {
+        window,
+        largest: options.segment_size,
+    };
+    let missing = done.missing(size);
+    let units = missing
+        .iter()
+        .map(|(start, end)| (end - start).div_ceil(sizes.unit(0, 1)))
+        .sum::<u64>()
+        .max(1);
+    let streams = options
+        .streams
+        .min(usize::try_from(units).unwrap_or(usize::MAX));
+    let claims = Claims::new(missing, sizes, streams);
+    let gaps = (SHORTEST_GAP, LONGEST_GAP);
+    let mut checkpoints = Checkpoints::new(window, gaps, resumed_bytes, Instant::now());
     let shared = Shared {
         plan: Mutex::new(Plan {
-            queue,
+            claims,
             done,
+            last_byte_at: None,
             active: streams,
             ever_connected: 1,
             errors: Vec::new(),
@@ -257,6 +280,7 @@ pub fn download(
         part,
         cancel,
         read_size,
+        size,
     };
     let mut meter = ProgressMeter::new(size, options.progress_interval);
     let outcome = thread::scope(|scope| {
@@ -267,9 +291,8 @@ pub fn download(
         for index in 0..streams {
             let connection = first.take();
             let shared = &shared;
-            scope.spawn(move || worker(shared, index, connection));
+            scope.spawn(move || worker::worker(shared, index, connection));
         }
-        let mut last_journal = Instant::now();
         loop {
             let plan = shared.lock();
             let (plan, _) = shared
@@ -277,17 +300,21 @@ pub fn download(
                 .wait_timeout(plan, Duration::from_millis(50))
                 .unwrap_or_else(|p| p.into_inner());
             let (covered, active, finished) = (plan.done.covered(), plan.active, plan.active == 0);
-            let snapshot = (last_journal.elapsed() >= Duration::from_secs(1) || finished)
-                .then(|| plan.done.clone());
+            let now = Instant::now();
+            // Every range in the snapshot was written before it was taken.
+            let snapshot =
+                (finished || checkpoints.due(covered, active, now)).then(|| plan.done.clone());
             drop(plan);
-            if let Some(progress) = meter.observe(covered, active, Instant::now(), finished) {
+            if let Some(progress) = meter.observe(covered, active, now, finished) {
                 on_progress(progress);
             }
             if let Some(done) = snapshot {
-                // Data first, then the journal that vouches for it.
-                let _ = part.sync_data();
-                let _ = partial.save_journal(&journal(&done));
-                last_journal = Instant::now();
+                // Data first (one sync for every session's writes), then the
+                // journal that vouches for it; never a journal over bytes
+                // that may not be on disk.
+                if part.sync_data().is_ok() && partial.save_journal(&journal(&done)).is_ok() {
+                    checkpoints.saved(done.covered(), Instant::now());
+                }
             }
             if finished {
                 break;
@@ -312,11 +339,15 @@ pub fn download(
         }));
     }
     let streams_used = plan.ever_connected.min(streams);
+    let last_byte_at = plan.last_byte_at;
     drop(plan);
-    let sha256 = match outcome {
-        Some(Ok(hash)) => hash,
+    let (sha256, hash_tail) = match outcome {
+        Some(Ok((hash, hashed_at))) => {
+            let tail = last_byte_at.map(|at| hashed_at.saturating_duration_since(at));
+            (hash, tail.unwrap_or_default())
+        }
         Some(Err(error)) => return Err(error),
-        None => String::new(),
+        None => (String::new(), Duration::ZERO),
     };
     if options.verify && !sha256.eq_ignore_ascii_case(&spec.expected_sha256) {
         partial.discard();
@@ -335,17 +366,19 @@ pub fn download(
         sha256,
         resumed_bytes,
         streams_used,
+        hash_tail,
     })
 }
 
-/// Hashes the file as its completed prefix grows, reading through the
-/// locked handle the sessions write to (never the path, which could name
-/// another file by then); returns the hex SHA-256.
+/// Hashes the file as its completed prefix grows, on a thread of its own,
+/// reading through the locked handle the sessions write to (never the path,
+/// which could name another file by then); returns the hex SHA-256 and when
+/// it was computed.
 fn follow_prefix(
     shared: &Shared<'_>,
     part_path: &Path,
     size: u64,
-) -> Result<String, TransferError> {
+) -> Result<(String, Instant), TransferError> {
     let reader = shared.part;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -359,7 +392,8 @@ fn follow_prefix(
                     break prefix;
                 }
                 if plan.workers_done || plan.abort {
-                    return Ok(String::new()); // incomplete: the caller reports why
+                    // Incomplete: the caller reports why.
+                    return Ok((String::new(), Instant::now()));
                 }
                 plan = shared
                     .changed
@@ -382,193 +416,12 @@ fn follow_prefix(
             at += n as u64;
         }
     }
-    Ok(hasher
+    let hex = hasher
         .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
-/// One session's loop: take a segment, read it into place, repeat;
-/// reconnect with backoff after network errors.
-fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<Connected>) {
-    let spec = shared.spec;
-    let options = &spec.options;
-    let mut buf = vec![0u8; shared.read_size.max(32 * 1024)];
-    let mut file: Option<ssh2::File> = None;
-    let mut failures = 0u32;
-    let mut connected_once = connection.is_some();
-    let mut first_pick = true;
-    let finish = |error: Option<TransferError>| {
-        let mut plan = shared.lock();
-        plan.active -= 1;
-        if let Some(error) = error {
-            if !error.is_retryable() && !matches!(error, TransferError::Cancelled) {
-                plan.abort = true; // no point in other sessions going on
-            }
-            plan.errors.push(error);
-        }
-        drop(plan);
-        shared.changed.notify_all();
-    };
-    'segments: loop {
-        if shared.cancel.is_cancelled() {
-            return finish(None);
-        }
-        let segment = {
-            let mut plan = shared.lock();
-            if plan.abort {
-                None
-            } else if first_pick {
-                // Each session starts in its own region of the file, so it
-                // can read on contiguously (see the extension below).
-                first_pick = false;
-                let nth = index * plan.queue.len() / options.streams.max(1);
-                let key = plan
-                    .queue
-                    .keys()
-                    .nth(nth)
-                    .or_else(|| plan.queue.keys().next())
-                    .copied();
-                key.and_then(|k| plan.queue.remove_entry(&k))
-            } else {
-                plan.queue.pop_first()
-            }
-        };
-        let Some((start, mut end)) = segment else {
-            return finish(None);
-        };
-        let requeue = |from: u64, end: u64| {
-            if from < end {
-                shared.lock().queue.insert(from, end);
-            }
-        };
-        if connection.is_none() {
-            match session::connect(
-                &spec.endpoint,
-                &spec.key,
-                &spec.host_keys,
-                &options.timeouts,
-            ) {
-                Ok(c) => {
-                    shared.cancel.register(&c.socket);
-                    if !connected_once {
-                        shared.lock().ever_connected += 1;
-                    }
-                    connected_once = true;
-                    connection = Some(c);
-                }
-                Err(error) => {
-                    requeue(start, end);
-                    let others = shared.lock().active > 1;
-                    if !connected_once && index > 0 && others {
-                        // The server limits sessions: go on with fewer.
-                        return finish(None);
-                    }
-                    if error.is_retryable()
-                        && failures < options.max_retries
-                        && !shared.cancel.is_cancelled()
-                    {
-                        failures += 1;
-                        backoff(shared.cancel, options.retry_delay, failures);
-                        continue 'segments;
-                    }
-                    return finish(Some(error));
-                }
-            }
-        }
-        let Some(conn) = connection.as_ref() else {
-            continue;
-        };
-        if file.is_none() {
-            match conn.sftp.open(Path::new(&spec.remote_path)) {
-                Ok(f) => file = Some(f),
-                Err(error) => {
-                    requeue(start, end);
-                    let error = map_sftp_error(error, &spec.remote_path);
-                    if error.is_retryable() && failures < options.max_retries {
-                        failures += 1;
-                        connection = None;
-                        backoff(shared.cancel, options.retry_delay, failures);
-                        continue 'segments;
-                    }
-                    return finish(Some(error));
-                }
-            }
-        }
-        let Some(remote) = file.as_mut() else {
-            continue;
-        };
-        if let Err(error) = remote.seek(SeekFrom::Start(start)) {
-            requeue(start, end);
-            file = None;
-            connection = None;
-            failures += 1;
-            if failures > options.max_retries {
-                return finish(Some(TransferError::Network(error.to_string())));
-            }
-            continue;
-        }
-        let mut at = start;
-        while at < end {
-            if shared.cancel.is_cancelled() || shared.lock().abort {
-                requeue(at, end);
-                return finish(None);
-            }
-            if end - at <= 4 * buf.len() as u64 {
-                // Claim the next segment if nobody has: reading on without
-                // a seek keeps libssh2's pipeline full instead of tapering.
-                if let Some(next_end) = shared.lock().queue.remove(&end) {
-                    end = next_end;
-                }
-            }
-            let want = read_len(buf.len(), end - at);
-            match remote.read(&mut buf[..want]) {
-                Ok(0) => {
-                    requeue(at, end);
-                    return finish(Some(TransferError::RemoteChanged(
-                        "the file on the server ended early".into(),
-                    )));
-                }
-                Ok(n) => {
-                    if let Err(e) = io_at::write_all_at(shared.part, &buf[..n], at) {
-                        requeue(at, end);
-                        let dir = spec.dest_dir.clone();
-                        return finish(Some(if files::is_no_space(&e) {
-                            TransferError::DiskFull {
-                                dir,
-                                needed: end - at,
-                                available: 0,
-                            }
-                        } else {
-                            TransferError::local(&dir, e)
-                        }));
-                    }
-                    at += n as u64;
-                    failures = 0;
-                    shared.lock().done.insert(at - n as u64, at);
-                    shared.changed.notify_all();
-                }
-                Err(error) => {
-                    requeue(at, end);
-                    file = None;
-                    connection = None;
-                    if shared.cancel.is_cancelled() {
-                        return finish(None);
-                    }
-                    failures += 1;
-                    if failures > options.max_retries {
-                        return finish(Some(TransferError::Network(format!(
-                            "reading {}: {error}",
-                            spec.remote_path
-                        ))));
-                    }
-                    backoff(shared.cancel, options.retry_delay, failures);
-                    continue 'segments;
-                }
-            }
-        }
-    }
+        .collect();
+    Ok((hex, Instant::now()))
 }
 
 /// The read size for a link whose SFTP round trip took `rtt`: enough in
@@ -579,26 +432,6 @@ fn read_size_for(rtt: Duration) -> usize {
         0..=2_000 => 256 * 1024,
         2_001..=10_000 => 1024 * 1024,
         _ => 2 * 1024 * 1024,
-    }
-}
-
-/// How much to ask libssh2 for with `remaining` bytes left in the segment.
-///
-/// libssh2 keeps requests in flight up to four times the buffer it is given;
-/// near the end of a segment the buffer shrinks so no request runs past it
-/// (bytes read ahead past the segment would cross the network for nothing).
-fn read_len(buffer: usize, remaining: u64) -> usize {
-    let tapered = (remaining / 4).max(32 * 1024).min(remaining);
-    buffer.min(usize::try_from(tapered).unwrap_or(buffer))
-}
-
-fn backoff(cancel: &CancelToken, base: Duration, attempt: u32) {
-    let delay = base
-        .saturating_mul(1 << attempt.min(6))
-        .min(Duration::from_secs(5));
-    let until = Instant::now() + delay;
-    while Instant::now() < until && !cancel.is_cancelled() {
-        thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -251,6 +251,26 @@ mod tests {
     }
 
     #[test]
+    fn the_on_disk_format_stays_readable_by_and_from_other_versions() {
+        // As the version that saved once a second wrote it; the journal now
+        // saved many times a second has the same fields, so a partial from
+        // either version resumes in the other.
+        let written = format!(
+            r#"{{"backup_id":"bk-1","remote_path":"b.zip","size":8192,"mtime":7,"expected_sha256":"{SHA}","done":[[0,4096],[6000,7000]]}}"#
+        );
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join(".bk-1.journal");
+        fs::write(&path, &written).expect("write");
+        let loaded = Journal::load(&path).expect("a journal of the earlier version loads");
+        assert_eq!(loaded, journal(&[(0, 4096), (6000, 7000)]));
+        assert_eq!(
+            String::from_utf8(serde_json::to_vec(&loaded).expect("json")).expect("utf-8"),
+            written,
+            "and is written back byte for byte, so that version reads ours"
+        );
+    }
+
+    #[test]
     fn only_a_sha256_in_hex_can_verify_a_download() {
         assert!(is_sha256_hex(&"ab".repeat(32)));
         assert!(!is_sha256_hex("abc"));

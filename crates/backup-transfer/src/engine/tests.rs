@@ -1,4 +1,5 @@
 //! Read sizing of the engine.
+use super::worker::read_len;
 use super::*;
 
 #[test]
@@ -30,8 +31,11 @@ fn reads_taper_at_the_end_of_a_segment_so_nothing_is_fetched_past_it() {
         "libssh2 reads ahead 4×: a quarter is left"
     );
     assert_eq!(
-        read_len(read, 10_000),
-        10_000,
-        "never more than what is left"
+        read_len(read, 100_000),
+        25_000,
+        "to the last bytes: nothing is asked past the unit, whose end another session reads"
     );
+    assert_eq!(read_len(read, 10_000), 4096, "the last few KiB");
+    assert_eq!(read_len(read, 100), 100, "never more than what is left");
+    assert_eq!(read_len(read, 1), 1, "never nothing while bytes are left");
 }

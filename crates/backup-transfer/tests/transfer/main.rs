@@ -3,7 +3,9 @@
 
 mod basics;
 mod faults;
+mod file_order;
 mod hostkeys;
+mod kills;
 mod ownership;
 mod resume;
 mod support;

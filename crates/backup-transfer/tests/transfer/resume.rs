@@ -1,8 +1,8 @@
-//! Cuts, kills and replaced files: downloads resume from the journal when
-//! the remote file is the same, and restart cleanly when it changed.
+//! Cuts and replaced files: downloads resume from the journal when the
+//! remote file is the same, and restart cleanly when it changed (kills are
+//! in `kills`).
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use backup_transfer::{CancelToken, TransferError, download, partial_paths, resumable_bytes};
 use test_support::proxy::{Direction, FaultProxy};
@@ -127,92 +127,4 @@ fn a_replaced_remote_file_restarts_the_download_instead_of_splicing() {
         replacement,
         "no spliced file"
     );
-}
-
-#[test]
-fn killing_the_downloading_process_then_resuming_from_the_journal() {
-    let served = Served::new(8 * 1024 * 1024);
-    let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
-    proxy.set_rate(Some(4_000_000));
-    let dest = tempfile::tempdir().expect("dest");
-    let spec = served.spec_via(proxy.port, dest.path());
-    let key_dir = tempfile::tempdir().expect("key dir");
-    let key_file = key_dir.path().join("id_child");
-    std::fs::write(&key_file, &served.key.private_pem).expect("key for the child");
-    let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "--exact",
-            "resume::child_downloader",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env("CHILD_PORT", proxy.port.to_string())
-        .env("CHILD_DEST", dest.path())
-        .env("CHILD_KEY", &key_file)
-        .env("CHILD_USER", &served.server.user)
-        .env("CHILD_PIN", &served.server.host_key_fingerprints[0])
-        .env("CHILD_SHA", &spec.expected_sha256)
-        .env("CHILD_SIZE", spec.expected_size.to_string())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start the child");
-    let (part, journal) = partial_paths(dest.path(), &spec.backup_id).expect("valid id");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while proxy.forwarded(Direction::Down) < 3 * 1024 * 1024 {
-        assert!(Instant::now() < deadline, "the child never got going");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(1200)); // let a journal write happen
-    child.kill().expect("kill -9");
-    let _ = child.wait();
-    assert!(
-        part.exists() && journal.exists(),
-        "the killed download left its partial file and journal"
-    );
-    proxy.set_rate(None);
-    let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("resume after kill");
-    assert!(
-        done.resumed_bytes > 1024 * 1024,
-        "resumed from the journal: {}",
-        done.resumed_bytes
-    );
-    assert_eq!(std::fs::read(&done.path).expect("read"), served.contents);
-}
-
-/// Runs in a child process for the kill test; it is ignored in normal runs.
-#[test]
-#[ignore = "helper process of killing_the_downloading_process_then_resuming_from_the_journal"]
-fn child_downloader() {
-    use backup_transfer::{DownloadSpec, Endpoint, HostKeyPolicy, PrivateKey, TransferOptions};
-    let var =
-        |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k}: only the kill test runs this"));
-    let spec = DownloadSpec {
-        endpoint: Endpoint {
-            host: "127.0.0.1".into(),
-            port: var("CHILD_PORT").parse().expect("port"),
-            username: var("CHILD_USER"),
-        },
-        key: PrivateKey::new(
-            std::fs::read_to_string(var("CHILD_KEY")).expect("key"),
-            None,
-        ),
-        host_keys: HostKeyPolicy {
-            pinned: Some(var("CHILD_PIN")),
-            ..HostKeyPolicy::default()
-        },
-        remote_path: "backups/acme-archive.zip".into(),
-        expected_size: var("CHILD_SIZE").parse().expect("size"),
-        expected_sha256: var("CHILD_SHA"),
-        dest_dir: var("CHILD_DEST").into(),
-        backup_id: crate::support::BACKUP_ID.into(),
-        file_name: "acme-archive.zip".into(),
-        replace: None,
-        options: TransferOptions {
-            segment_size: 1024 * 1024,
-            read_size: 256 * 1024,
-            ..TransferOptions::default()
-        },
-    };
-    let _ = download(&spec, &mut |_| {}, &CancelToken::new());
-    panic!("the parent should have killed this process before the end");
 }
