@@ -20,8 +20,8 @@ test: ## Install what tests need, then run every check and test; ends with "N pa
 check-windows: ## Cross-build for Windows (mingw-w64), run the core tests and a demo download under Wine
 	scripts/check-windows.sh
 
-bench: ## Benchmarks (SFTP engine vs OpenSSH sftp); prints a table, writes target/bench/
-	scripts/deps.sh test
+bench: ## Benchmarks (the engine vs OpenSSH sftp, rclone, lftp on emulated links; QUICK=1: a few minutes); tables, target/bench/*.json
+	scripts/deps.sh bench
 	scripts/bench.sh
 
 bench-idle: ## Idle CPU and RSS of the release app in the tray with automatic mode on (IDLE_SECONDS=600)

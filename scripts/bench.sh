@@ -3,8 +3,14 @@
 # internet link), then what the archive check adds to a download (against
 # unzip -t); each prints a table and writes target/bench/*.json.
 # Arguments go to the SFTP engine's bench (see its header); ARCHIVE_MIB sets
-# the archive check's size (default 1024).
+# the archive check's size (default 1024); QUICK=1 runs everything small, once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --release -p backup-transfer --example bench -- "$@"
-cargo run --release -p backup-archive --example bench -- --size-mib "${ARCHIVE_MIB:-1024}" --runs 3
+if [[ -n "${QUICK:-}" ]]; then
+  # A few minutes: small files, one run each, no 4 GiB memory run.
+  cargo run --release -p backup-transfer --example bench -- --quick --kill-at-half "$@"
+  cargo run --release -p backup-archive --example bench -- --size-mib 128 --runs 1
+else
+  cargo run --release -p backup-transfer --example bench -- --kill-at-half "$@"
+  cargo run --release -p backup-archive --example bench -- --size-mib "${ARCHIVE_MIB:-1024}" --runs 3
+fi

@@ -2,6 +2,7 @@
 # Installs what Backup Desk needs on Debian/Ubuntu, and nothing that is already there.
 #   scripts/deps.sh run   — build and run the app (Tauri's webkit2gtk-4.1 stack, build tools, Node.js)
 #   scripts/deps.sh test  — the above plus sshd, Xvfb, gnome-keyring, D-Bus, WebKitWebDriver, tauri-driver, cargo-nextest, cargo-deny
+#   scripts/deps.sh bench — the test packages plus the peers the benchmark compares with (rclone, lftp)
 #   scripts/deps.sh windows — only the Windows cross build and its tests: the Rust target, mingw-w64, Wine
 # Uses sudo when not root; never prompts when CI=true (or without a terminal).
 set -euo pipefail
@@ -11,8 +12,11 @@ run_pkgs=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev 
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev gnome-keyring dbus)
 test_pkgs=(openssh-server openssh-client putty-tools xvfb xauth dbus-x11 webkit2gtk-driver libsecret-tools python3 python3-venv sqlite3)
 windows_pkgs=(gcc-mingw-w64-x86-64 wine wine64)
+# The peers `make bench` times the engine against (besides OpenSSH's sftp).
+bench_pkgs=(rclone lftp)
 pkgs=("${run_pkgs[@]}")
 [[ "$mode" == test || "$mode" == bench ]] && pkgs+=("${test_pkgs[@]}")
+[[ "$mode" == bench ]] && pkgs+=("${bench_pkgs[@]}")
 [[ "$mode" == windows ]] && pkgs=("${windows_pkgs[@]}")
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

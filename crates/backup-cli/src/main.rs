@@ -203,8 +203,10 @@ enum BackupsCommand {
         /// The folder to save into (default: the account's download folder).
         #[arg(long)]
         to: Option<PathBuf>,
-        /// Parallel SSH sessions, 1–16 (default: the account's setting, 4).
-        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=16))]
+        /// The most parallel SSH sessions, 1–16, or "auto": start with one and add
+        /// sessions while the rate still rises, up to 8 (default: the account's
+        /// setting, auto).
+        #[arg(long, value_parser = parse_streams)]
         streams: Option<u8>,
         /// Accept the download terms without asking.
         #[arg(long)]
@@ -322,5 +324,18 @@ fn main() -> ExitCode {
             eprintln!("backup-desk: {error}");
             error.exit.into()
         }
+    }
+}
+
+/// `--streams`: "auto" (0) or 1–16.
+fn parse_streams(value: &str) -> Result<u8, String> {
+    if value.eq_ignore_ascii_case("auto") {
+        return Ok(backup_workflows::AUTOMATIC_STREAMS);
+    }
+    match value.parse::<u8>() {
+        Ok(n) if (1..=16).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{value:?} is not a stream count: give 1 to 16, or auto"
+        )),
     }
 }

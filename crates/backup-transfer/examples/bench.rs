@@ -1,22 +1,27 @@
-//! `make bench`: the engine against OpenSSH `sftp` on the same archive, in
-//! the same run, interleaved (A B A B…), medians of ≥ 3 runs:
-//! 1. loopback: engine with 1, 2 and 4 sessions vs `sftp` (default cipher);
-//! 2. an emulated internet link (fault proxy: 50 ms RTT, 100 MB/s shared cap);
-//! 3. the engine's peak RSS on a 4 GiB file, and the cost of verification;
+//! `make bench`: the engine against its peers on the same archive, in the
+//! same run, interleaved (A B A B…), medians of ≥ 3 runs:
+//! 1. loopback detail: the engine with 1, 2 and 4 fixed sessions and
+//!    "Automatic" vs OpenSSH `sftp`, with the hash tail and client CPU;
+//! 2. what users feel (see `bench/peers.rs`): the engine ("Automatic" and 4
+//!    sessions, verified) against OpenSSH `sftp`, `rclone` and `lftp pget`
+//!    (each with its `sha256sum`), on loopback and on emulated links of
+//!    50 ms/100 MB/s, 200 ms/50 MB/s and 20 ms/uncapped: share of the cap,
+//!    first byte in seconds and round trips, hash tail, sessions;
+//! 3. the engine's peak RSS on a 4 GiB file at 4 and 16 sessions;
 //! 4. with `--kill-at-half`: a download killed with SIGKILL at 50% and
 //!    resumed, with 1, 2 and 4 sessions: the bytes fetched twice and whether
 //!    the journal vouched only for bytes on disk.
 //!
-//! The loopback table also gives the hash tail (from the last byte on disk
-//! to the checksum computed) and the engine's CPU seconds (this process,
-//! all threads; the server's are not counted).
-//!
-//! Prints a table and writes `target/bench/sftp.json`. Options:
-//! `--size-mib N` (default 1024), `--runs N` (default 3), `--skip-link`, `--skip-rss`,
+//! Prints tables and writes `target/bench/sftp.json`. Options:
+//! `--quick` (128 MiB loopback, 64 MiB links, one run, no memory run: a few
+//! minutes), `--size-mib N` (loopback, default 1024), `--link-mib N` (links,
+//! default 512), `--runs N` (default 3), `--skip-links`, `--skip-rss`,
 //! `--skip-loopback`, `--kill-at-half`, `--read-kib N`.
 
 #[path = "bench/kill.rs"]
 mod kill;
+#[path = "bench/peers.rs"]
+mod peers;
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -36,6 +41,7 @@ struct Args {
     read_kib: usize,
     loopback: bool,
     size_mib: u64,
+    link_mib: u64,
     runs: usize,
     link: bool,
     rss: bool,
@@ -47,6 +53,7 @@ fn parse_args() -> Args {
         read_kib: 0,
         loopback: true,
         size_mib: 1024,
+        link_mib: 512,
         runs: 3,
         link: true,
         rss: true,
@@ -68,7 +75,19 @@ fn parse_args() -> Args {
                     .unwrap_or(args.runs)
                     .max(1)
             }
-            "--skip-link" => args.link = false,
+            "--link-mib" => {
+                args.link_mib = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(args.link_mib)
+            }
+            "--quick" => {
+                args.size_mib = 128;
+                args.link_mib = 64;
+                args.runs = 1;
+                args.rss = false;
+            }
+            "--skip-links" | "--skip-link" => args.link = false,
             "--skip-loopback" => args.loopback = false,
             "--read-kib" => args.read_kib = it.next().and_then(|v| v.parse().ok()).unwrap_or(0),
             "--skip-rss" => args.rss = false,
@@ -195,7 +214,9 @@ struct RunCosts {
 /// One download; its hash tail and client CPU go to `costs`.
 fn engine_run(spec: &DownloadSpec, streams: usize, verify: bool, costs: &RefCell<RunCosts>) -> f64 {
     let mut spec = spec.clone();
-    spec.options.streams = streams;
+    // streams == 0: "Automatic" (up to 8, as the app's default).
+    spec.options.adaptive = streams == 0;
+    spec.options.streams = if streams == 0 { 8 } else { streams };
     spec.options.verify = verify;
     let (started, cpu) = (Instant::now(), cpu_seconds());
     let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("engine download");
@@ -253,6 +274,7 @@ fn child_spec(args: &[String]) -> DownloadSpec {
         Path::new(&text("dest")),
     );
     spec.options.streams = json["streams"].as_u64().map_or(4, |n| n as usize);
+    spec.options.adaptive = false;
     spec.options.read_size = json["read_size"].as_u64().unwrap_or(0) as usize;
     spec
 }
@@ -301,7 +323,7 @@ fn main() {
         );
         base.options.read_size = args.read_kib * 1024;
         // Per engine row (the no-verify row hashes nothing).
-        let costs: [RefCell<RunCosts>; 4] = Default::default();
+        let costs: [RefCell<RunCosts>; 5] = Default::default();
         let medians = interleaved(
             args.runs,
             &mut [
@@ -325,6 +347,10 @@ fn main() {
                     "engine N=4 no verify",
                     Box::new(|| engine_run(&base, 4, false, &costs[3])),
                 ),
+                (
+                    "engine automatic",
+                    Box::new(|| engine_run(&base, 0, true, &costs[4])),
+                ),
             ],
         );
         let tail_ms: Vec<f64> = costs
@@ -346,11 +372,12 @@ fn main() {
             "engine N=2",
             "engine N=4",
             "engine N=4 no verify",
+            "engine automatic",
         ];
         for (i, (name, t)) in names.iter().zip(&medians).enumerate() {
             let engine = i.checked_sub(1);
             let tail = match engine.and_then(|e| tail_ms.get(e)) {
-                Some(ms) if i < 4 => format!("{ms:.1}"),
+                Some(ms) if i != 4 => format!("{ms:.1}"),
                 _ => "-".into(),
             };
             let cpu = engine
@@ -369,65 +396,37 @@ fn main() {
         );
         report["loopback"] = serde_json::json!({
             "openssh_s": medians[0], "engine_n1_s": medians[1], "engine_n2_s": medians[2], "engine_n4_s": medians[3],
-            "engine_n4_noverify_s": medians[4], "ratio_n4_vs_openssh": openssh / medians[3], "verify_overhead": verify_overhead,
+            "engine_n4_noverify_s": medians[4], "engine_automatic_s": medians[5], "ratio_n4_vs_openssh": openssh / medians[3],
+            "ratio_automatic_vs_openssh": openssh / medians[5], "verify_overhead": verify_overhead,
             "hash_tail_ms_n1": tail_ms[0], "hash_tail_ms_n2": tail_ms[1], "hash_tail_ms_n4": tail_ms[2],
-            "client_cpu_s_n1": cpu_s[0], "client_cpu_s_n2": cpu_s[1], "client_cpu_s_n4": cpu_s[2], "client_cpu_s_n4_noverify": cpu_s[3],
+            "client_cpu_s_n1": cpu_s[0], "client_cpu_s_n2": cpu_s[1], "client_cpu_s_n4": cpu_s[2], "client_cpu_s_n4_noverify": cpu_s[3], "client_cpu_s_automatic": cpu_s[4],
         });
     }
 
     if args.link {
-        let proxy = FaultProxy::to_local_port(server.port).expect("proxy");
-        let cap = 100_000_000u64;
-        proxy.set_link(Duration::from_millis(50), Some(cap));
-        println!(
-            "\n== emulated link: 50 ms RTT, 100 MB/s shared cap, {:.0} MiB ==",
-            mib
-        );
-        let mut linked = spec(
-            &server,
-            &key,
-            proxy.port,
-            "bench.zip",
-            size,
-            &sha,
-            dest.path(),
-        );
-        linked.options.read_size = args.read_kib * 1024;
-        let medians = interleaved(
-            args.runs,
-            &mut [
-                (
-                    "openssh sftp",
-                    Box::new(|| openssh_run(&server, &key, proxy.port, "bench.zip", dest.path())),
-                ),
-                (
-                    "engine N=4",
-                    Box::new(|| engine_run(&linked, 4, true, &RefCell::default())),
-                ),
-            ],
-        );
-        let (o, e) = (medians[0], medians[1]);
-        println!(
-            "{:<24} {:>8} {:>10} {:>10}",
-            "client", "seconds", "MB/s", "of cap"
-        );
-        println!(
-            "{:<24} {o:>8.2} {:>10.1} {:>9.0}%",
-            "openssh sftp",
-            size as f64 / o / 1e6,
-            size as f64 / o / cap as f64 * 100.0
-        );
-        println!(
-            "{:<24} {e:>8.2} {:>10.1} {:>9.0}%",
-            "engine N=4",
-            size as f64 / e / 1e6,
-            size as f64 / e / cap as f64 * 100.0
-        );
-        println!("engine vs openssh on the link: {:.2}×", o / e);
-        report["link"] = serde_json::json!({
-            "rtt_ms": 50, "cap_bytes_per_s": cap, "openssh_s": o, "engine_n4_s": e,
-            "ratio_vs_openssh": o / e, "fraction_of_cap": size as f64 / e / cap as f64,
-        });
+        let link_size = args.link_mib << 20;
+        eprintln!("making a {} MiB archive for the links…", args.link_mib);
+        let link_sha = make_archive(&server.served_dir.join("link.zip"), link_size);
+        let mut sections = Vec::new();
+        for link in &peers::LINKS {
+            // Loopback with the loopback archive, the links with theirs.
+            let (remote, size, sha) = match link.rtt {
+                None => ("bench.zip", size, sha.as_str()),
+                Some(_) => ("link.zip", link_size, link_sha.as_str()),
+            };
+            sections.push(peers::section(
+                &server,
+                &key,
+                link,
+                remote,
+                size,
+                sha,
+                dest.path(),
+                args.runs,
+            ));
+        }
+        report["peers"] = serde_json::Value::Array(sections);
+        let _ = std::fs::remove_file(server.served_dir.join("link.zip"));
     }
 
     if args.rss {
@@ -436,28 +435,40 @@ fn main() {
         let big_sha = make_archive(&server.served_dir.join("big.zip"), big);
         let key_path = dest.path().join("id_bench");
         std::fs::write(&key_path, &key.private_pem).expect("key");
-        let child = serde_json::json!({
-            "port": server.port, "user": server.user, "key": key_path, "pin": server.host_key_fingerprints[0],
-            "remote": "big.zip", "size": big, "sha": big_sha, "dest": dest.path(),
-        });
-        let out = Command::new(std::env::current_exe().expect("exe"))
-            .args(["--child-rss", &child.to_string()])
-            .output()
-            .expect("child");
-        assert!(
-            out.status.success(),
-            "child failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let kib: u64 = String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .unwrap_or(0);
-        println!(
-            "\n== memory ==\npeak RSS of the engine downloading 4 GiB with 4 sessions: {:.1} MiB",
-            kib as f64 / 1024.0
-        );
-        report["peak_rss_mib_4gib"] = serde_json::json!(kib as f64 / 1024.0);
+        // Through a 20 ms link, where the engine picks its largest reads
+        // (the most memory per session), and on loopback.
+        let proxy = FaultProxy::to_local_port(server.port).expect("proxy");
+        proxy.set_link(Duration::from_millis(20), None);
+        println!("\n== memory: peak RSS of the engine downloading 4 GiB ==");
+        println!("{:<20} {:>10} {:>12}", "link", "sessions", "peak MiB");
+        let mut rows = Vec::new();
+        for (link, port) in [("loopback", server.port), ("20 ms", proxy.port)] {
+            for sessions in [4u64, 16] {
+                let child = serde_json::json!({
+                    "port": port, "user": server.user, "key": key_path, "pin": server.host_key_fingerprints[0],
+                    "remote": "big.zip", "size": big, "sha": big_sha, "dest": dest.path(), "streams": sessions,
+                });
+                let out = Command::new(std::env::current_exe().expect("exe"))
+                    .args(["--child-rss", &child.to_string()])
+                    .output()
+                    .expect("child");
+                assert!(
+                    out.status.success(),
+                    "child failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let kib: u64 = String::from_utf8_lossy(&out.stdout)
+                    .trim()
+                    .parse()
+                    .unwrap_or(0);
+                let mib = kib as f64 / 1024.0;
+                println!("{link:<20} {sessions:>10} {mib:>12.1}");
+                rows.push(
+                    serde_json::json!({"link": link, "sessions": sessions, "peak_rss_mib": mib}),
+                );
+            }
+        }
+        report["peak_rss_4gib"] = serde_json::Value::Array(rows);
         let _ = std::fs::remove_file(server.served_dir.join("big.zip"));
     }
 

@@ -7,6 +7,7 @@
 
 mod checkpoints;
 mod claims;
+mod ramp;
 mod worker;
 
 use std::fs::File;
@@ -24,15 +25,20 @@ use crate::io_at;
 use crate::journal::{Journal, RangeSet};
 use crate::partial::{self, Partial};
 use crate::progress::{CancelToken, Progress, ProgressMeter};
-use crate::session::{self, Endpoint, PrivateKey, Timeouts};
+use crate::session::{self, EarlyConnection, Endpoint, PrivateKey, Timeouts};
 use checkpoints::{Checkpoints, LONGEST_GAP, SHORTEST_GAP};
 use claims::{ClaimSizes, Claims};
+use ramp::{Ramp, Step};
 
 /// How to download.
 #[derive(Debug, Clone)]
 pub struct TransferOptions {
-    /// Parallel SSH sessions, 1–16.
+    /// The most parallel SSH sessions, 1–16.
     pub streams: usize,
+    /// Start with one session and add one at a time while the aggregate
+    /// rate still rises (see [`ramp`]), up to `streams`; `false` opens
+    /// `streams` sessions at once.
+    pub adaptive: bool,
     /// Bytes asked of libssh2 per read; it keeps requests in flight in
     /// proportion, so large reads keep a long link full. `0` picks it from
     /// the measured round trip: small on a LAN (less CPU per byte), large on
@@ -58,6 +64,7 @@ impl Default for TransferOptions {
     fn default() -> TransferOptions {
         TransferOptions {
             streams: 4,
+            adaptive: true,
             read_size: 0,
             segment_size: 32 * 1024 * 1024,
             timeouts: Timeouts::default(),
@@ -102,8 +109,13 @@ pub struct Downloaded {
     pub sha256: String,
     /// Bytes that were already on disk from an earlier attempt.
     pub resumed_bytes: u64,
-    /// Sessions that took part.
+    /// Sessions that took part (a probe the ramp retired included).
     pub streams_used: usize,
+    /// Sessions the ramp settled on (see [`TransferOptions::adaptive`]).
+    pub streams_settled: usize,
+    /// From the call to the first byte written (zero when nothing was
+    /// downloaded).
+    pub first_byte: Duration,
     /// From the last byte on disk to the checksum computed (zero when
     /// nothing was downloaded or verification is off): what verification
     /// adds to the download's time.
@@ -125,6 +137,13 @@ pub fn test_connection(
 
 struct Plan {
     claims: Claims,
+    /// A session numbered this or above stops at its next claim (the ramp
+    /// retired it).
+    stop_from: usize,
+    /// Running sessions that have written at least one byte.
+    moving: usize,
+    /// When the first byte was written.
+    first_byte_at: Option<Instant>,
     /// Bytes written to the partial file (not necessarily synced yet).
     done: RangeSet,
     /// When the last missing byte was written.
@@ -171,6 +190,20 @@ pub fn download(
     on_progress: &mut dyn FnMut(Progress),
     cancel: &CancelToken,
 ) -> Result<Downloaded, TransferError> {
+    download_after(spec, None, on_progress, cancel)
+}
+
+/// [`download`], with the first session's TCP connection and SSH handshake
+/// already made by [`crate::connect_early`] (while the provider's delivery
+/// call was in flight). Its host key is checked against the spec's policy
+/// before anything else, as for any session; one made to another address
+/// than the spec's is dropped and a new one made.
+pub fn download_after(
+    spec: &DownloadSpec,
+    early: Option<EarlyConnection>,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &CancelToken,
+) -> Result<Downloaded, TransferError> {
     partial::check_backup_id(&spec.backup_id)?;
     let options = &spec.options;
     if !(1..=16).contains(&options.streams) {
@@ -186,13 +219,22 @@ pub fn download(
         ));
     }
     let name = files::sanitize_file_name(&spec.file_name);
+    let called = Instant::now();
 
-    let first = session::connect(
-        &spec.endpoint,
-        &spec.key,
-        &spec.host_keys,
-        &options.timeouts,
-    )?;
+    let first = match early.filter(|e| e.reaches(&spec.endpoint)) {
+        Some(early) => early.finish(
+            &spec.endpoint,
+            &spec.key,
+            &spec.host_keys,
+            &options.timeouts,
+        )?,
+        None => session::connect(
+            &spec.endpoint,
+            &spec.key,
+            &spec.host_keys,
+            &options.timeouts,
+        )?,
+    };
     cancel.register(&first.socket);
     // Cancelled while connecting (registering shuts the socket): say so,
     // not "network error".
@@ -208,8 +250,9 @@ pub fn download(
                 true => TransferError::Cancelled,
                 false => map_sftp_error(e, &spec.remote_path),
             })?;
+    let rtt = asked.elapsed();
     let read_size = match options.read_size {
-        0 => read_size_for(asked.elapsed()),
+        0 => read_size_for(rtt),
         chosen => chosen,
     };
     let size = stat.size.unwrap_or(0);
@@ -264,12 +307,20 @@ pub fn download(
     let claims = Claims::new(missing, sizes, streams);
     let gaps = (SHORTEST_GAP, LONGEST_GAP);
     let mut checkpoints = Checkpoints::new(window, gaps, resumed_bytes, Instant::now());
+    let mut ramp = Ramp::new(streams, options.adaptive, ramp_window(rtt), Instant::now());
+    // Another session is worth opening only while at least this much is
+    // unclaimed (and what the link moves while it joins; see `ramp`).
+    let floor = 4 * window;
+    let mut spawned = ramp.wanted();
     let shared = Shared {
         plan: Mutex::new(Plan {
             claims,
+            stop_from: usize::MAX,
+            moving: 0,
+            first_byte_at: None,
             done,
             last_byte_at: None,
-            active: streams,
+            active: spawned,
             ever_connected: 1,
             errors: Vec::new(),
             abort: false,
@@ -288,19 +339,35 @@ pub fn download(
             .verify
             .then(|| scope.spawn(|| follow_prefix(&shared, partial.path(), size)));
         let mut first = Some(first);
-        for index in 0..streams {
+        for index in 0..spawned {
             let connection = first.take();
             let shared = &shared;
             scope.spawn(move || worker::worker(shared, index, connection));
         }
         loop {
             let plan = shared.lock();
-            let (plan, _) = shared
+            let (mut plan, _) = shared
                 .changed
                 .wait_timeout(plan, Duration::from_millis(50))
                 .unwrap_or_else(|p| p.into_inner());
             let (covered, active, finished) = (plan.done.covered(), plan.active, plan.active == 0);
             let now = Instant::now();
+            let left = plan.claims.unclaimed_bytes();
+            if !finished && active < ramp.wanted() && left > 0 {
+                // A session stopped for good (the server allows no more).
+                ramp.lost_one(active);
+            }
+            match ramp.observe(now, covered, plan.moving, left, floor) {
+                Step::Add if !finished && !plan.abort => {
+                    plan.active += 1;
+                    let (index, shared) = (spawned, &shared);
+                    spawned += 1;
+                    scope.spawn(move || worker::worker(shared, index, None));
+                }
+                // The newest session goes; the ramp adds none after it.
+                Step::Retire => plan.stop_from = spawned - 1,
+                _ => {}
+            }
             // Every range in the snapshot was written before it was taken.
             let snapshot =
                 (finished || checkpoints.due(covered, active, now)).then(|| plan.done.clone());
@@ -339,6 +406,10 @@ pub fn download(
         }));
     }
     let streams_used = plan.ever_connected.min(streams);
+    let streams_settled = ramp.wanted();
+    let first_byte = plan
+        .first_byte_at
+        .map_or(Duration::ZERO, |at| at.saturating_duration_since(called));
     let last_byte_at = plan.last_byte_at;
     drop(plan);
     let (sha256, hash_tail) = match outcome {
@@ -366,6 +437,8 @@ pub fn download(
         sha256,
         resumed_bytes,
         streams_used,
+        streams_settled,
+        first_byte,
         hash_tail,
     })
 }
@@ -433,6 +506,31 @@ fn read_size_for(rtt: Duration) -> usize {
         2_001..=10_000 => 1024 * 1024,
         _ => 2 * 1024 * 1024,
     }
+}
+
+/// At most this much read ahead in all sessions together (libssh2 keeps
+/// four reads in flight per session, plus the session's own buffer), so the
+/// engine's memory stays bounded at any session count.
+const READ_BUDGET: usize = 48 * 1024 * 1024;
+
+/// The read size of session `index` (numbered from 0 as sessions open) when
+/// the link calls for `read`: the first sessions get it whole, while all of
+/// theirs fit in [`READ_BUDGET`]; later ones share what is left, and at
+/// least 64 KiB each.
+fn session_read_size(read: usize, index: usize) -> usize {
+    let per_session = 5 * read;
+    let used = index.saturating_mul(per_session);
+    if used.saturating_add(per_session) <= READ_BUDGET {
+        return read;
+    }
+    let left = READ_BUDGET.saturating_sub(used) / 5;
+    (left / (32 * 1024) * (32 * 1024)).clamp(64 * 1024, read.max(64 * 1024))
+}
+
+/// How long the ramp measures a session count's rate: several round trips
+/// (a session's pipeline refills once per trip), within bounds.
+fn ramp_window(rtt: Duration) -> Duration {
+    (rtt * 8).clamp(Duration::from_millis(300), Duration::from_secs(2))
 }
 
 #[cfg(test)]

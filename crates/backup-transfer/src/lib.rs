@@ -24,10 +24,12 @@ mod partial;
 mod progress;
 mod session;
 
-pub use engine::{DownloadSpec, Downloaded, TransferOptions, download, test_connection};
+pub use engine::{
+    DownloadSpec, Downloaded, TransferOptions, download, download_after, test_connection,
+};
 pub use error::TransferError;
 pub use hostkey::{HostKeyPolicy, fingerprint_from_sha256};
 pub use journal::is_sha256_hex;
 pub use partial::{discard_partial, partial_paths, resumable_bytes};
 pub use progress::{CancelToken, Progress};
-pub use session::{Endpoint, PrivateKey, Timeouts};
+pub use session::{EarlyConnection, Endpoint, PrivateKey, Timeouts, connect_early};

@@ -114,6 +114,81 @@ pub(crate) fn connect(
     policy: &HostKeyPolicy,
     timeouts: &Timeouts,
 ) -> Result<Connected, TransferError> {
+    handshake(endpoint, timeouts)?.finish(endpoint, key, policy, timeouts)
+}
+
+/// A connection to an SFTP server whose SSH handshake is done and whose
+/// host key is not checked yet: nothing was sent that needs trust. Made
+/// while the provider's delivery call is in flight (the server's address is
+/// in the account's settings), it saves the TCP and key-exchange round
+/// trips before the first byte; [`crate::download_after`] checks the host
+/// key, then authenticates. `Debug` shows the address and the fingerprint.
+pub struct EarlyConnection {
+    host: String,
+    port: u16,
+    session: Session,
+    socket: TcpStream,
+    fingerprint: String,
+    key_type: &'static str,
+}
+
+impl fmt::Debug for EarlyConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EarlyConnection")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// TCP and the SSH handshake to `endpoint`, with no host key check and no
+/// authentication yet (see [`EarlyConnection`]).
+pub fn connect_early(
+    endpoint: &Endpoint,
+    timeouts: &Timeouts,
+) -> Result<EarlyConnection, TransferError> {
+    handshake(endpoint, timeouts)
+}
+
+impl EarlyConnection {
+    /// Whether this connection goes where `endpoint` says.
+    pub(crate) fn reaches(&self, endpoint: &Endpoint) -> bool {
+        self.host == endpoint.host && self.port == endpoint.port
+    }
+
+    /// Checks the host key against `policy`, then authenticates and opens SFTP.
+    pub(crate) fn finish(
+        self,
+        endpoint: &Endpoint,
+        key: &PrivateKey,
+        policy: &HostKeyPolicy,
+        timeouts: &Timeouts,
+    ) -> Result<Connected, TransferError> {
+        let EarlyConnection {
+            session,
+            socket,
+            fingerprint,
+            key_type,
+            ..
+        } = self;
+        hostkey::check(policy, &endpoint.host, &fingerprint, key_type)?;
+        authenticate(&session, endpoint, key)?;
+        session.set_keepalive(
+            true,
+            timeouts.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
+        );
+        let sftp = session.sftp().map_err(|e| network("starting SFTP", e))?;
+        Ok(Connected {
+            sftp,
+            socket,
+            fingerprint,
+            _session: session,
+        })
+    }
+}
+
+fn handshake(endpoint: &Endpoint, timeouts: &Timeouts) -> Result<EarlyConnection, TransferError> {
     let addrs = (endpoint.host.as_str(), endpoint.port)
         .to_socket_addrs()
         .map_err(|e| network(&format!("cannot resolve {}", endpoint.host), e))?;
@@ -161,18 +236,13 @@ pub(crate) fn connect(
     let key_type = session
         .host_key()
         .map_or("unknown", |(_, kind)| hostkey::key_type_name(kind));
-    hostkey::check(policy, &endpoint.host, &fingerprint, key_type)?;
-    authenticate(&session, endpoint, key)?;
-    session.set_keepalive(
-        true,
-        timeouts.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
-    );
-    let sftp = session.sftp().map_err(|e| network("starting SFTP", e))?;
-    Ok(Connected {
-        sftp,
+    Ok(EarlyConnection {
+        host: endpoint.host.clone(),
+        port: endpoint.port,
+        session,
         socket,
         fingerprint,
-        _session: session,
+        key_type,
     })
 }
 

@@ -1,6 +1,8 @@
 //! Delivering a ready backup: delivery call → host key decision → engine →
 //! verify → record → audit, with progress and cancel; and the one loop that
-//! answers its questions for callers who can answer on the spot.
+//! answers its questions for callers who can answer on the spot. The first
+//! SFTP session's TCP connection and SSH handshake are made while the
+//! provider's API calls are in flight (see [`EarlyConnection`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -10,7 +12,8 @@ use backup_api::{ApiError, ProblemCode};
 use backup_domain::{BackupStatus, Role};
 use backup_state::{AccountRecord, AuditEvent, DownloadRecord};
 use backup_transfer::{
-    CancelToken, DownloadSpec, Endpoint, PrivateKey, Progress, TransferError, TransferOptions,
+    CancelToken, DownloadSpec, EarlyConnection, Endpoint, PrivateKey, Progress, TransferError,
+    TransferOptions,
 };
 use chrono::SubsecRound;
 
@@ -27,7 +30,7 @@ pub struct DeliverRequest {
     pub backup_id: String,
     /// The folder to save into; `None`: the account's download folder.
     pub folder: Option<PathBuf>,
-    /// Parallel SSH sessions; `None`: the account's preference.
+    /// The most parallel SSH sessions (0: automatic); `None`: the account's preference.
     pub streams: Option<u8>,
     pub actor: Actor,
     /// What to do when a verified copy of this backup is already on disk.
@@ -192,6 +195,7 @@ impl Desk {
             return Err(Error::CopyExists { path });
         }
         let replace = existing.filter(|_| request.existing == ExistingCopy::Replace);
+        let early = self.connect_early(record.id)?;
         let client = self.client(&record).await?;
         let backup = client
             .backup(&record.account_id, &request.backup_id)
@@ -260,7 +264,9 @@ impl Desk {
             file_name: backup.local_file_name(),
             replace,
             options: TransferOptions {
-                streams: request.streams.unwrap_or(preferences.streams).into(),
+                streams: crate::preferences::most_streams(
+                    request.streams.unwrap_or(preferences.streams),
+                ),
                 ..TransferOptions::default()
             },
         };
@@ -279,6 +285,7 @@ impl Desk {
             streams: 0,
         };
         progress(Phase::Connecting, connecting);
+        let early = early_connection(early, &cancel).await?;
         let (check_cancel, check_progress) = (cancel.clone(), progress.clone());
         let result = tokio::task::spawn_blocking(move || {
             let mut report = |p: Progress| {
@@ -289,7 +296,7 @@ impl Desk {
                 };
                 progress(phase, p);
             };
-            backup_transfer::download(&spec, &mut report, &cancel)
+            backup_transfer::download_after(&spec, early, &mut report, &cancel)
         })
         .await
         .map_err(Error::from_join)?;
@@ -372,6 +379,29 @@ impl Desk {
 
     /// The account's SFTP server, when both it and the key are set up;
     /// otherwise what to fill in, from where the provider delivers.
+    /// Starts the first session's TCP connection and SSH handshake to the
+    /// account's SFTP server, on a blocking thread, while the API calls run;
+    /// `None` without a saved server. Nothing that needs trust is sent: the
+    /// host key is checked, and the key used, only once the delivery is known.
+    fn connect_early(
+        &self,
+        account: i64,
+    ) -> Result<Option<tokio::task::JoinHandle<Option<EarlyConnection>>>> {
+        let Some(connection) = self.state.connection(account)? else {
+            return Ok(None);
+        };
+        let endpoint = Endpoint {
+            host: connection.host,
+            port: connection.port,
+            username: connection.username,
+        };
+        let timeouts = TransferOptions::default().timeouts;
+        Ok(Some(tokio::task::spawn_blocking(move || {
+            // A failure here is met again, and reported, by the engine.
+            backup_transfer::connect_early(&endpoint, &timeouts).ok()
+        })))
+    }
+
     fn setup_for(
         &self,
         account: i64,
@@ -507,6 +537,24 @@ fn too_many_keys() -> Error {
     Error::HostKeyNotTrusted(
         "The server's key could not be confirmed: it presented another key each time. Ask your provider.".into(),
     )
+}
+
+/// The early connection, once made (the engine makes its own without it);
+/// `Cancelled` as soon as the delivery is cancelled while it is being made.
+async fn early_connection(
+    early: Option<tokio::task::JoinHandle<Option<EarlyConnection>>>,
+    cancel: &CancelToken,
+) -> Result<Option<EarlyConnection>> {
+    let Some(handle) = early else {
+        return Ok(None);
+    };
+    while !handle.is_finished() {
+        if cancel.is_cancelled() {
+            return Err(TransferError::Cancelled.into());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(handle.await.ok().flatten())
 }
 
 #[cfg(test)]

@@ -59,8 +59,9 @@ pub use history::{Actor, History};
 pub use hostkeys::PresentedKey;
 pub use identity::{APP_ID, DEMO_URL, default_data_dir, is_demo};
 pub use preferences::{
-    AccountPreferences, AutomaticSettings, DEFAULT_KEEP, DEFAULT_STREAMS, Language, Preferences,
-    check_streams, default_download_dir, legacy_download_dir,
+    AUTOMATIC_MOST_STREAMS, AUTOMATIC_STREAMS, AccountPreferences, AutomaticSettings, DEFAULT_KEEP,
+    DEFAULT_STREAMS, Language, Preferences, check_streams, default_download_dir,
+    legacy_download_dir, most_streams,
 };
 pub use report::{AuditReport, ReportFormat, ReportRow, report_days};
 pub use schedule::{AutomaticSchedule, BACKOFF_MAX, CHECK_EVERY, Reach};

@@ -39,8 +39,24 @@ fn checked_key(account: i64) -> String {
     format!("checked_at:{account}")
 }
 
-/// Parallel SSH sessions when none were chosen.
-pub const DEFAULT_STREAMS: u8 = 4;
+/// The parallel-streams setting that means "Automatic": the engine starts
+/// with one session and adds sessions while the rate still rises, up to
+/// [`AUTOMATIC_MOST_STREAMS`]. Any other setting (1–16) is the most it uses.
+pub const AUTOMATIC_STREAMS: u8 = 0;
+/// Parallel SSH sessions when none were chosen: Automatic.
+pub const DEFAULT_STREAMS: u8 = AUTOMATIC_STREAMS;
+/// The most sessions "Automatic" opens: the links admins download over are
+/// full with 1–3 (the benchmark's table in the README), and each session
+/// costs memory and CPU.
+pub const AUTOMATIC_MOST_STREAMS: u8 = 8;
+
+/// The engine's session maximum for a parallel-streams setting.
+pub fn most_streams(setting: u8) -> usize {
+    match setting {
+        AUTOMATIC_STREAMS => AUTOMATIC_MOST_STREAMS.into(),
+        most => most.into(),
+    }
+}
 /// How many verified archives the automatic mode keeps when none was chosen.
 pub const DEFAULT_KEEP: u16 = 3;
 
@@ -198,7 +214,7 @@ impl<'a> Preferences<'a> {
             .state
             .setting(&streams_key(account.id))?
             .and_then(|v| v.parse().ok())
-            .filter(|s| (1..=16).contains(s))
+            .filter(|s| check_streams(*s).is_ok())
             .unwrap_or(DEFAULT_STREAMS);
         let automatic = self
             .state
@@ -232,7 +248,8 @@ impl<'a> Preferences<'a> {
             .set_setting(&drop_alert_key(account), &percent.to_string())?)
     }
 
-    /// Saves the download folder (absolute; created if missing) and the streams (1–16).
+    /// Saves the download folder (absolute; created if missing) and the
+    /// streams (Automatic, or at most 1–16).
     pub fn save_downloads(&self, account: i64, download_dir: &str, streams: u8) -> Result<()> {
         check_streams(streams)?;
         let dir = PathBuf::from(download_dir.trim());
@@ -306,14 +323,14 @@ impl<'a> Preferences<'a> {
     }
 }
 
-/// Checks a parallel stream count.
+/// Checks a parallel-streams setting: [`AUTOMATIC_STREAMS`] or 1–16.
 pub fn check_streams(streams: u8) -> Result<u8> {
-    if (1..=16).contains(&streams) {
+    if streams <= 16 {
         Ok(streams)
     } else {
-        Err(Error::Invalid(
-            "Choose between 1 and 16 parallel streams.".into(),
-        ))
+        Err(Error::Invalid(format!(
+            "{streams} parallel streams: choose Automatic (0) or at most 1 to 16."
+        )))
     }
 }
 
@@ -363,6 +380,17 @@ pub fn legacy_download_dir(app_data_dir: &Path, account_id: &str) -> Result<Path
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn automatic_streams_is_the_default_and_a_number_is_the_most_used() {
+        assert_eq!(DEFAULT_STREAMS, AUTOMATIC_STREAMS);
+        assert_eq!(most_streams(AUTOMATIC_STREAMS), 8);
+        assert_eq!(most_streams(1), 1);
+        assert_eq!(most_streams(16), 16);
+        assert!(check_streams(0).is_ok() && check_streams(16).is_ok());
+        let error = check_streams(17).expect_err("17 streams");
+        assert!(error.to_string().contains("Automatic"), "{error}");
+    }
 
     #[test]
     fn a_hostile_account_id_never_names_the_default_folder() {

@@ -25,8 +25,14 @@ export function userProblem(user: string): Problem {
   return user.trim() === '' ? 'settings.userRequired' : null;
 }
 
+/** The parallel-streams setting that means Automatic: one session to start, more while the rate rises. */
+export const AUTOMATIC_STREAMS = 0;
+/** The maxima a person may choose instead of Automatic. */
+export const STREAM_COUNTS: readonly number[] = Array.from({ length: 16 }, (_, i) => i + 1);
+
+/** Automatic (0), or at most 1 to 16 sessions. */
 export function streamsProblem(streams: number | null): Problem {
-  return streams === null || !Number.isInteger(streams) || streams < 1 || streams > 16
+  return streams === null || !Number.isInteger(streams) || streams < AUTOMATIC_STREAMS || streams > 16
     ? 'settings.streamsInvalid'
     : null;
 }

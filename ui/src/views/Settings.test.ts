@@ -296,7 +296,14 @@ describe('downloads', () => {
       expect((screen.getByTestId('download-dir') as HTMLInputElement).value).toBe('/mnt/backups'),
     );
     expect(screen.queryByTestId('default-folder')).toBeNull();
-    await input('streams', '8');
+    const streams = screen.getByTestId('streams') as HTMLSelectElement;
+    expect(streams.selectedOptions[0]?.textContent?.trim(), 'the saved maximum').toBe('At most 4');
+    expect([...streams.options].map((o) => o.textContent?.trim()).slice(0, 3)).toEqual([
+      'Automatic (recommended)',
+      'At most 1',
+      'At most 2',
+    ]);
+    await fireEvent.change(streams, { target: { value: '8' } });
     await fireEvent.click(screen.getByTestId('save-settings'));
     // The change alert's threshold is part of the same form: sent as it stands.
     expect(ipc.preferencesSave).toHaveBeenCalledWith(1, '/mnt/backups', 8, 10);
@@ -304,14 +311,20 @@ describe('downloads', () => {
     expect(text(await screen.findByTestId('save-saved'))).toBe('Saved.');
   });
 
-  it('keeps streams within 1–16 and needs a folder', async () => {
-    show();
-    await input('streams', '32');
+  it('offers Automatic for the streams, sends it as 0, and needs a folder', async () => {
+    show(fx.settingsView({ streams: 0 }));
+    const streams = (await screen.findByTestId('streams')) as HTMLSelectElement;
+    expect(streams.selectedOptions[0]?.textContent?.trim()).toBe('Automatic (recommended)');
+    expect(streams.options).toHaveLength(17);
     await input('download-dir', '  ');
     await fireEvent.click(screen.getByTestId('save-settings'));
-    expect(text(await screen.findByTestId('problem-streams'))).toBe('Enter a number from 1 to 16.');
-    expect(text(screen.getByTestId('problem-dir'))).toBe('Choose a download folder.');
+    expect(text(await screen.findByTestId('problem-dir'))).toBe('Choose a download folder.');
+    expect(screen.queryByTestId('problem-streams'), 'Automatic is a valid choice').toBeNull();
     expect(ipc.preferencesSave).not.toHaveBeenCalled();
+    vi.mocked(ipc.preferencesSave).mockResolvedValue(fx.settingsView({ streams: 0, download_dir: '/srv/b' }));
+    await input('download-dir', '/srv/b');
+    await fireEvent.click(screen.getByTestId('save-settings'));
+    expect(ipc.preferencesSave).toHaveBeenCalledWith(1, '/srv/b', 0, 10);
   });
 
   it('sends the change alert threshold with the one Save, and guards leaving', async () => {

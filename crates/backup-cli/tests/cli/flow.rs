@@ -85,6 +85,20 @@ fn the_full_flow_from_account_to_a_verified_archive() {
     let to = dest.path().display().to_string();
     let terms = world.expect(&["backups", "download", "--latest", "--to", &to], None, 2);
     assert!(terms.contains("--accept-terms"), "{terms}");
+    let streams = world.expect(
+        &[
+            "backups",
+            "download",
+            "--latest",
+            "--to",
+            &to,
+            "--streams",
+            "40",
+        ],
+        None,
+        2,
+    );
+    assert!(streams.contains("give 1 to 16, or auto"), "{streams}");
     let done = world.expect(
         &[
             "backups",
@@ -93,6 +107,8 @@ fn the_full_flow_from_account_to_a_verified_archive() {
             "--to",
             &to,
             "--accept-terms",
+            "--streams",
+            "auto",
         ],
         None,
         0,

@@ -196,6 +196,7 @@ pub fn section(
         });
         let mut base = super::spec(server, key, server.port, "bench.zip", size, sha, dest);
         base.options.streams = sessions;
+        base.options.adaptive = false;
         base.options.read_size = read_kib << 10;
         let args = ["--child-download".to_owned(), child.to_string()];
         let source = server.served_dir.join("bench.zip");

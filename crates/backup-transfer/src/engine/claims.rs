@@ -113,6 +113,11 @@ impl Claims {
         }
     }
 
+    /// Bytes nobody has claimed yet.
+    pub fn unclaimed_bytes(&self) -> u64 {
+        self.unclaimed.bytes()
+    }
+
     /// `session` stops at `at` (an error, a cancel): the rest of its range
     /// is unclaimed again.
     pub fn release(&mut self, session: usize, at: u64) {

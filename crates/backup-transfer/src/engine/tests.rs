@@ -39,3 +39,31 @@ fn reads_taper_at_the_end_of_a_segment_so_nothing_is_fetched_past_it() {
     assert_eq!(read_len(read, 100), 100, "never more than what is left");
     assert_eq!(read_len(read, 1), 1, "never nothing while bytes are left");
 }
+
+#[test]
+fn sessions_past_the_memory_budget_read_less() {
+    let read = 2 * 1024 * 1024;
+    for first in 0..4 {
+        assert_eq!(session_read_size(read, first), read, "session {first}");
+    }
+    assert_eq!(
+        session_read_size(read, 4),
+        8 * 1024 * 1024 / 5 / (32 * 1024) * (32 * 1024),
+        "the fifth shares what is left of 48 MiB"
+    );
+    assert_eq!(
+        session_read_size(read, 15),
+        64 * 1024,
+        "and the rest read 64 KiB"
+    );
+    assert_eq!(
+        session_read_size(256 * 1024, 15),
+        256 * 1024,
+        "16 sessions of LAN-sized reads fit"
+    );
+    let in_flight: usize = (0..16).map(|i| 5 * session_read_size(read, i)).sum();
+    assert!(
+        in_flight <= 48 * 1024 * 1024 + 11 * 5 * 64 * 1024,
+        "{in_flight}"
+    );
+}

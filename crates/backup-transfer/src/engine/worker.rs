@@ -1,6 +1,7 @@
 //! One session's loop: claim the next range (see [`super::claims`]), read
 //! it into place, repeat; reconnect with backoff after network errors.
 
+use std::cell::Cell;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::thread;
@@ -15,13 +16,18 @@ use crate::session::{self, Connected};
 pub(super) fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<Connected>) {
     let spec = shared.spec;
     let options = &spec.options;
-    let mut buf = vec![0u8; buffer_len(shared.read_size)];
+    let mut buf = vec![0u8; buffer_len(super::session_read_size(shared.read_size, index))];
     let mut file: Option<ssh2::File> = None;
     let mut failures = 0u32;
     let mut connected_once = connection.is_some();
+    // Whether this session has written a byte (the ramp counts those).
+    let moved = Cell::new(false);
     let finish = |error: Option<TransferError>| {
         let mut plan = shared.lock();
         plan.active -= 1;
+        if moved.get() {
+            plan.moving -= 1;
+        }
         if let Some(error) = error {
             if !error.is_retryable() && !matches!(error, TransferError::Cancelled) {
                 plan.abort = true; // no point in other sessions going on
@@ -37,7 +43,8 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<C
         }
         let claimed = {
             let mut plan = shared.lock();
-            if plan.abort {
+            if plan.abort || index >= plan.stop_from {
+                // Failed elsewhere, or the ramp retired this session.
                 None
             } else {
                 let at_work = plan.active;
@@ -156,6 +163,10 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<C
                     failures = 0;
                     let mut plan = shared.lock();
                     plan.done.insert(at - n as u64, at);
+                    if !moved.replace(true) {
+                        plan.moving += 1;
+                        plan.first_byte_at.get_or_insert_with(Instant::now);
+                    }
                     // Another session may have taken the far part.
                     end = plan.claims.advanced(index, at);
                     if plan.done.prefix() == shared.size {

@@ -215,6 +215,7 @@ fn child_downloader() {
         replace: None,
         options: TransferOptions {
             streams: CHILD_STREAMS,
+            adaptive: false,
             segment_size: 1024 * 1024,
             read_size: CHILD_READ_SIZE,
             ..TransferOptions::default()

@@ -2,10 +2,12 @@
 //! when the network must misbehave.
 
 mod basics;
+mod early;
 mod faults;
 mod file_order;
 mod hostkeys;
 mod kills;
 mod ownership;
 mod resume;
+mod sessions;
 mod support;

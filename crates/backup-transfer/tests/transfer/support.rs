@@ -90,6 +90,9 @@ impl Served {
             file_name: "acme-archive.zip".into(),
             replace: None,
             options: TransferOptions {
+                // The session count these tests set, from the start (the
+                // ramp has its own tests, in sessions.rs).
+                adaptive: false,
                 segment_size: 1024 * 1024,
                 read_size: 256 * 1024,
                 retry_delay: Duration::from_millis(50),

@@ -315,3 +315,59 @@ fn a_key_declined_in_the_window_is_audited_and_cannot_be_trusted_afterwards() {
         .expect_err("a declined key is forgotten: trusting it needs a new look at the server");
     assert_eq!(late.kind(), ErrorKind::InvalidInput);
 }
+
+#[test]
+fn the_first_sftp_connection_is_made_while_the_provider_answers_and_carries_the_download() {
+    let world = World::start();
+    let proxy = test_support::proxy::FaultProxy::to_local_port(world.sshd.port).expect("proxy");
+    let id = world.set_up();
+    world
+        .desk
+        .set_connection(id, "127.0.0.1", proxy.port, &world.sshd.user)
+        .expect("the SFTP server behind a proxy that counts connections");
+    let backup = world.ready_backup(id);
+    let dest = world.folder("dest");
+    let (sink, _) = recorder();
+    let mut one_session = request(id, &backup, &dest);
+    one_session.streams = Some(1);
+    let terms = match world.run(world.desk.deliver(&one_session, sink.clone())) {
+        Ok(Outcome::TermsRequired(terms)) => terms,
+        other => panic!("terms first: {other:?}"),
+    };
+    // Only the provider's API said "terms first", yet the SFTP server was
+    // already being reached: the connection starts with the API calls.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while proxy.connections() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(
+        proxy.connections(),
+        1,
+        "the SFTP connection was made while the delivery call was in flight"
+    );
+    world
+        .run(
+            world
+                .desk
+                .accept_terms(id, &backup, &terms.version, Actor::Person),
+        )
+        .expect("accept");
+    let key = match world.run(world.desk.deliver(&one_session, sink.clone())) {
+        Ok(Outcome::HostKey(key)) => key,
+        other => panic!("then the server's key: {other:?}"),
+    };
+    world
+        .desk
+        .trust_host_key(id, &key.fingerprint)
+        .expect("trust");
+    let before = proxy.connections();
+    match world.run(world.desk.deliver(&one_session, sink)) {
+        Ok(Outcome::Done(saved)) => assert!(std::path::Path::new(&saved.path).is_file()),
+        other => panic!("the trusted server delivers: {other:?}"),
+    }
+    assert_eq!(
+        proxy.connections() - before,
+        1,
+        "one session, one connection: the one opened while the API answered carried the bytes"
+    );
+}

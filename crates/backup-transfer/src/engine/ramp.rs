@@ -1,0 +1,264 @@
+//! How many sessions a download uses: as many as the link needs, no more.
+//!
+//! A download starts with one session. Once bytes flow, the ramp measures
+//! the aggregate rate over a window, opens one more session, waits until it
+//! moves bytes too, and measures again: a rate that rose by at least
+//! [`GAIN`] keeps the new session and tries one more (up to the maximum); a
+//! rate that did not retires the newest session and settles. A long, thin
+//! pipe (each session limited by its window over the round trip) grows to
+//! several sessions; a link one session fills, or a machine whose CPU is the
+//! limit, stays at one or two, each of which would otherwise cost memory
+//! and CPU for nothing.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// The rise in aggregate rate that keeps a new session.
+pub(crate) const GAIN: f64 = 1.10;
+
+/// What the ramp asks of the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Nothing now.
+    Wait,
+    /// Open one more session.
+    Add,
+    /// Stop the newest session (after its current range) and add no more.
+    Retire,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    /// Measuring the rate of `sessions` sessions; since `since`.
+    Measuring { since: Instant },
+    /// A session was added; waiting for it to move bytes.
+    Joining { before: f64 },
+    /// Measuring again with the new session, against `before`.
+    Comparing { before: f64, since: Instant },
+    /// Done adding.
+    Settled,
+}
+
+/// The session count's controller. Fed (time, bytes written) samples.
+#[derive(Debug)]
+pub(crate) struct Ramp {
+    most: usize,
+    /// Sessions wanted now (the engine runs this many).
+    wanted: usize,
+    /// How long a measurement lasts.
+    window: Duration,
+    phase: Phase,
+    samples: VecDeque<(Instant, u64)>,
+}
+
+impl Ramp {
+    /// Up to `most` sessions, measuring over `window` (a few round trips);
+    /// `adaptive == false` runs `most` sessions from the start.
+    pub fn new(most: usize, adaptive: bool, window: Duration, now: Instant) -> Ramp {
+        let most = most.max(1);
+        Ramp {
+            most,
+            wanted: if adaptive { 1 } else { most },
+            window,
+            phase: if adaptive && most > 1 {
+                Phase::Measuring { since: now }
+            } else {
+                Phase::Settled
+            },
+            samples: VecDeque::new(),
+        }
+    }
+
+    /// Sessions wanted now.
+    pub fn wanted(&self) -> usize {
+        self.wanted
+    }
+
+    /// The rate (bytes/s) of the last `window`, once that much time is sampled.
+    fn rate(&self, since: Instant, now: Instant) -> Option<f64> {
+        if now.saturating_duration_since(since) < self.window {
+            return None;
+        }
+        let from = now - self.window;
+        let first = self.samples.iter().find(|(t, _)| *t >= from)?;
+        let last = self.samples.back()?;
+        let secs = last.0.saturating_duration_since(first.0).as_secs_f64();
+        (secs > 0.0).then(|| (last.1 - first.1) as f64 / secs)
+    }
+
+    /// Takes one sample: `covered` bytes written by `now`, `moving` sessions
+    /// that have written at least one byte, `left` bytes nobody has claimed.
+    /// Another session is worth opening only while at least `floor` bytes
+    /// are left, and what the link moves in three measurements (the new
+    /// session connects, is measured, and still has work to do).
+    pub fn observe(
+        &mut self,
+        now: Instant,
+        covered: u64,
+        moving: usize,
+        left: u64,
+        floor: u64,
+    ) -> Step {
+        let window = self.window.as_secs_f64();
+        let enough = |rate: f64| floor.max((rate * 3.0 * window) as u64);
+        self.samples.push_back((now, covered));
+        while self.samples.len() > 2
+            && self
+                .samples
+                .front()
+                .is_some_and(|&(t, _)| t + self.window < now)
+        {
+            self.samples.pop_front();
+        }
+        match self.phase {
+            Phase::Settled => Step::Wait,
+            // The clock starts when every wanted session moves bytes.
+            Phase::Measuring { .. } | Phase::Comparing { .. } if moving < self.wanted => Step::Wait,
+            Phase::Measuring { since } => {
+                let Some(rate) = self.rate(since, now) else {
+                    return Step::Wait;
+                };
+                if left < enough(rate) {
+                    self.phase = Phase::Settled;
+                    return Step::Wait;
+                }
+                self.wanted += 1;
+                self.phase = Phase::Joining { before: rate };
+                Step::Add
+            }
+            Phase::Joining { before } => {
+                if moving >= self.wanted {
+                    self.phase = Phase::Comparing { before, since: now };
+                }
+                Step::Wait
+            }
+            Phase::Comparing { before, since } => {
+                let Some(rate) = self.rate(since, now) else {
+                    return Step::Wait;
+                };
+                if rate < before * GAIN {
+                    self.wanted -= 1;
+                    self.phase = Phase::Settled;
+                    return Step::Retire;
+                }
+                if self.wanted >= self.most || left < enough(rate) {
+                    self.phase = Phase::Settled;
+                    return Step::Wait;
+                }
+                self.wanted += 1;
+                self.phase = Phase::Joining { before: rate };
+                Step::Add
+            }
+        }
+    }
+
+    /// A session stopped for good (the server refused one more, or it
+    /// failed): settle at what runs.
+    pub fn lost_one(&mut self, running: usize) {
+        self.wanted = running.max(1).min(self.wanted);
+        self.phase = Phase::Settled;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    /// Drives a ramp over a link where `n` sessions move `rate(n)` bytes/s,
+    /// a new session moving bytes `join` after it is asked for; returns the
+    /// wanted count over time and the steps taken.
+    fn run(
+        most: usize,
+        rate: impl Fn(usize) -> f64,
+        join: Duration,
+        size: u64,
+    ) -> (usize, Vec<Step>) {
+        let t0 = Instant::now();
+        let mut ramp = Ramp::new(most, true, 300 * MS, t0);
+        let (mut covered, mut steps) = (0f64, Vec::new());
+        let mut moving = 1;
+        let mut joins_at: Option<Instant> = None;
+        let tick = 10 * MS;
+        let mut now = t0;
+        while (covered as u64) < size {
+            now += tick;
+            if joins_at.is_some_and(|at| now >= at) {
+                moving = ramp.wanted();
+                joins_at = None;
+            }
+            moving = moving.min(ramp.wanted());
+            covered += rate(moving) * tick.as_secs_f64();
+            let left = size.saturating_sub(covered as u64);
+            let step = ramp.observe(now, covered as u64, moving, left, 64 << 20);
+            if step == Step::Add {
+                joins_at = Some(now + join);
+            }
+            if step != Step::Wait {
+                steps.push(step);
+            }
+        }
+        (ramp.wanted(), steps)
+    }
+
+    #[test]
+    fn a_link_one_session_fills_keeps_one_session() {
+        let (wanted, steps) = run(8, |_| 100e6, 200 * MS, 2 << 30);
+        assert_eq!(wanted, 1);
+        assert_eq!(steps, vec![Step::Add, Step::Retire], "one probe, then back");
+    }
+
+    #[test]
+    fn a_long_thin_pipe_grows_until_the_cap() {
+        // Each session moves 20 MB/s (its window over the round trip); the
+        // link carries 50 MB/s.
+        let (wanted, steps) = run(8, |n| (n as f64 * 20e6).min(50e6), 600 * MS, 2 << 30);
+        assert_eq!(wanted, 3, "{steps:?}");
+        assert_eq!(steps, vec![Step::Add, Step::Add, Step::Add, Step::Retire]);
+    }
+
+    #[test]
+    fn it_never_goes_past_the_most_it_may_use() {
+        let (wanted, steps) = run(3, |n| n as f64 * 10e6, 100 * MS, 4 << 30);
+        assert_eq!(wanted, 3);
+        assert_eq!(steps, vec![Step::Add, Step::Add], "and no probe past 3");
+    }
+
+    #[test]
+    fn near_the_end_no_session_is_opened() {
+        let (wanted, steps) = run(8, |n| n as f64 * 10e6, 100 * MS, 32 << 20);
+        assert_eq!((wanted, steps), (1, vec![]), "less than 64 MiB left");
+    }
+
+    #[test]
+    fn fixed_means_every_session_from_the_start_and_no_probe() {
+        let t0 = Instant::now();
+        let mut ramp = Ramp::new(4, false, 300 * MS, t0);
+        assert_eq!(ramp.wanted(), 4);
+        for i in 1..100 {
+            let step = ramp.observe(t0 + i * 10 * MS, i as u64 * 1_000_000, 4, 1 << 40, 1);
+            assert_eq!(step, Step::Wait);
+        }
+        assert_eq!(ramp.wanted(), 4);
+    }
+
+    #[test]
+    fn a_session_the_server_refuses_settles_the_count() {
+        let t0 = Instant::now();
+        let mut ramp = Ramp::new(8, true, 100 * MS, t0);
+        let mut step = Step::Wait;
+        let mut i = 0u32;
+        while step != Step::Add {
+            i += 1;
+            step = ramp.observe(t0 + i * 10 * MS, u64::from(i) * 100_000, 1, 1 << 40, 1);
+        }
+        assert_eq!(ramp.wanted(), 2);
+        ramp.lost_one(1);
+        assert_eq!(ramp.wanted(), 1);
+        for j in i + 1..i + 100 {
+            let step = ramp.observe(t0 + j * 10 * MS, u64::from(j) * 100_000, 1, 1 << 40, 1);
+            assert_eq!(step, Step::Wait, "settled");
+        }
+    }
+}

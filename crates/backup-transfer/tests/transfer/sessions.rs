@@ -1,0 +1,63 @@
+//! As many sessions as the link needs: the ramp against a real sshd through
+//! the proxy, on a link one session fills and on one it cannot.
+
+use std::time::Duration;
+
+use backup_transfer::{CancelToken, download};
+use test_support::proxy::FaultProxy;
+
+use crate::support::{Served, sha256_hex};
+
+#[test]
+fn a_link_one_session_fills_is_left_to_one_session() {
+    let served = Served::new(12 * 1024 * 1024);
+    let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
+    // One session's window (4 × 256 KiB per 20 ms) is ten times this cap.
+    proxy.set_link(Duration::from_millis(20), Some(5_000_000));
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec_via(proxy.port, dest.path());
+    spec.options.adaptive = true;
+    spec.options.streams = 8;
+    spec.options.segment_size = 32 * 1024 * 1024;
+    let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("download");
+    assert_eq!(done.sha256, sha256_hex(&served.contents));
+    assert_eq!(
+        std::fs::read(&done.path).expect("read"),
+        served.contents,
+        "byte-exact, the retired probe's bytes included"
+    );
+    assert_eq!(
+        (done.streams_used, done.streams_settled),
+        (2, 1),
+        "one probe session, which added nothing and was retired"
+    );
+    assert!(done.first_byte > Duration::ZERO);
+}
+
+#[test]
+fn a_long_thin_link_gets_sessions_while_the_rate_rises() {
+    let served = Served::new(14 * 1024 * 1024);
+    let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
+    // No cap, but each session has only 4 × 32 KiB in flight per 60 ms round
+    // trip (about 2 MB/s): every added session adds its share.
+    proxy.set_link(Duration::from_millis(60), None);
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec_via(proxy.port, dest.path());
+    spec.options.adaptive = true;
+    spec.options.streams = 8;
+    spec.options.read_size = 32 * 1024;
+    spec.options.segment_size = 32 * 1024 * 1024;
+    let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("download");
+    assert_eq!(done.sha256, sha256_hex(&served.contents));
+    assert!(
+        done.streams_settled >= 3,
+        "the ramp grew past two sessions: {} settled, {} used",
+        done.streams_settled,
+        done.streams_used
+    );
+    assert!(done.streams_used <= 8);
+    assert!(
+        proxy.connections() as usize >= done.streams_used,
+        "each session is its own connection"
+    );
+}
