@@ -16,7 +16,8 @@
 //! `--quick` (128 MiB loopback, 64 MiB links, one run, no memory run: a few
 //! minutes), `--size-mib N` (loopback, default 1024), `--link-mib N` (links,
 //! default 512), `--runs N` (default 3), `--skip-links`, `--skip-rss`,
-//! `--skip-loopback`, `--kill-at-half`, `--read-kib N`.
+//! `--skip-loopback`, `--kill-at-half` (on loopback and the 50 ms link),
+//! `--links TEXT` (only the links whose name contains it), `--read-kib N`.
 
 #[path = "bench/kill.rs"]
 mod kill;
@@ -38,6 +39,8 @@ use test_support::proxy::FaultProxy;
 use test_support::sshd::{ClientKey, KeyKind, SshServer, sftp_get};
 
 struct Args {
+    /// Only the links whose name contains this (`--links 200`).
+    links_filter: Option<String>,
     read_kib: usize,
     loopback: bool,
     size_mib: u64,
@@ -50,6 +53,7 @@ struct Args {
 
 fn parse_args() -> Args {
     let mut args = Args {
+        links_filter: None,
         read_kib: 0,
         loopback: true,
         size_mib: 1024,
@@ -81,6 +85,7 @@ fn parse_args() -> Args {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(args.link_mib)
             }
+            "--links" => args.links_filter = it.next(),
             "--quick" => {
                 args.size_mib = 128;
                 args.link_mib = 64;
@@ -408,7 +413,12 @@ fn main() {
         eprintln!("making a {} MiB archive for the links…", args.link_mib);
         let link_sha = make_archive(&server.served_dir.join("link.zip"), link_size);
         let mut sections = Vec::new();
-        for link in &peers::LINKS {
+        let chosen = peers::LINKS.iter().filter(|l| {
+            args.links_filter
+                .as_deref()
+                .is_none_or(|f| l.name.contains(f))
+        });
+        for link in chosen {
             // Loopback with the loopback archive, the links with theirs.
             let (remote, size, sha) = match link.rtt {
                 None => ("bench.zip", size, sha.as_str()),
@@ -473,8 +483,43 @@ fn main() {
     }
 
     if args.kill {
-        report["kill_at_half"] =
-            kill::section(&server, &key, size, &sha, dest.path(), args.read_kib);
+        let loopback = kill::Place {
+            name: "loopback",
+            port: server.port,
+            remote: "bench.zip",
+            size,
+            sha: &sha,
+            read_size: 256 << 10,
+        };
+        let mut rows = vec![kill::section(
+            &server,
+            &key,
+            &loopback,
+            dest.path(),
+            args.read_kib,
+        )];
+        // Where the issue was seen: a 50 ms, 100 MB/s link.
+        let link_size = args.link_mib << 20;
+        let link_sha = make_archive(&server.served_dir.join("kill.zip"), link_size);
+        let proxy = FaultProxy::to_local_port(server.port).expect("proxy");
+        proxy.set_link(Duration::from_millis(50), Some(100_000_000));
+        let link = kill::Place {
+            name: "50 ms, 100 MB/s",
+            port: proxy.port,
+            remote: "kill.zip",
+            size: link_size,
+            sha: &link_sha,
+            read_size: 2 << 20,
+        };
+        rows.push(kill::section(
+            &server,
+            &key,
+            &link,
+            dest.path(),
+            args.read_kib,
+        ));
+        let _ = std::fs::remove_file(server.served_dir.join("kill.zip"));
+        report["kill_at_half"] = serde_json::Value::Array(rows);
     }
 
     let out_dir = std::env::current_dir().expect("cwd").join("target/bench");

@@ -307,7 +307,12 @@ pub fn download_after(
     let claims = Claims::new(missing, sizes, streams);
     let gaps = (SHORTEST_GAP, LONGEST_GAP);
     let mut checkpoints = Checkpoints::new(window, gaps, resumed_bytes, Instant::now());
-    let mut ramp = Ramp::new(streams, options.adaptive, ramp_window(rtt), Instant::now());
+    let mut ramp = Ramp::new(
+        streams,
+        options.adaptive.then(|| sessions_to_start(rtt)),
+        ramp_window(rtt),
+        Instant::now(),
+    );
     // Another session is worth opening only while at least this much is
     // unclaimed (and what the link moves while it joins; see `ramp`).
     let floor = 4 * window;
@@ -504,8 +509,18 @@ fn read_size_for(rtt: Duration) -> usize {
     match rtt.as_micros() {
         0..=2_000 => 256 * 1024,
         2_001..=10_000 => 1024 * 1024,
+        // 8 MiB in flight, libssh2's most per session: 160 MB/s at 50 ms.
         _ => 2 * 1024 * 1024,
     }
+}
+
+/// The sessions a download starts with: one, or two on a link so long that
+/// one session's most in flight (libssh2 reads ahead at most 8 MiB) carries
+/// less than 100 MB/s; the second connects beside the first instead of
+/// after a measurement, and the ramp goes on from there.
+fn sessions_to_start(rtt: Duration) -> usize {
+    let one_session = 8.0 * 1024.0 * 1024.0 / rtt.as_secs_f64().max(1e-6);
+    if one_session < 100e6 { 2 } else { 1 }
 }
 
 /// At most this much read ahead in all sessions together (libssh2 keeps

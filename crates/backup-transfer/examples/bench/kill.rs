@@ -153,24 +153,36 @@ fn check_against_source(
     Ok((truthful, beyond))
 }
 
-/// `--kill-at-half` on loopback with 1, 2 and 4 sessions; returns the JSON rows.
+/// Where the killed download runs: a name, the port (the server, or a proxy
+/// emulating a link in front of it), the archive, and the read size the
+/// engine picks there (for the bound: one read window per session).
+pub struct Place<'a> {
+    pub name: &'a str,
+    pub port: u16,
+    pub remote: &'a str,
+    pub size: u64,
+    pub sha: &'a str,
+    pub read_size: usize,
+}
+
+/// `--kill-at-half` with 1, 2 and 4 sessions at `place`; returns the JSON rows.
 pub fn section(
     server: &SshServer,
     key: &ClientKey,
-    size: u64,
-    sha: &str,
+    place: &Place<'_>,
     dest: &Path,
     read_kib: usize,
 ) -> serde_json::Value {
-    // The read size the engine picks on loopback unless one is given.
+    let (port, remote, size, sha) = (place.port, place.remote, place.size, place.sha);
     let read_size = if read_kib > 0 {
         read_kib << 10
     } else {
-        256 << 10
+        place.read_size
     } as u64;
     let window = 4 * read_size;
     println!(
-        "\n== kill -9 at 50%, then resume (loopback, {:.0} MiB; read window {} KiB) ==",
+        "\n== kill -9 at 50%, then resume ({}, {:.0} MiB; read window {} KiB) ==",
+        place.name,
         size as f64 / 1_048_576.0,
         window >> 10
     );
@@ -190,16 +202,16 @@ pub fn section(
     let mut rows = Vec::new();
     for sessions in [1usize, 2, 4] {
         let child = serde_json::json!({
-            "port": server.port, "user": server.user, "key": key_path, "pin": server.host_key_fingerprints[0],
-            "remote": "bench.zip", "size": size, "sha": sha, "dest": dest,
+            "port": port, "user": server.user, "key": key_path, "pin": server.host_key_fingerprints[0],
+            "remote": remote, "size": size, "sha": sha, "dest": dest,
             "streams": sessions, "read_size": read_kib << 10,
         });
-        let mut base = super::spec(server, key, server.port, "bench.zip", size, sha, dest);
+        let mut base = super::spec(server, key, port, remote, size, sha, dest);
         base.options.streams = sessions;
         base.options.adaptive = false;
         base.options.read_size = read_kib << 10;
         let args = ["--child-download".to_owned(), child.to_string()];
-        let source = server.served_dir.join("bench.zip");
+        let source = server.served_dir.join(remote);
         match kill_at_half(&base, &source, &args) {
             Ok(r) => {
                 let bound = r.sessions as u64 * window;
@@ -219,7 +231,7 @@ pub fn section(
                     r.resume_hash_tail.as_secs_f64() * 1000.0
                 );
                 rows.push(serde_json::json!({
-                    "sessions": r.sessions, "landed_bytes": r.landed, "resumed_from_bytes": r.resumed_from,
+                    "place": place.name, "sessions": r.sessions, "landed_bytes": r.landed, "resumed_from_bytes": r.resumed_from,
                     "resent_bytes": r.resent, "bound_bytes": bound, "journal_truthful": r.journal_truthful,
                     "resume_s": r.resume_seconds, "resume_hash_tail_ms": r.resume_hash_tail.as_secs_f64() * 1000.0,
                 }));

@@ -1,6 +1,7 @@
 //! How many sessions a download uses: as many as the link needs, no more.
 //!
-//! A download starts with one session. Once bytes flow, the ramp measures
+//! A download starts with one session (two on a very long link, see
+//! the engine's `sessions_to_start`). Once bytes flow, the ramp measures
 //! the aggregate rate over a window, opens one more session, waits until it
 //! moves bytes too, and measures again: a rate that rose by at least
 //! [`GAIN`] keeps the new session and tries one more (up to the maximum); a
@@ -52,15 +53,17 @@ pub(crate) struct Ramp {
 }
 
 impl Ramp {
-    /// Up to `most` sessions, measuring over `window` (a few round trips);
-    /// `adaptive == false` runs `most` sessions from the start.
-    pub fn new(most: usize, adaptive: bool, window: Duration, now: Instant) -> Ramp {
+    /// Up to `most` sessions, starting with `start` and measuring over
+    /// `window` (a few round trips); `start == None` runs `most` sessions
+    /// from the start, with no ramp.
+    pub fn new(most: usize, start: Option<usize>, window: Duration, now: Instant) -> Ramp {
         let most = most.max(1);
+        let wanted = start.map_or(most, |n| n.clamp(1, most));
         Ramp {
             most,
-            wanted: if adaptive { 1 } else { most },
+            wanted,
             window,
-            phase: if adaptive && most > 1 {
+            phase: if wanted < most {
                 Phase::Measuring { since: now }
             } else {
                 Phase::Settled
@@ -176,7 +179,7 @@ mod tests {
         size: u64,
     ) -> (usize, Vec<Step>) {
         let t0 = Instant::now();
-        let mut ramp = Ramp::new(most, true, 300 * MS, t0);
+        let mut ramp = Ramp::new(most, Some(1), 300 * MS, t0);
         let (mut covered, mut steps) = (0f64, Vec::new());
         let mut moving = 1;
         let mut joins_at: Option<Instant> = None;
@@ -232,9 +235,19 @@ mod tests {
     }
 
     #[test]
+    fn a_long_link_starts_with_two_within_the_most() {
+        let t0 = Instant::now();
+        assert_eq!(Ramp::new(8, Some(2), 300 * MS, t0).wanted(), 2);
+        let mut one = Ramp::new(1, Some(2), 300 * MS, t0);
+        assert_eq!(one.wanted(), 1, "never past the most");
+        let step = one.observe(t0 + 400 * MS, 1 << 20, 1, 1 << 40, 1);
+        assert_eq!(step, Step::Wait, "and nothing to ramp");
+    }
+
+    #[test]
     fn fixed_means_every_session_from_the_start_and_no_probe() {
         let t0 = Instant::now();
-        let mut ramp = Ramp::new(4, false, 300 * MS, t0);
+        let mut ramp = Ramp::new(4, None, 300 * MS, t0);
         assert_eq!(ramp.wanted(), 4);
         for i in 1..100 {
             let step = ramp.observe(t0 + i * 10 * MS, i as u64 * 1_000_000, 4, 1 << 40, 1);
@@ -246,7 +259,7 @@ mod tests {
     #[test]
     fn a_session_the_server_refuses_settles_the_count() {
         let t0 = Instant::now();
-        let mut ramp = Ramp::new(8, true, 100 * MS, t0);
+        let mut ramp = Ramp::new(8, Some(1), 100 * MS, t0);
         let mut step = Step::Wait;
         let mut i = 0u32;
         while step != Step::Add {

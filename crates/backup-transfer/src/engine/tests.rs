@@ -15,6 +15,11 @@ fn reads_grow_with_the_round_trip_so_long_links_stay_full() {
         2 * 1024 * 1024,
         "internet: fill the pipe"
     );
+    assert_eq!(
+        read_size_for(Duration::from_millis(200)),
+        2 * 1024 * 1024,
+        "libssh2 reads ahead at most 8 MiB whatever the read"
+    );
 }
 
 #[test]
@@ -65,5 +70,20 @@ fn sessions_past_the_memory_budget_read_less() {
     assert!(
         in_flight <= 48 * 1024 * 1024 + 11 * 5 * 64 * 1024,
         "{in_flight}"
+    );
+}
+
+#[test]
+fn a_link_one_session_cannot_fill_starts_with_two() {
+    assert_eq!(sessions_to_start(Duration::from_micros(200)), 1, "LAN");
+    assert_eq!(
+        sessions_to_start(Duration::from_millis(50)),
+        1,
+        "160 MB/s from one"
+    );
+    assert_eq!(
+        sessions_to_start(Duration::from_millis(200)),
+        2,
+        "42 MB/s from one"
     );
 }
