@@ -10,7 +10,7 @@ use crate::support::{Served, sha256_hex};
 
 #[test]
 fn a_link_one_session_fills_is_left_to_one_session() {
-    let served = Served::new(12 * 1024 * 1024);
+    let served = Served::new(16 * 1024 * 1024);
     let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
     // One session's window (4 × 256 KiB per 20 ms) is ten times this cap.
     proxy.set_link(Duration::from_millis(20), Some(5_000_000));
@@ -36,7 +36,7 @@ fn a_link_one_session_fills_is_left_to_one_session() {
 
 #[test]
 fn a_long_thin_link_gets_sessions_while_the_rate_rises() {
-    let served = Served::new(14 * 1024 * 1024);
+    let served = Served::new(20 * 1024 * 1024);
     let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
     // No cap, but each session has only 4 × 32 KiB in flight per 60 ms round
     // trip (about 2 MB/s): every added session adds its share.
