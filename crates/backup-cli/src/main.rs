@@ -332,8 +332,11 @@ fn parse_streams(value: &str) -> Result<u8, String> {
     if value.eq_ignore_ascii_case("auto") {
         return Ok(backup_workflows::AUTOMATIC_STREAMS);
     }
-    match value.parse::<u8>() {
-        Ok(n) if (1..=16).contains(&n) => Ok(n),
+    // A number is a maximum, within the range the application layer accepts
+    // ("0" is not how Automatic is spelled here).
+    let most = value.parse::<u8>().ok();
+    match most.filter(|&n| n != backup_workflows::AUTOMATIC_STREAMS) {
+        Some(n) if backup_workflows::check_streams(n).is_ok() => Ok(n),
         _ => Err(format!(
             "{value:?} is not a stream count: give 1 to 16, or auto"
         )),

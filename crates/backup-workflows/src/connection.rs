@@ -9,6 +9,15 @@ use crate::error::{Error, Result};
 use crate::hostkeys::KeyVerdict;
 use crate::{Desk, Outcome};
 
+/// Where the engine connects for a saved SFTP server.
+pub(crate) fn endpoint(connection: &SftpConnection) -> Endpoint {
+    Endpoint {
+        host: connection.host.clone(),
+        port: connection.port,
+        username: connection.username.clone(),
+    }
+}
+
 impl Desk {
     /// Sets where the account's archives are downloaded from.
     pub fn set_connection(
@@ -70,11 +79,7 @@ impl Desk {
         let published = self.published_fingerprints(&record).await?;
         let connection = self.connection_of(account)?;
         let key = self.keys.unlock(&self.scope(account))?;
-        let endpoint = Endpoint {
-            host: connection.host.clone(),
-            port: connection.port,
-            username: connection.username.clone(),
-        };
+        let endpoint = endpoint(&connection);
         let private = PrivateKey::new(key.pem, key.passphrase);
         let policy = self.host_key_policy(account, &connection.host, connection.port, published)?;
         let check = policy.clone();

@@ -12,7 +12,7 @@ use backup_api::{ApiError, ProblemCode};
 use backup_domain::{BackupStatus, Role};
 use backup_state::{AccountRecord, AuditEvent, DownloadRecord};
 use backup_transfer::{
-    CancelToken, DownloadSpec, EarlyConnection, Endpoint, PrivateKey, Progress, TransferError,
+    CancelToken, DownloadSpec, EarlyConnection, PrivateKey, Progress, TransferError,
     TransferOptions,
 };
 use chrono::SubsecRound;
@@ -249,11 +249,7 @@ impl Desk {
             sftp.host_key_fingerprints.clone(),
         )?;
         let spec = DownloadSpec {
-            endpoint: Endpoint {
-                host: connection.host.clone(),
-                port: connection.port,
-                username: connection.username.clone(),
-            },
+            endpoint: crate::connection::endpoint(&connection),
             key: PrivateKey::new(key.pem, key.passphrase),
             host_keys: policy.clone(),
             remote_path: sftp.remote_path.clone(),
@@ -377,8 +373,6 @@ impl Desk {
         }
     }
 
-    /// The account's SFTP server, when both it and the key are set up;
-    /// otherwise what to fill in, from where the provider delivers.
     /// Starts the first session's TCP connection and SSH handshake to the
     /// account's SFTP server, on a blocking thread, while the API calls run;
     /// `None` without a saved server. Nothing that needs trust is sent: the
@@ -390,11 +384,7 @@ impl Desk {
         let Some(connection) = self.state.connection(account)? else {
             return Ok(None);
         };
-        let endpoint = Endpoint {
-            host: connection.host,
-            port: connection.port,
-            username: connection.username,
-        };
+        let endpoint = crate::connection::endpoint(&connection);
         let timeouts = TransferOptions::default().timeouts;
         Ok(Some(tokio::task::spawn_blocking(move || {
             // A failure here is met again, and reported, by the engine.
@@ -402,6 +392,8 @@ impl Desk {
         })))
     }
 
+    /// The account's SFTP server, when both it and the key are set up;
+    /// otherwise what to fill in, from where the provider delivers.
     fn setup_for(
         &self,
         account: i64,

@@ -371,3 +371,82 @@ fn the_first_sftp_connection_is_made_while_the_provider_answers_and_carries_the_
         "one session, one connection: the one opened while the API answered carried the bytes"
     );
 }
+
+#[test]
+fn a_cancel_while_the_early_connection_hangs_ends_the_delivery_at_once() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let world = World::start();
+    let proxy = test_support::proxy::FaultProxy::to_local_port(world.sshd.port).expect("proxy");
+    let id = world.set_up();
+    world
+        .desk
+        .set_connection(id, "127.0.0.1", proxy.port, &world.sshd.user)
+        .expect("the SFTP server behind a proxy that can stall");
+    let backup = world.ready_backup(id);
+    let dest = world.folder("dest");
+    let (sink, _) = recorder();
+    let terms = match world.run(
+        world
+            .desk
+            .deliver(&request(id, &backup, &dest), sink.clone()),
+    ) {
+        Ok(Outcome::TermsRequired(terms)) => terms,
+        other => panic!("terms first: {other:?}"),
+    };
+    world
+        .run(
+            world
+                .desk
+                .accept_terms(id, &backup, &terms.version, Actor::Person),
+        )
+        .expect("accept");
+    let key = match world.run(
+        world
+            .desk
+            .deliver(&request(id, &backup, &dest), sink.clone()),
+    ) {
+        Ok(Outcome::HostKey(key)) => key,
+        other => panic!("then the server's key: {other:?}"),
+    };
+    world
+        .desk
+        .trust_host_key(id, &key.fingerprint)
+        .expect("trust");
+    // The server accepts the connection and then says nothing: the early
+    // handshake would wait for its operation timeout (30 s).
+    proxy.set_stalled(true);
+    // The API has answered and the engine is about to start: "Connecting".
+    let connecting = Arc::new(AtomicBool::new(false));
+    let seen = connecting.clone();
+    let sink: backup_workflows::ProgressSink = Arc::new(move |phase, _| {
+        if phase == Phase::Connecting {
+            seen.store(true, Ordering::SeqCst);
+        }
+    });
+    let started = std::time::Instant::now();
+    let result = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while !connecting.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            assert!(
+                world.desk.cancel_delivery(id, &backup),
+                "the delivery is running while its early connection hangs"
+            );
+        });
+        world.run(world.desk.deliver(&request(id, &backup, &dest), sink))
+    });
+    let error = result.expect_err("a cancelled delivery");
+    assert_eq!(error.kind(), ErrorKind::Cancelled, "{error}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "no wait for the hanging handshake: {:?}",
+        started.elapsed()
+    );
+    assert!(crate::world::zips(&dest).is_empty(), "nothing saved");
+    // Lets the abandoned handshake end before the runtime shuts down.
+    proxy.set_stalled(false);
+}
