@@ -31,8 +31,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use backup_transfer::{
-    CancelToken, DownloadSpec, Downloaded, Endpoint, HostKeyPolicy, PrivateKey, Timeouts,
-    TransferOptions, download,
+    CancelToken, DownloadSpec, Endpoint, HostKeyPolicy, PrivateKey, Timeouts, TransferOptions,
+    download,
 };
 use sha2::{Digest, Sha256};
 use test_support::proxy::FaultProxy;
@@ -191,11 +191,6 @@ fn spec_for(
     }
 }
 
-/// From the last byte on disk to the checksum computed.
-fn hash_tail(done: &Downloaded) -> Duration {
-    done.hash_tail
-}
-
 /// CPU seconds this process has used, all threads (Linux; 0 elsewhere).
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -228,7 +223,7 @@ fn engine_run(spec: &DownloadSpec, streams: usize, verify: bool, costs: &RefCell
     let secs = started.elapsed().as_secs_f64();
     let mut costs = costs.borrow_mut();
     costs.cpu_s.push(cpu_seconds() - cpu);
-    costs.hash_tail_s.push(hash_tail(&done).as_secs_f64());
+    costs.hash_tail_s.push(done.hash_tail.as_secs_f64());
     let _ = std::fs::remove_file(&done.path);
     secs
 }
@@ -413,16 +408,16 @@ fn main() {
         eprintln!("making a {} MiB archive for the links…", args.link_mib);
         let link_sha = make_archive(&server.served_dir.join("link.zip"), link_size);
         let mut sections = Vec::new();
-        let chosen = peers::LINKS.iter().filter(|l| {
+        let chosen = test_support::proxy::BENCH_LINKS.iter().filter(|l| {
             args.links_filter
                 .as_deref()
                 .is_none_or(|f| l.name.contains(f))
         });
         for link in chosen {
             // Loopback with the loopback archive, the links with theirs.
-            let (remote, size, sha) = match link.rtt {
-                None => ("bench.zip", size, sha.as_str()),
-                Some(_) => ("link.zip", link_size, link_sha.as_str()),
+            let (remote, size, sha) = match link.is_loopback() {
+                true => ("bench.zip", size, sha.as_str()),
+                false => ("link.zip", link_size, link_sha.as_str()),
             };
             sections.push(peers::section(
                 &server,

@@ -26,37 +26,8 @@ use backup_transfer::{
 use backup_workflows::{
     Actor, DeliverRequest, Desk, ExistingCopy, Outcome, ProgressSink, SystemClock,
 };
-use test_support::proxy::{Direction, FaultProxy};
+use test_support::proxy::{BENCH_LINKS, Direction, FaultProxy};
 use test_support::sshd::{ClientKey, KeyKind, SshServer};
-
-struct Link {
-    name: &'static str,
-    rtt: Duration,
-    cap: Option<u64>,
-}
-
-const LINKS: [Link; 4] = [
-    Link {
-        name: "loopback",
-        rtt: Duration::ZERO,
-        cap: None,
-    },
-    Link {
-        name: "50 ms, 100 MB/s",
-        rtt: Duration::from_millis(50),
-        cap: Some(100_000_000),
-    },
-    Link {
-        name: "200 ms, 50 MB/s",
-        rtt: Duration::from_millis(200),
-        cap: Some(50_000_000),
-    },
-    Link {
-        name: "20 ms, uncapped",
-        rtt: Duration::from_millis(20),
-        cap: None,
-    },
-];
 
 /// Bytes down the SFTP link past which data is flowing: more than the
 /// handshake, authentication and SFTP set-up send (a few KiB), less than
@@ -243,7 +214,7 @@ fn main() {
     };
 
     let mut report = Vec::new();
-    for link in &LINKS {
+    for link in &BENCH_LINKS {
         sftp.set_link(link.rtt, link.cap);
         api.set_link(link.rtt, None);
         println!(
@@ -287,7 +258,7 @@ fn main() {
                     .collect(),
             );
             let trips = first
-                .filter(|_| !link.rtt.is_zero())
+                .filter(|_| !link.is_loopback())
                 .map(|f| f / link.rtt.as_secs_f64());
             let of_cap = link.cap.map(|c| bytes as f64 / s / c as f64);
             seconds[i] = s;

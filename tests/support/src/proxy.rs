@@ -36,6 +36,48 @@ impl Direction {
     }
 }
 
+/// A link the benchmarks emulate with the proxy: a round trip (zero on
+/// loopback, where no proxy stands in between) and a bandwidth cap shared
+/// by every connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub name: &'static str,
+    pub rtt: Duration,
+    pub cap: Option<u64>,
+}
+
+impl Link {
+    /// Loopback: no delay and no cap.
+    pub fn is_loopback(&self) -> bool {
+        self.rtt.is_zero()
+    }
+}
+
+/// Loopback and the internet links `make bench` measures on: a nearby
+/// region, another continent, and a fast link with no cap.
+pub const BENCH_LINKS: [Link; 4] = [
+    Link {
+        name: "loopback",
+        rtt: Duration::ZERO,
+        cap: None,
+    },
+    Link {
+        name: "50 ms, 100 MB/s",
+        rtt: Duration::from_millis(50),
+        cap: Some(100_000_000),
+    },
+    Link {
+        name: "200 ms, 50 MB/s",
+        rtt: Duration::from_millis(200),
+        cap: Some(50_000_000),
+    },
+    Link {
+        name: "20 ms, uncapped",
+        rtt: Duration::from_millis(20),
+        cap: None,
+    },
+];
+
 /// A running fault proxy; stops accepting and closes everything on drop.
 #[derive(Debug)]
 pub struct FaultProxy {

@@ -105,7 +105,7 @@ pub fn kill_at_half(
         resent,
         journal_truthful,
         resume_seconds,
-        resume_hash_tail: super::hash_tail(&done),
+        resume_hash_tail: done.hash_tail,
     })
 }
 

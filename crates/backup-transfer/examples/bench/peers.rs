@@ -18,40 +18,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use backup_transfer::{CancelToken, DownloadSpec, download};
-use test_support::proxy::FaultProxy;
+use test_support::find_program;
+use test_support::proxy::{FaultProxy, Link};
 use test_support::sshd::{ClientKey, SshServer, sftp_get};
 
 use super::{median, spec};
-
-/// An emulated link: its round trip and its shared cap (bytes/s).
-pub struct Link {
-    pub name: &'static str,
-    pub rtt: Option<Duration>,
-    pub cap: Option<u64>,
-}
-
-pub const LINKS: [Link; 4] = [
-    Link {
-        name: "loopback",
-        rtt: None,
-        cap: None,
-    },
-    Link {
-        name: "50 ms, 100 MB/s",
-        rtt: Some(Duration::from_millis(50)),
-        cap: Some(100_000_000),
-    },
-    Link {
-        name: "200 ms, 50 MB/s",
-        rtt: Some(Duration::from_millis(200)),
-        cap: Some(50_000_000),
-    },
-    Link {
-        name: "20 ms, uncapped",
-        rtt: Some(Duration::from_millis(20)),
-        cap: None,
-    },
-];
 
 /// One timed download by one client.
 #[derive(Default, Clone, Copy)]
@@ -187,13 +158,9 @@ fn engine(spec: &DownloadSpec, adaptive: bool) -> Run {
     }
 }
 
-/// A program on the PATH, or a note that it is missing.
+/// Whether `program` is installed; says so when it is not.
 fn have(program: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    let found = find_program(program).is_some();
     if !found {
         println!("({program} is not installed: its row is left out; `make bench` installs it)");
     }
@@ -212,9 +179,9 @@ pub fn section(
     dest: &Path,
     runs: usize,
 ) -> serde_json::Value {
-    let proxy = link.rtt.map(|rtt| {
+    let proxy = (!link.is_loopback()).then(|| {
         let proxy = FaultProxy::to_local_port(server.port).expect("proxy");
-        proxy.set_link(rtt, link.cap);
+        proxy.set_link(link.rtt, link.cap);
         proxy
     });
     let port = proxy.as_ref().map_or(server.port, |p| p.port);
@@ -276,7 +243,7 @@ pub fn section(
         let v: Vec<f64> = runs.iter().filter_map(f).collect();
         (!v.is_empty()).then(|| median(v))
     };
-    let rtt_s = link.rtt.map(|r| r.as_secs_f64());
+    let rtt_s = (!link.is_loopback()).then_some(link.rtt.as_secs_f64());
     println!(
         "{:<24} {:>8} {:>10} {:>8} {:>7} {:>11} {:>11} {:>6} {:>12} {:>9}",
         "client",
@@ -335,7 +302,7 @@ pub fn section(
         ratios.join(", ")
     );
     serde_json::json!({
-        "link": link.name, "rtt_ms": link.rtt.map(|r| r.as_millis() as u64),
+        "link": link.name, "rtt_ms": link.rtt.as_millis() as u64,
         "cap_bytes_per_s": link.cap, "size_bytes": size, "runs": runs, "clients": rows,
     })
 }
