@@ -241,28 +241,25 @@ pub fn download_after(
     if cancel.is_cancelled() {
         return Err(TransferError::Cancelled);
     }
+    // The file is opened at once, without a stat first: the size is the
+    // published one (a shorter file ends early, the first session compares a
+    // longer one's size after its first read, the SHA-256 vouches for the
+    // rest), which saves a round trip before the first byte. The open's own
+    // round trip sizes the reads.
     let asked = Instant::now();
-    let stat =
-        first
-            .sftp
-            .stat(Path::new(&spec.remote_path))
-            .map_err(|e| match cancel.is_cancelled() {
-                true => TransferError::Cancelled,
-                false => map_sftp_error(e, &spec.remote_path),
-            })?;
+    let opened = first
+        .sftp
+        .open(Path::new(&spec.remote_path))
+        .map_err(|e| match cancel.is_cancelled() {
+            true => TransferError::Cancelled,
+            false => map_sftp_error(e, &spec.remote_path),
+        })?;
     let rtt = asked.elapsed();
     let read_size = match options.read_size {
         0 => read_size_for(rtt),
         chosen => chosen,
     };
-    let size = stat.size.unwrap_or(0);
-    let mtime = stat.mtime.unwrap_or(0);
-    if size != spec.expected_size {
-        return Err(TransferError::RemoteChanged(format!(
-            "{size} bytes on the server, {} published",
-            spec.expected_size
-        )));
-    }
+    let size = spec.expected_size;
 
     // From here on this backup's partial download is ours alone.
     let partial = Partial::acquire(&spec.dest_dir, &spec.backup_id)?;
@@ -270,7 +267,6 @@ pub fn download_after(
         backup_id: spec.backup_id.clone(),
         remote_path: spec.remote_path.clone(),
         size,
-        mtime,
         expected_sha256: spec.expected_sha256.clone(),
         done: RangeSet::default(),
     };
@@ -343,7 +339,7 @@ pub fn download_after(
         let hasher = options
             .verify
             .then(|| scope.spawn(|| follow_prefix(&shared, partial.path(), size)));
-        let mut first = Some(first);
+        let mut first = Some((first, opened));
         for index in 0..spawned {
             let connection = first.take();
             let shared = &shared;
@@ -401,6 +397,17 @@ pub fn download_after(
     });
 
     let mut plan = shared.lock();
+    if plan.abort
+        && let Some(error) = plan.errors.iter().position(|e| !e.is_retryable())
+    {
+        let error = plan.errors.swap_remove(error);
+        drop(plan);
+        if matches!(error, TransferError::RemoteChanged(_)) {
+            // Not the file that was published: nothing of it is worth keeping.
+            partial.discard();
+        }
+        return Err(error);
+    }
     if plan.done.covered() < size {
         if cancel.is_cancelled() {
             return Err(TransferError::Cancelled);

@@ -1,5 +1,5 @@
 //! The sidecar journal of a partial download: which backup and which remote
-//! file (path, size, mtime, expected SHA-256) it is, and which byte ranges
+//! file (path, published size and SHA-256) it is, and which byte ranges
 //! are already on disk. It is what makes a download resumable after a cut, a
 //! server restart or the app being killed; it is replaced atomically so it is
 //! never torn. A journal is believed only if it is consistent: a damaged one
@@ -91,9 +91,9 @@ pub struct Journal {
     /// The backup being downloaded (the partial file is named after it).
     pub backup_id: String,
     pub remote_path: String,
+    /// The published size. A replaced file shows in the published SHA-256
+    /// (journals of older versions also hold an `mtime`, now ignored).
     pub size: u64,
-    /// Remote modification time (seconds), to detect a replaced file.
-    pub mtime: u64,
     pub expected_sha256: String,
     pub done: RangeSet,
 }
@@ -136,7 +136,6 @@ impl Journal {
         self.backup_id == other.backup_id
             && self.remote_path == other.remote_path
             && self.size == other.size
-            && self.mtime == other.mtime
             && self
                 .expected_sha256
                 .eq_ignore_ascii_case(&other.expected_sha256)
@@ -154,7 +153,6 @@ mod tests {
             backup_id: "bk-1".into(),
             remote_path: "b.zip".into(),
             size: 8192,
-            mtime: 7,
             expected_sha256: SHA.into(),
             done: RangeSet(done.to_vec()),
         }
@@ -189,10 +187,10 @@ mod tests {
         upper.expected_sha256 = SHA.to_uppercase();
         assert!(loaded.same_download(&upper), "hex case does not matter");
         let mut newer = journal.clone();
-        newer.mtime = 8;
+        newer.expected_sha256 = SHA.replace('a', "b");
         assert!(
             !loaded.same_download(&newer),
-            "a new mtime means a new file"
+            "a newly published checksum means a new file"
         );
         let mut other_backup = journal.clone();
         other_backup.backup_id = "bk-2".into();
@@ -251,22 +249,23 @@ mod tests {
     }
 
     #[test]
-    fn the_on_disk_format_stays_readable_by_and_from_other_versions() {
-        // As the version that saved once a second wrote it; the journal now
-        // saved many times a second has the same fields, so a partial from
-        // either version resumes in the other.
+    fn the_on_disk_format_stays_readable_from_earlier_versions() {
+        // As versions that compared the remote mtime wrote it: it loads (the
+        // mtime is ignored now), so their partials resume; what is written
+        // back is the same but for the mtime. (Those versions start such a
+        // journal's download over: safe, only slower.)
         let written = format!(
             r#"{{"backup_id":"bk-1","remote_path":"b.zip","size":8192,"mtime":7,"expected_sha256":"{SHA}","done":[[0,4096],[6000,7000]]}}"#
         );
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join(".bk-1.journal");
         fs::write(&path, &written).expect("write");
-        let loaded = Journal::load(&path).expect("a journal of the earlier version loads");
+        let loaded = Journal::load(&path).expect("a journal of an earlier version loads");
         assert_eq!(loaded, journal(&[(0, 4096), (6000, 7000)]));
         assert_eq!(
             String::from_utf8(serde_json::to_vec(&loaded).expect("json")).expect("utf-8"),
-            written,
-            "and is written back byte for byte, so that version reads ours"
+            written.replace(r#""mtime":7,"#, ""),
+            "and is written back with the same fields but the mtime"
         );
     }
 

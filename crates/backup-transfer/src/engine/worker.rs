@@ -13,11 +13,24 @@ use crate::files;
 use crate::io_at;
 use crate::session::{self, Connected};
 
-pub(super) fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<Connected>) {
+/// `first` is the connection the download was opened on, with the file
+/// already open (session 0); other sessions connect themselves.
+pub(super) fn worker(
+    shared: &Shared<'_>,
+    index: usize,
+    first: Option<(Connected, ssh2::File)>,
+) {
     let spec = shared.spec;
     let options = &spec.options;
     let mut buf = vec![0u8; buffer_len(super::session_read_size(shared.read_size, index))];
-    let mut file: Option<ssh2::File> = None;
+    let (mut connection, mut file) = match first {
+        Some((connection, file)) => (Some(connection), Some(file)),
+        None => (None, None),
+    };
+    // The first session compares the file's size with the published one
+    // once data flows (the download was opened without a stat; the reply
+    // comes while the read-ahead keeps the link busy).
+    let mut size_checked = index != 0;
     let mut failures = 0u32;
     let mut connected_once = connection.is_some();
     // Whether this session has written a byte (the ramp counts those).
@@ -161,6 +174,18 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, mut connection: Option<C
                     }
                     at += n as u64;
                     failures = 0;
+                    if !size_checked {
+                        size_checked = true;
+                        if let Some(found) = remote.stat().ok().and_then(|s| s.size)
+                            && found != shared.size
+                        {
+                            release(at);
+                            return finish(Some(TransferError::RemoteChanged(format!(
+                                "{found} bytes on the server, {} published",
+                                shared.size
+                            ))));
+                        }
+                    }
                     let mut plan = shared.lock();
                     plan.done.insert(at - n as u64, at);
                     if !moved.replace(true) {

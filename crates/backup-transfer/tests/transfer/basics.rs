@@ -242,16 +242,31 @@ fn a_checksum_mismatch_discards_the_download_and_says_so() {
 
 #[test]
 fn a_remote_file_of_another_size_than_published_is_not_downloaded() {
-    let served = Served::new(300_000);
-    let dest = tempfile::tempdir().expect("dest");
-    let mut spec = served.spec(dest.path());
-    spec.expected_size += 1;
-    let result = download(&spec, &mut |_| {}, &CancelToken::new());
-    assert!(
-        matches!(result, Err(TransferError::RemoteChanged(_))),
-        "{result:?}"
-    );
-    assert!(listing(dest.path()).is_empty());
+    // The download opens the file without a stat: a shorter file ends early,
+    // a longer one is caught by the size the first session asks for once data
+    // flows, with one session or several, a small file or one of many reads.
+    for (len, streams) in [(300_000, 1), (300_000, 4), (12 << 20, 1), (12 << 20, 4)] {
+        let served = Served::new(len);
+        for published in [len as u64 + 1, len as u64 - 1] {
+            let dest = tempfile::tempdir().expect("dest");
+            let mut spec = served.spec(dest.path());
+            spec.expected_size = published;
+            spec.options.streams = streams;
+            spec.options.max_retries = 0;
+            let result = download(&spec, &mut |_| {}, &CancelToken::new());
+            let Err(TransferError::RemoteChanged(why)) = &result else {
+                panic!("{len} bytes published as {published}: {result:?}");
+            };
+            if published < len as u64 {
+                assert!(why.contains(&format!("{len} bytes on the server")), "{why}");
+            }
+            assert!(
+                listing(dest.path()).is_empty(),
+                "nothing kept of a file that is not the published one: {:?}",
+                listing(dest.path())
+            );
+        }
+    }
 }
 
 #[test]
