@@ -247,13 +247,14 @@ pub fn download_after(
     // rest), which saves a round trip before the first byte. The open's own
     // round trip sizes the reads.
     let asked = Instant::now();
-    let opened = first
-        .sftp
-        .open(Path::new(&spec.remote_path))
-        .map_err(|e| match cancel.is_cancelled() {
-            true => TransferError::Cancelled,
-            false => map_sftp_error(e, &spec.remote_path),
-        })?;
+    let opened =
+        first
+            .sftp
+            .open(Path::new(&spec.remote_path))
+            .map_err(|e| match cancel.is_cancelled() {
+                true => TransferError::Cancelled,
+                false => map_sftp_error(e, &spec.remote_path),
+            })?;
     let rtt = asked.elapsed();
     let read_size = match options.read_size {
         0 => read_size_for(rtt),

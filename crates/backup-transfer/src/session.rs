@@ -121,8 +121,12 @@ pub(crate) fn connect(
 /// host key is not checked yet: nothing was sent that needs trust. Made
 /// while the provider's delivery call is in flight (the server's address is
 /// in the account's settings), it saves the TCP and key-exchange round
-/// trips before the first byte; [`crate::download_after`] checks the host
-/// key, then authenticates. `Debug` shows the address and the fingerprint.
+/// trips before the first byte, and the login's and SFTP's too when the
+/// server presents the key pinned for it
+/// ([`EarlyConnection::log_in_if_pinned`]); [`crate::download_after`]
+/// checks the host key against the delivery's policy, then logs in if that
+/// is left to do. `Debug` shows the address, the fingerprint and whether it
+/// is logged in.
 pub struct EarlyConnection {
     host: String,
     port: u16,
@@ -130,6 +134,8 @@ pub struct EarlyConnection {
     socket: TcpStream,
     fingerprint: String,
     key_type: &'static str,
+    /// SFTP, once logged in early (see [`EarlyConnection::log_in_if_pinned`]).
+    sftp: Option<Sftp>,
 }
 
 impl fmt::Debug for EarlyConnection {
@@ -138,6 +144,7 @@ impl fmt::Debug for EarlyConnection {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("fingerprint", &self.fingerprint)
+            .field("logged_in", &self.sftp.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -152,6 +159,41 @@ pub fn connect_early(
 }
 
 impl EarlyConnection {
+    /// Logs in and opens SFTP now, when the server presents the key trusted
+    /// for it earlier (`pinned`, the account's saved pin): the login then
+    /// happens while the provider's API answers too, and only the file's
+    /// open is left for after. A server presenting another key is left
+    /// unauthenticated for the full check in [`crate::download_after`];
+    /// `None` when the login fails (the download then connects again and
+    /// reports why). A pin is no blanket pass: `download_after` checks the
+    /// key against the delivery's policy (the pin and what the provider
+    /// publishes now) before anything is opened, as for any session. A
+    /// public-key login gives a server nothing it could use elsewhere.
+    pub fn log_in_if_pinned(
+        mut self,
+        pinned: &str,
+        key: &PrivateKey,
+        endpoint: &Endpoint,
+        timeouts: &Timeouts,
+    ) -> Option<EarlyConnection> {
+        if !self.presents(pinned) || !self.reaches(endpoint) || self.sftp.is_some() {
+            return Some(self);
+        }
+        authenticate(&self.session, endpoint, key).ok()?;
+        self.sftp = Some(open_sftp(&self.session, timeouts).ok()?);
+        Some(self)
+    }
+
+    /// Whether the server presented the key with this fingerprint.
+    pub fn presents(&self, fingerprint: &str) -> bool {
+        self.fingerprint == fingerprint
+    }
+
+    /// Whether [`EarlyConnection::log_in_if_pinned`] logged in.
+    pub fn is_logged_in(&self) -> bool {
+        self.sftp.is_some()
+    }
+
     /// Whether this connection goes where `endpoint` says.
     pub(crate) fn reaches(&self, endpoint: &Endpoint) -> bool {
         self.host == endpoint.host && self.port == endpoint.port
@@ -170,15 +212,17 @@ impl EarlyConnection {
             socket,
             fingerprint,
             key_type,
+            sftp,
             ..
         } = self;
         hostkey::check(policy, &endpoint.host, &fingerprint, key_type)?;
-        authenticate(&session, endpoint, key)?;
-        session.set_keepalive(
-            true,
-            timeouts.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
-        );
-        let sftp = session.sftp().map_err(|e| network("starting SFTP", e))?;
+        let sftp = match sftp {
+            Some(sftp) => sftp,
+            None => {
+                authenticate(&session, endpoint, key)?;
+                open_sftp(&session, timeouts)?
+            }
+        };
         Ok(Connected {
             sftp,
             socket,
@@ -186,6 +230,15 @@ impl EarlyConnection {
             _session: session,
         })
     }
+}
+
+/// Keepalives on, then the SFTP channel of a logged-in session.
+fn open_sftp(session: &Session, timeouts: &Timeouts) -> Result<Sftp, TransferError> {
+    session.set_keepalive(
+        true,
+        timeouts.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
+    );
+    session.sftp().map_err(|e| network("starting SFTP", e))
 }
 
 fn handshake(endpoint: &Endpoint, timeouts: &Timeouts) -> Result<EarlyConnection, TransferError> {
@@ -243,6 +296,7 @@ fn handshake(endpoint: &Endpoint, timeouts: &Timeouts) -> Result<EarlyConnection
         socket,
         fingerprint,
         key_type,
+        sftp: None,
     })
 }
 

@@ -375,8 +375,12 @@ impl Desk {
 
     /// Starts the first session's TCP connection and SSH handshake to the
     /// account's SFTP server, on a blocking thread, while the API calls run;
-    /// `None` without a saved server. Nothing that needs trust is sent: the
-    /// host key is checked, and the key used, only once the delivery is known.
+    /// `None` without a saved server. When the server presents the key
+    /// trusted for it earlier (its pin), the key is unlocked and the login
+    /// and SFTP set-up happen there too; otherwise nothing that needs trust
+    /// is sent. Either way the engine checks the host key against the
+    /// delivery's policy (which drops a pin the provider no longer
+    /// publishes) before the file is opened.
     fn connect_early(
         &self,
         account: i64,
@@ -384,11 +388,23 @@ impl Desk {
         let Some(connection) = self.state.connection(account)? else {
             return Ok(None);
         };
+        let pinned = self
+            .state
+            .pinned_host_key(account, &connection.host, connection.port)?;
         let endpoint = crate::connection::endpoint(&connection);
         let timeouts = TransferOptions::default().timeouts;
+        let (keys, scope) = (self.keys.clone(), self.scope(account));
         Ok(Some(tokio::task::spawn_blocking(move || {
             // A failure here is met again, and reported, by the engine.
-            backup_transfer::connect_early(&endpoint, &timeouts).ok()
+            let early = backup_transfer::connect_early(&endpoint, &timeouts).ok()?;
+            let Some(pinned) = pinned.filter(|pin| early.presents(pin)) else {
+                return Some(early);
+            };
+            let Ok(key) = keys.unlock(&scope) else {
+                return Some(early);
+            };
+            let key = PrivateKey::new(key.pem, key.passphrase);
+            early.log_in_if_pinned(&pinned, &key, &endpoint, &timeouts)
         })))
     }
 

@@ -189,7 +189,7 @@ impl SshServer {
                 "AuthorizedKeysFile {ak}\nAuthenticationMethods publickey\nPubkeyAuthentication yes\n\
                  PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
                  StrictModes no\nPermitRootLogin prohibit-password\nAllowUsers {user}\n\
-                 Subsystem sftp internal-sftp -d {served}\nLogLevel ERROR\nMaxSessions 32\n\
+                 Subsystem sftp internal-sftp -d {served}\nLogLevel INFO\nMaxSessions 32\n\
                  MaxStartups 64:30:128\nClientAliveInterval 0\n{extra_config}\n",
                 ak = authorized_keys.display(),
                 served = served_dir.display(),
@@ -213,6 +213,15 @@ impl SshServer {
     }
 
     /// Writes a file into the served directory and returns its remote path.
+    /// How many public-key logins the server has accepted so far (from its
+    /// log, at `LogLevel INFO`).
+    pub fn logins(&self) -> usize {
+        fs::read_to_string(self.dir.path().join("sshd.log"))
+            .unwrap_or_default()
+            .matches("Accepted publickey for ")
+            .count()
+    }
+
     pub fn put_file(&self, name: &str, contents: &[u8]) -> anyhow::Result<String> {
         let path = self.served_dir.join(name);
         if let Some(parent) = path.parent() {

@@ -15,11 +15,7 @@ use crate::session::{self, Connected};
 
 /// `first` is the connection the download was opened on, with the file
 /// already open (session 0); other sessions connect themselves.
-pub(super) fn worker(
-    shared: &Shared<'_>,
-    index: usize,
-    first: Option<(Connected, ssh2::File)>,
-) {
+pub(super) fn worker(shared: &Shared<'_>, index: usize, first: Option<(Connected, ssh2::File)>) {
     let spec = shared.spec;
     let options = &spec.options;
     let mut buf = vec![0u8; buffer_len(super::session_read_size(shared.read_size, index))];

@@ -1,8 +1,11 @@
 //! The first session's connection made early (while the provider's API
 //! answers): used when it goes where the spec says, and checked like any.
 
-use backup_transfer::{CancelToken, HostKeyPolicy, TransferError, connect_early, download_after};
-use test_support::proxy::FaultProxy;
+use backup_transfer::{
+    CancelToken, HostKeyPolicy, PrivateKey, TransferError, connect_early, download_after,
+};
+use test_support::proxy::{Direction, FaultProxy};
+use test_support::sshd::{ClientKey, KeyKind};
 
 use crate::support::{Served, listing, sha256_hex};
 
@@ -61,4 +64,99 @@ fn an_early_connection_meets_the_host_key_check_before_any_login() {
         other => panic!("a changed key must be refused: {other:?}"),
     }
     assert!(listing(dest.path()).is_empty(), "nothing downloaded");
+}
+
+#[test]
+fn an_early_login_with_the_pinned_key_carries_the_download_without_a_second_login() {
+    let served = Served::new(2 * 1024 * 1024);
+    let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec_via(proxy.port, dest.path());
+    spec.options.streams = 1;
+    let pin = spec.host_keys.pinned.clone().expect("pinned");
+    let early = connect_early(&spec.endpoint, &spec.options.timeouts)
+        .expect("handshake")
+        .log_in_if_pinned(&pin, &spec.key, &spec.endpoint, &spec.options.timeouts)
+        .expect("logged in");
+    assert!(early.is_logged_in(), "{early:?}");
+    // A key the server refuses: had the engine logged in again, it would fail.
+    let stranger = ClientKey::generate(KeyKind::Ed25519, None).expect("key");
+    spec.key = PrivateKey::new(
+        String::from_utf8(stranger.private_pem.clone()).expect("pem"),
+        None,
+    );
+    let done =
+        download_after(&spec, Some(early), &mut |_| {}, &CancelToken::new()).expect("download");
+    assert_eq!(done.sha256, sha256_hex(&served.contents));
+    assert_eq!(proxy.connections(), 1, "one connection, logged in once");
+}
+
+#[test]
+fn an_early_login_never_skips_the_host_key_check_of_the_delivery() {
+    let served = Served::new(100_000);
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec(dest.path());
+    let pin = spec.host_keys.pinned.clone().expect("pinned");
+    let early = connect_early(&spec.endpoint, &spec.options.timeouts)
+        .expect("handshake")
+        .log_in_if_pinned(&pin, &spec.key, &spec.endpoint, &spec.options.timeouts)
+        .expect("logged in");
+    assert!(early.is_logged_in());
+    // The provider no longer publishes the pinned key (the application then
+    // drops the pin from the policy): the session logged in early is refused.
+    spec.host_keys = HostKeyPolicy {
+        pinned: None,
+        published: vec!["SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".into()],
+        accept: None,
+    };
+    match download_after(&spec, Some(early), &mut |_| {}, &CancelToken::new()) {
+        Err(TransferError::HostKeyChanged { actual, .. }) => assert_eq!(actual, pin),
+        other => panic!("a key the provider no longer publishes must be refused: {other:?}"),
+    }
+    assert!(listing(dest.path()).is_empty(), "nothing downloaded");
+}
+
+#[test]
+fn a_server_without_the_pinned_key_gets_no_early_login() {
+    let served = Served::new(10_000);
+    let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
+    let dest = tempfile::tempdir().expect("dest");
+    let spec = served.spec_via(proxy.port, dest.path());
+    let early = connect_early(&spec.endpoint, &spec.options.timeouts).expect("handshake");
+    let sent = proxy.forwarded(Direction::Up);
+    let early = early
+        .log_in_if_pinned(
+            "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+            &spec.key,
+            &spec.endpoint,
+            &spec.options.timeouts,
+        )
+        .expect("kept for the full check");
+    assert!(!early.is_logged_in());
+    assert_eq!(
+        proxy.forwarded(Direction::Up),
+        sent,
+        "not a byte of a login sent to an unknown key"
+    );
+}
+
+#[test]
+fn a_refused_early_login_is_dropped_and_the_download_says_why() {
+    let served = Served::new(10_000);
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec(dest.path());
+    let stranger = ClientKey::generate(KeyKind::Ed25519, None).expect("key");
+    spec.key = PrivateKey::new(
+        String::from_utf8(stranger.private_pem.clone()).expect("pem"),
+        None,
+    );
+    let pin = spec.host_keys.pinned.clone().expect("pinned");
+    let early = connect_early(&spec.endpoint, &spec.options.timeouts)
+        .expect("handshake")
+        .log_in_if_pinned(&pin, &spec.key, &spec.endpoint, &spec.options.timeouts);
+    assert!(early.is_none(), "a refused login is not kept");
+    match download_after(&spec, early, &mut |_| {}, &CancelToken::new()) {
+        Err(TransferError::AuthFailed(why)) => assert!(why.contains("did not accept"), "{why}"),
+        other => panic!("the refusal must be said: {other:?}"),
+    }
 }

@@ -372,6 +372,87 @@ fn the_first_sftp_connection_is_made_while_the_provider_answers_and_carries_the_
     );
 }
 
+/// Delivers `request` twice: accepts the terms it asks for, then trusts the
+/// server key it presents.
+fn accept_and_trust(
+    world: &World,
+    id: i64,
+    backup: &str,
+    request: &DeliverRequest,
+    sink: backup_workflows::ProgressSink,
+) {
+    let terms = match world.run(world.desk.deliver(request, sink.clone())) {
+        Ok(Outcome::TermsRequired(terms)) => terms,
+        other => panic!("terms first: {other:?}"),
+    };
+    world
+        .run(
+            world
+                .desk
+                .accept_terms(id, backup, &terms.version, Actor::Person),
+        )
+        .expect("accept");
+    let key = match world.run(world.desk.deliver(request, sink)) {
+        Ok(Outcome::HostKey(key)) => key,
+        other => panic!("then the server's key: {other:?}"),
+    };
+    world
+        .desk
+        .trust_host_key(id, &key.fingerprint)
+        .expect("trust");
+}
+
+#[test]
+fn with_a_trusted_server_key_the_login_happens_while_the_provider_answers() {
+    let world = World::start();
+    let api = test_support::proxy::FaultProxy::to_local_port(
+        world
+            .base
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("API port"),
+    )
+    .expect("API proxy");
+    let id = world.set_up_at(&format!("http://127.0.0.1:{}", api.port));
+    let backup = world.ready_backup(id);
+    let dest = world.folder("dest");
+    let (sink, _) = recorder();
+    let mut one_session = request(id, &backup, &dest);
+    one_session.streams = Some(1);
+    accept_and_trust(&world, id, &backup, &one_session, sink.clone());
+    // The provider's API hangs from here: whatever reaches the SFTP server
+    // now happens while the delivery call is in flight.
+    let logins = world.sshd.logins();
+    api.set_stalled(true);
+    std::thread::scope(|scope| {
+        let delivery = scope.spawn(|| world.run(world.desk.deliver(&one_session, sink)));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while world.sshd.logins() == logins && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let early = world.sshd.logins();
+        let waiting = !delivery.is_finished();
+        api.set_stalled(false);
+        let outcome = delivery.join().expect("the delivery thread");
+        assert_eq!(
+            early,
+            logins + 1,
+            "logged in to the pinned server before the provider answered"
+        );
+        assert!(waiting, "the delivery was waiting for the provider");
+        match outcome {
+            Ok(Outcome::Done(saved)) => assert!(std::path::Path::new(&saved.path).is_file()),
+            other => panic!("the trusted server delivers: {other:?}"),
+        }
+    });
+    assert_eq!(
+        world.sshd.logins(),
+        logins + 1,
+        "the early login carried the download: no second one"
+    );
+}
+
 #[test]
 fn a_cancel_while_the_early_connection_hangs_ends_the_delivery_at_once() {
     use std::sync::Arc;
@@ -387,33 +468,7 @@ fn a_cancel_while_the_early_connection_hangs_ends_the_delivery_at_once() {
     let backup = world.ready_backup(id);
     let dest = world.folder("dest");
     let (sink, _) = recorder();
-    let terms = match world.run(
-        world
-            .desk
-            .deliver(&request(id, &backup, &dest), sink.clone()),
-    ) {
-        Ok(Outcome::TermsRequired(terms)) => terms,
-        other => panic!("terms first: {other:?}"),
-    };
-    world
-        .run(
-            world
-                .desk
-                .accept_terms(id, &backup, &terms.version, Actor::Person),
-        )
-        .expect("accept");
-    let key = match world.run(
-        world
-            .desk
-            .deliver(&request(id, &backup, &dest), sink.clone()),
-    ) {
-        Ok(Outcome::HostKey(key)) => key,
-        other => panic!("then the server's key: {other:?}"),
-    };
-    world
-        .desk
-        .trust_host_key(id, &key.fingerprint)
-        .expect("trust");
+    accept_and_trust(&world, id, &backup, &request(id, &backup, &dest), sink);
     // The server accepts the connection and then says nothing: the early
     // handshake would wait for its operation timeout (30 s).
     proxy.set_stalled(true);

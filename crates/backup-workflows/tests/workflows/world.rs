@@ -134,10 +134,15 @@ impl World {
 
     /// Adds acme with its key and SFTP server; returns its local id.
     pub fn set_up(&self) -> i64 {
+        self.set_up_at(&self.base)
+    }
+
+    /// [`World::set_up`], with the provider's API reached at `base` (a proxy).
+    pub fn set_up_at(&self, base: &str) -> i64 {
         let added = self
             .run(
                 self.desk
-                    .add_accounts(&self.base, &self.token, &["acme".into()], false),
+                    .add_accounts(base, &self.token, &["acme".into()], false),
             )
             .expect("add acme");
         let id = added[0].id;
