@@ -350,8 +350,11 @@ pub(crate) fn explain_auth_error(
             "The private key could not be read: it is damaged or in a format that is not supported (import it again: a PEM, OpenSSH or PuTTY .ppk key, RSA, ECDSA or Ed25519).".into(),
         );
     }
+    // "bad username/public key combination": libssh2 (patched, see
+    // vendor/libssh2-sys) signs at once, and the refusal answers the signature.
     if lower.contains("authentication failed")
         || lower.contains("username/publickey combination invalid")
+        || lower.contains("bad username/public key combination")
     {
         return refused(endpoint);
     }

@@ -162,6 +162,21 @@ impl SshServer {
     /// Like [`SshServer::start`], with extra `sshd_config` lines appended
     /// (e.g. `MaxSessions 2`).
     pub fn start_with(authorized: &[&ClientKey], extra_config: &str) -> anyhow::Result<SshServer> {
+        Self::start_serving(authorized, "internal-sftp -d {served}", extra_config)
+    }
+
+    /// A server whose SFTP subsystem is a program that does not exist: it
+    /// logs users in and refuses the `sftp` subsystem request.
+    pub fn start_without_sftp(authorized: &[&ClientKey]) -> anyhow::Result<SshServer> {
+        Self::start_serving(authorized, "/nonexistent/sftp-server", "")
+    }
+
+    /// `subsystem` is the `Subsystem sftp` command (`{served}` is replaced).
+    fn start_serving(
+        authorized: &[&ClientKey],
+        subsystem: &str,
+        extra_config: &str,
+    ) -> anyhow::Result<SshServer> {
         let sshd = find_program("sshd").context("sshd not found: install openssh-server")?;
         let dir = tempfile::tempdir()?;
         let served_dir = dir.path().join("served");
@@ -189,10 +204,10 @@ impl SshServer {
                 "AuthorizedKeysFile {ak}\nAuthenticationMethods publickey\nPubkeyAuthentication yes\n\
                  PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
                  StrictModes no\nPermitRootLogin prohibit-password\nAllowUsers {user}\n\
-                 Subsystem sftp internal-sftp -d {served}\nLogLevel INFO\nMaxSessions 32\n\
+                 Subsystem sftp {subsystem}\nLogLevel INFO\nMaxSessions 32\n\
                  MaxStartups 64:30:128\nClientAliveInterval 0\n{extra_config}\n",
                 ak = authorized_keys.display(),
-                served = served_dir.display(),
+                subsystem = subsystem.replace("{served}", &served_dir.display().to_string()),
             ));
             fs::write(&config, text)?;
             match launch(&sshd, &config, port) {

@@ -1,7 +1,9 @@
 //! Byte-exact downloads: small, empty, every key kind, with progress.
 
-use backup_transfer::{CancelToken, Progress, TransferError, download, partial_paths};
-use test_support::sshd::{ClientKey, KeyKind};
+use backup_transfer::{
+    CancelToken, HostKeyPolicy, Progress, TransferError, download, partial_paths,
+};
+use test_support::sshd::{ClientKey, KeyKind, SshServer};
 
 use crate::support::{Served, listing, sha256_hex};
 
@@ -288,4 +290,32 @@ fn stream_counts_outside_1_to_16_and_missing_folders_are_refused() {
         matches!(result, Err(TransferError::LocalIo { .. })),
         "{result:?}"
     );
+}
+
+#[test]
+fn a_server_that_refuses_sftp_is_a_clear_error_not_a_wait() {
+    // SFTP's INIT goes out with the subsystem request (patched libssh2): a
+    // refusal must still end the attempt at once, with nothing written.
+    let served = Served::new(1000);
+    let server = SshServer::start_without_sftp(&[&served.key]).expect("sshd");
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec(dest.path());
+    spec.endpoint.port = server.port;
+    spec.host_keys = HostKeyPolicy {
+        accept: Some(server.host_key_fingerprints[0].clone()),
+        ..HostKeyPolicy::default()
+    };
+    spec.options.max_retries = 0;
+    let started = std::time::Instant::now();
+    let result = download(&spec, &mut |_| {}, &CancelToken::new());
+    let Err(TransferError::Network(why)) = &result else {
+        panic!("a refused SFTP subsystem must fail: {result:?}");
+    };
+    assert!(why.contains("SFTP"), "{why}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "not after the operation timeout: {:?}",
+        started.elapsed()
+    );
+    assert!(listing(dest.path()).is_empty());
 }
