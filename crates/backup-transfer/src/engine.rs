@@ -25,7 +25,7 @@ use crate::io_at;
 use crate::journal::{Journal, RangeSet};
 use crate::partial::{self, Partial};
 use crate::progress::{CancelToken, Progress, ProgressMeter};
-use crate::session::{self, EarlyConnection, Endpoint, PrivateKey, Timeouts};
+use crate::session::{self, Connected, EarlyConnection, Endpoint, PrivateKey, Timeouts};
 use checkpoints::{Checkpoints, LONGEST_GAP, SHORTEST_GAP};
 use claims::{ClaimSizes, Claims};
 use ramp::{Ramp, Step};
@@ -221,49 +221,7 @@ pub fn download_after(
     let name = files::sanitize_file_name(&spec.file_name);
     let called = Instant::now();
 
-    let first = match early.filter(|e| e.reaches(&spec.endpoint)) {
-        Some(early) => early.finish(
-            &spec.endpoint,
-            &spec.key,
-            &spec.host_keys,
-            &options.timeouts,
-        )?,
-        None => session::connect(
-            &spec.endpoint,
-            &spec.key,
-            &spec.host_keys,
-            &options.timeouts,
-        )?,
-    };
-    cancel.register(&first.socket);
-    // Cancelled while connecting (registering shuts the socket): say so,
-    // not "network error".
-    if cancel.is_cancelled() {
-        return Err(TransferError::Cancelled);
-    }
-    // The file is opened at once, without a stat first: the size is the
-    // published one (a shorter file ends early, the first session compares a
-    // longer one's size after its first read, the SHA-256 vouches for the
-    // rest), which saves a round trip before the first byte. The open's own
-    // round trip sizes the reads.
-    let asked = Instant::now();
-    let opened =
-        first
-            .sftp
-            .open(Path::new(&spec.remote_path))
-            .map_err(|e| match cancel.is_cancelled() {
-                true => TransferError::Cancelled,
-                false => map_sftp_error(e, &spec.remote_path),
-            })?;
-    let rtt = asked.elapsed();
-    let read_size = match options.read_size {
-        0 => read_size_for(rtt),
-        chosen => chosen,
-    };
     let size = spec.expected_size;
-
-    // From here on this backup's partial download is ours alone.
-    let partial = Partial::acquire(&spec.dest_dir, &spec.backup_id)?;
     let expected = Journal {
         backup_id: spec.backup_id.clone(),
         remote_path: spec.remote_path.clone(),
@@ -271,20 +229,53 @@ pub fn download_after(
         expected_sha256: spec.expected_sha256.clone(),
         done: RangeSet::default(),
     };
-    let done = match partial.resumable(&expected) {
-        Some(journal) => journal.done,
-        None => {
-            partial.start_fresh(size)?;
-            RangeSet::default()
-        }
-    };
-    let resumed_bytes = done.covered();
-    let part = partial.file();
     let journal = |done: &RangeSet| Journal {
         done: done.clone(),
         ..expected.clone()
     };
-    partial.save_journal(&journal(&done))?;
+    // The partial file is made ready (locked, its space reserved, its
+    // journal synced: tens of milliseconds of disk work) while the first
+    // session connects and opens the file; nothing in it depends on the
+    // server now that the size is the published one.
+    let (connected, prepared) = thread::scope(|scope| {
+        let prepared = scope.spawn(|| -> Result<(Partial, RangeSet, bool), TransferError> {
+            // From here on this backup's partial download is ours alone.
+            let partial = Partial::acquire(&spec.dest_dir, &spec.backup_id)?;
+            let (done, fresh) = match partial.resumable(&expected) {
+                Some(journal) => (journal.done, false),
+                None => {
+                    partial.start_fresh(size)?;
+                    (RangeSet::default(), true)
+                }
+            };
+            partial.save_journal(&journal(&done))?;
+            Ok((partial, done, fresh))
+        });
+        let connected = open_first(spec, early, cancel);
+        let prepared = prepared.join().unwrap_or_else(|_| {
+            Err(TransferError::Invalid(
+                "preparing the partial file stopped".into(),
+            ))
+        });
+        (connected, prepared)
+    });
+    let (first, opened, rtt) = match connected {
+        Ok(connected) => connected,
+        Err(error) => {
+            // Nothing to show for it: a partial made just now goes again.
+            if let Ok((partial, _, true)) = prepared {
+                partial.discard();
+            }
+            return Err(error);
+        }
+    };
+    let (partial, done, _) = prepared?;
+    let read_size = match options.read_size {
+        0 => read_size_for(rtt),
+        chosen => chosen,
+    };
+    let resumed_bytes = done.covered();
+    let part = partial.file();
 
     // What one session has in flight: libssh2 reads ahead 4 × the read.
     let window = 4 * worker::buffer_len(read_size) as u64;
@@ -454,6 +445,51 @@ pub fn download_after(
         first_byte,
         hash_tail,
     })
+}
+
+/// The first session: the early connection when it goes where the spec
+/// says (its host key checked like any), else a new one; then the file,
+/// opened at once without a stat first: the size is the published one (a
+/// shorter file ends early, the first session compares a longer one's size
+/// after its first read, the SHA-256 vouches for the rest), which saves a
+/// round trip before the first byte. Returns the open's round trip too,
+/// which sizes the reads.
+fn open_first(
+    spec: &DownloadSpec,
+    early: Option<EarlyConnection>,
+    cancel: &CancelToken,
+) -> Result<(Connected, ssh2::File, Duration), TransferError> {
+    let options = &spec.options;
+    let first = match early.filter(|e| e.reaches(&spec.endpoint)) {
+        Some(early) => early.finish(
+            &spec.endpoint,
+            &spec.key,
+            &spec.host_keys,
+            &options.timeouts,
+        )?,
+        None => session::connect(
+            &spec.endpoint,
+            &spec.key,
+            &spec.host_keys,
+            &options.timeouts,
+        )?,
+    };
+    cancel.register(&first.socket);
+    // Cancelled while connecting (registering shuts the socket): say so,
+    // not "network error".
+    if cancel.is_cancelled() {
+        return Err(TransferError::Cancelled);
+    }
+    let asked = Instant::now();
+    let opened =
+        first
+            .sftp
+            .open(Path::new(&spec.remote_path))
+            .map_err(|e| match cancel.is_cancelled() {
+                true => TransferError::Cancelled,
+                false => map_sftp_error(e, &spec.remote_path),
+            })?;
+    Ok((first, opened, asked.elapsed()))
 }
 
 /// Hashes the file as its completed prefix grows, on a thread of its own,

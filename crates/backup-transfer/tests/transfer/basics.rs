@@ -294,8 +294,9 @@ fn stream_counts_outside_1_to_16_and_missing_folders_are_refused() {
 
 #[test]
 fn a_server_that_refuses_sftp_is_a_clear_error_not_a_wait() {
-    // SFTP's INIT goes out with the subsystem request (patched libssh2): a
-    // refusal must still end the attempt at once, with nothing written.
+    // The SFTP set-up waits for the subsystem request's answer (see
+    // vendor/libssh2-sys/PATCHES.md): a refusal ends the attempt at once,
+    // with nothing written.
     let served = Served::new(1000);
     let server = SshServer::start_without_sftp(&[&served.key]).expect("sshd");
     let dest = tempfile::tempdir().expect("dest");

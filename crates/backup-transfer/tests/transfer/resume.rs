@@ -71,6 +71,17 @@ fn a_later_attempt_resumes_from_the_journal() {
         "no final file from a partial download"
     );
     let on_disk = resumable_bytes(dest.path(), &spec.backup_id).expect("something to resume");
+    // An attempt that cannot reach the server (the partial file is prepared
+    // while it connects) leaves what was downloaded as it was.
+    proxy.set_refusing(true);
+    let unreachable = download(&spec, &mut |_| {}, &CancelToken::new());
+    assert!(unreachable.is_err(), "{unreachable:?}");
+    assert_eq!(
+        resumable_bytes(dest.path(), &spec.backup_id),
+        Some(on_disk),
+        "the partial download survives a failed connection"
+    );
+    proxy.set_refusing(false);
     let before = proxy.forwarded(Direction::Down);
     let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("resume");
     assert!(

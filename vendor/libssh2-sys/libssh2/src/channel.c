@@ -1409,36 +1409,9 @@ int libssh2_channel_x11_req_ex(LIBSSH2_CHANNEL *channel, int single_connection,
 /*
  * Primitive for libssh2_channel_(shell|exec|subsystem)
  */
-/* Backup Desk: with wait == 0, returns 0 once the request is sent and
-   leaves the reply for a later call (process_state stays "sent"), so that a
-   caller can send more before it waits: one round trip less. */
-static int channel_process_startup(LIBSSH2_CHANNEL *channel,
-                                   const char *request, size_t request_len,
-                                   const char *message, size_t message_len,
-                                   int wait);
-
 int ssh2_channel_process_startup(LIBSSH2_CHANNEL *channel,
                                  const char *request, size_t request_len,
                                  const char *message, size_t message_len)
-{
-    return channel_process_startup(channel, request, request_len,
-                                   message, message_len, 1);
-}
-
-int ssh2_channel_process_startup_send(LIBSSH2_CHANNEL *channel,
-                                      const char *request,
-                                      size_t request_len,
-                                      const char *message,
-                                      size_t message_len)
-{
-    return channel_process_startup(channel, request, request_len,
-                                   message, message_len, 0);
-}
-
-static int channel_process_startup(LIBSSH2_CHANNEL *channel,
-                                   const char *request, size_t request_len,
-                                   const char *message, size_t message_len,
-                                   int wait)
 {
     static const unsigned char reply_codes[3] =
         { SSH_MSG_CHANNEL_SUCCESS, SSH_MSG_CHANNEL_FAILURE, 0 };
@@ -1510,8 +1483,6 @@ static int channel_process_startup(LIBSSH2_CHANNEL *channel,
         unsigned char *data;
         size_t data_len;
         unsigned char code;
-        if(!wait)
-            return 0;
         rc = ssh2_packet_requirev(session, reply_codes, &data, &data_len,
                                   1, channel->process_local_channel, 4,
                                   &channel->process_packet_requirev_state);

@@ -85,16 +85,6 @@ int ssh2_channel_process_startup(LIBSSH2_CHANNEL *channel,
                                  const char *message, size_t message_len);
 
 /*
- * Backup Desk: sends the request without waiting for its reply; a later
- * ssh2_channel_process_startup() call on the channel waits for it.
- */
-int ssh2_channel_process_startup_send(LIBSSH2_CHANNEL *channel,
-                                      const char *request,
-                                      size_t request_len,
-                                      const char *message,
-                                      size_t message_len);
-
-/*
  * Read data from a channel
  *
  * It is important to not return 0 until the currently read channel is

@@ -806,16 +806,11 @@ static LIBSSH2_SFTP *sftp_init(LIBSSH2_SESSION *session)
         session->sftpInit_state = ssh2_NB_state_sent;
     }
 
-    /* Backup Desk: the subsystem request goes out, then SSH_FXP_INIT at
-       once, and only then is the request's reply awaited (as OpenSSH's
-       client does): one round trip less. A refused request still fails
-       here, before SSH_FXP_VERSION is awaited. */
     if(session->sftpInit_state == ssh2_NB_state_sent) {
-        int ret = ssh2_channel_process_startup_send(session->sftpInit_channel,
-                                                    "subsystem",
-                                                    sizeof("subsystem") - 1,
-                                                    "sftp",
-                                                    sizeof("sftp") - 1);
+        int ret = ssh2_channel_process_startup(session->sftpInit_channel,
+                                               "subsystem",
+                                               sizeof("subsystem") - 1,
+                                               "sftp", sizeof("sftp") - 1);
         if(ret == LIBSSH2_ERROR_EAGAIN) {
             ssh2_err(session, LIBSSH2_ERROR_EAGAIN,
                      "Would block to request SFTP subsystem");
@@ -882,30 +877,11 @@ static LIBSSH2_SFTP *sftp_init(LIBSSH2_SESSION *session)
             session->sftpInit_sent += rc;
 
             if(session->sftpInit_sent == 9)
-                /* move on: the subsystem request's reply */
-                session->sftpInit_state = ssh2_NB_state_sent4;
+                /* move on */
+                session->sftpInit_state = ssh2_NB_state_sent3;
 
             /* if less than 9, we remain in this state to send more later on */
         }
-    }
-
-    if(session->sftpInit_state == ssh2_NB_state_sent4) {
-        int ret = ssh2_channel_process_startup(session->sftpInit_channel,
-                                               "subsystem",
-                                               sizeof("subsystem") - 1,
-                                               "sftp", sizeof("sftp") - 1);
-        if(ret == LIBSSH2_ERROR_EAGAIN) {
-            ssh2_err(session, LIBSSH2_ERROR_EAGAIN,
-                     "Would block to request SFTP subsystem");
-            return NULL;
-        }
-        else if(ret) {
-            ssh2_err(session, LIBSSH2_ERROR_CHANNEL_FAILURE,
-                     "Unable to request SFTP subsystem");
-            goto sftp_init_error;
-        }
-
-        session->sftpInit_state = ssh2_NB_state_sent3;
     }
 
     if(session->sftpInit_state == ssh2_NB_state_error_closing) {
