@@ -12,7 +12,7 @@ use backup_transfer::{partial_paths, resumable_bytes};
 use backup_workflows::{
     Actor, AuditEvent, AutomaticChoice, Desk, ErrorKind, KeyringBackend, Outcome, SystemClock, Tick,
 };
-use test_support::proxy::{Direction, FaultProxy};
+use test_support::proxy::Direction;
 
 use crate::world::{World, recorder, zips};
 
@@ -26,13 +26,8 @@ const BEFORE_QUIT: u64 = 1024 * 1024;
 #[test]
 fn a_download_interrupted_by_quitting_resumes_at_the_next_launchs_first_pass() {
     let world = World::start();
-    let proxy = FaultProxy::to_local_port(world.sshd.port).expect("proxy");
-    let id = world.set_up();
     // The SFTP server is reached over a link the test controls.
-    world
-        .desk
-        .set_connection(id, "127.0.0.1", proxy.port, &world.sshd.user)
-        .expect("connection through the link");
+    let (id, proxy) = world.set_up_behind_proxy();
     match world.run(world.desk.test_connection(id)) {
         Ok(Outcome::HostKey(key)) => {
             world

@@ -319,12 +319,7 @@ fn a_key_declined_in_the_window_is_audited_and_cannot_be_trusted_afterwards() {
 #[test]
 fn the_first_sftp_connection_is_made_while_the_provider_answers_and_carries_the_download() {
     let world = World::start();
-    let proxy = test_support::proxy::FaultProxy::to_local_port(world.sshd.port).expect("proxy");
-    let id = world.set_up();
-    world
-        .desk
-        .set_connection(id, "127.0.0.1", proxy.port, &world.sshd.user)
-        .expect("the SFTP server behind a proxy that counts connections");
+    let (id, proxy) = world.set_up_behind_proxy();
     let backup = world.ready_backup(id);
     let dest = world.folder("dest");
     let (sink, _) = recorder();
@@ -459,12 +454,7 @@ fn a_cancel_while_the_early_connection_hangs_ends_the_delivery_at_once() {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     let world = World::start();
-    let proxy = test_support::proxy::FaultProxy::to_local_port(world.sshd.port).expect("proxy");
-    let id = world.set_up();
-    world
-        .desk
-        .set_connection(id, "127.0.0.1", proxy.port, &world.sshd.user)
-        .expect("the SFTP server behind a proxy that can stall");
+    let (id, proxy) = world.set_up_behind_proxy();
     let backup = world.ready_backup(id);
     let dest = world.folder("dest");
     let (sink, _) = recorder();

@@ -137,6 +137,17 @@ impl World {
         self.set_up_at(&self.base)
     }
 
+    /// [`World::set_up`], with the SFTP server reached through a proxy the
+    /// test controls (counts connections, stalls, cuts); returns it too.
+    pub fn set_up_behind_proxy(&self) -> (i64, test_support::proxy::FaultProxy) {
+        let proxy = test_support::proxy::FaultProxy::to_local_port(self.sshd.port).expect("proxy");
+        let id = self.set_up();
+        self.desk
+            .set_connection(id, "127.0.0.1", proxy.port, &self.sshd.user)
+            .expect("the SFTP server behind the proxy");
+        (id, proxy)
+    }
+
     /// [`World::set_up`], with the provider's API reached at `base` (a proxy).
     pub fn set_up_at(&self, base: &str) -> i64 {
         let added = self
