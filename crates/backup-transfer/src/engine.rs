@@ -29,6 +29,7 @@ use crate::session::{self, Connected, EarlyConnection, Endpoint, PrivateKey, Tim
 use checkpoints::{Checkpoints, LONGEST_GAP, SHORTEST_GAP};
 use claims::{ClaimSizes, Claims};
 use ramp::{Ramp, Step};
+use worker::Start;
 
 /// How to download.
 #[derive(Debug, Clone)]
@@ -259,7 +260,12 @@ pub fn download_after(
         });
         (connected, prepared)
     });
-    let (first, opened, rtt) = match connected {
+    let First {
+        connected: first,
+        file: opened,
+        rtt,
+        joining,
+    } = match connected {
         Ok(connected) => connected,
         Err(error) => {
             // Nothing to show for it: a partial made just now goes again.
@@ -297,7 +303,10 @@ pub fn download_after(
     let mut checkpoints = Checkpoints::new(window, gaps, resumed_bytes, Instant::now());
     let mut ramp = Ramp::new(
         streams,
-        options.adaptive.then(|| sessions_to_start(rtt)),
+        // Sessions connecting since the first one's handshake join at once.
+        options
+            .adaptive
+            .then(|| sessions_to_start(rtt).max(1 + joining.len())),
         ramp_window(rtt),
         Instant::now(),
     );
@@ -332,11 +341,19 @@ pub fn download_after(
             .verify
             .then(|| scope.spawn(|| follow_prefix(&shared, partial.path(), size)));
         let mut first = Some((first, opened));
+        let mut joining = joining.into_iter();
         for index in 0..spawned {
-            let connection = first.take();
+            let start = match (first.take(), joining.next()) {
+                (Some((connection, file)), _) => Start::Opened(connection, file),
+                (None, Some(connecting)) => Start::Joining(connecting),
+                (None, None) => Start::Fresh,
+            };
             let shared = &shared;
-            scope.spawn(move || worker::worker(shared, index, connection));
+            scope.spawn(move || worker::worker(shared, index, start));
         }
+        // Connections made for sessions that are not wanted after all end
+        // on their own threads.
+        drop(joining);
         loop {
             let plan = shared.lock();
             let (mut plan, _) = shared
@@ -355,7 +372,7 @@ pub fn download_after(
                     plan.active += 1;
                     let (index, shared) = (spawned, &shared);
                     spawned += 1;
-                    scope.spawn(move || worker::worker(shared, index, None));
+                    scope.spawn(move || worker::worker(shared, index, Start::Fresh));
                 }
                 // The newest session goes; the ramp adds none after it.
                 Step::Retire => plan.stop_from = spawned - 1,
@@ -447,33 +464,48 @@ pub fn download_after(
     })
 }
 
+/// The first session, opened; and the sessions connecting beside it.
+struct First {
+    connected: Connected,
+    file: ssh2::File,
+    /// The open's round trip, which sizes the reads.
+    rtt: Duration,
+    joining: Vec<thread::JoinHandle<Result<Connected, TransferError>>>,
+}
+
 /// The first session: the early connection when it goes where the spec
 /// says (its host key checked like any), else a new one; then the file,
 /// opened at once without a stat first: the size is the published one (a
 /// shorter file ends early, the first session compares a longer one's size
 /// after its first read, the SHA-256 vouches for the rest), which saves a
-/// round trip before the first byte. Returns the open's round trip too,
-/// which sizes the reads.
+/// round trip before the first byte.
+///
+/// Once its handshake is done, the sessions the download will start with
+/// (see [`sessions_to_join`]) connect on threads of their own, so that
+/// they join when the first byte flows rather than a whole set-up later.
 fn open_first(
     spec: &DownloadSpec,
     early: Option<EarlyConnection>,
     cancel: &CancelToken,
-) -> Result<(Connected, ssh2::File, Duration), TransferError> {
+) -> Result<First, TransferError> {
     let options = &spec.options;
-    let first = match early.filter(|e| e.reaches(&spec.endpoint)) {
-        Some(early) => early.finish(
-            &spec.endpoint,
-            &spec.key,
-            &spec.host_keys,
-            &options.timeouts,
-        )?,
-        None => session::connect(
-            &spec.endpoint,
-            &spec.key,
-            &spec.host_keys,
-            &options.timeouts,
-        )?,
+    let early = match early.filter(|e| e.reaches(&spec.endpoint)) {
+        Some(early) => early,
+        None => session::connect_early(&spec.endpoint, &options.timeouts)?,
     };
+    let joining = (0..sessions_to_join(spec, early.handshake_took()))
+        .map(|_| {
+            let (endpoint, key) = (spec.endpoint.clone(), spec.key.clone());
+            let (policy, timeouts) = (spec.host_keys.clone(), options.timeouts);
+            thread::spawn(move || session::connect(&endpoint, &key, &policy, &timeouts))
+        })
+        .collect();
+    let first = early.finish(
+        &spec.endpoint,
+        &spec.key,
+        &spec.host_keys,
+        &options.timeouts,
+    )?;
     cancel.register(&first.socket);
     // Cancelled while connecting (registering shuts the socket): say so,
     // not "network error".
@@ -481,7 +513,7 @@ fn open_first(
         return Err(TransferError::Cancelled);
     }
     let asked = Instant::now();
-    let opened =
+    let file =
         first
             .sftp
             .open(Path::new(&spec.remote_path))
@@ -489,7 +521,34 @@ fn open_first(
                 true => TransferError::Cancelled,
                 false => map_sftp_error(e, &spec.remote_path),
             })?;
-    Ok((first, opened, asked.elapsed()))
+    Ok(First {
+        connected: first,
+        file,
+        rtt: asked.elapsed(),
+        joining,
+    })
+}
+
+/// How many sessions to connect beside the first, from its handshake (about
+/// three round trips): with "Automatic", one more where one session cannot
+/// fill the link (see [`sessions_to_start`]); with a fixed number, all of
+/// them; never more than the file has units for.
+fn sessions_to_join(spec: &DownloadSpec, handshake: Duration) -> usize {
+    let options = &spec.options;
+    let rtt = handshake / 3;
+    let read = match options.read_size {
+        0 => read_size_for(rtt),
+        chosen => chosen,
+    };
+    let unit = (4 * worker::buffer_len(read) as u64)
+        .min(options.segment_size)
+        .max(1);
+    let units = usize::try_from(spec.expected_size.div_ceil(unit)).unwrap_or(usize::MAX);
+    let wanted = match options.adaptive {
+        true => sessions_to_start(rtt),
+        false => options.streams,
+    };
+    wanted.min(options.streams).min(units).saturating_sub(1)
 }
 
 /// Hashes the file as its completed prefix grows, on a thread of its own,

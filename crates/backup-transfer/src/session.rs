@@ -136,6 +136,8 @@ pub struct EarlyConnection {
     key_type: &'static str,
     /// SFTP, once logged in early (see [`EarlyConnection::log_in_if_pinned`]).
     sftp: Option<Sftp>,
+    /// How long TCP and the SSH handshake took: about three round trips.
+    handshake_took: Duration,
 }
 
 impl fmt::Debug for EarlyConnection {
@@ -187,6 +189,12 @@ impl EarlyConnection {
     /// Whether the server presented the key with this fingerprint.
     pub fn presents(&self, fingerprint: &str) -> bool {
         self.fingerprint == fingerprint
+    }
+
+    /// How long TCP and the SSH handshake took (about three round trips:
+    /// banner and key-exchange offers, the exchange, the service request).
+    pub(crate) fn handshake_took(&self) -> Duration {
+        self.handshake_took
     }
 
     /// Whether [`EarlyConnection::log_in_if_pinned`] logged in.
@@ -242,6 +250,7 @@ fn open_sftp(session: &Session, timeouts: &Timeouts) -> Result<Sftp, TransferErr
 }
 
 fn handshake(endpoint: &Endpoint, timeouts: &Timeouts) -> Result<EarlyConnection, TransferError> {
+    let started = std::time::Instant::now();
     let addrs = (endpoint.host.as_str(), endpoint.port)
         .to_socket_addrs()
         .map_err(|e| network(&format!("cannot resolve {}", endpoint.host), e))?;
@@ -297,6 +306,7 @@ fn handshake(endpoint: &Endpoint, timeouts: &Timeouts) -> Result<EarlyConnection
         fingerprint,
         key_type,
         sftp: None,
+        handshake_took: started.elapsed(),
     })
 }
 

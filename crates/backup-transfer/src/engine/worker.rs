@@ -13,15 +13,24 @@ use crate::files;
 use crate::io_at;
 use crate::session::{self, Connected};
 
-/// `first` is the connection the download was opened on, with the file
-/// already open (session 0); other sessions connect themselves.
-pub(super) fn worker(shared: &Shared<'_>, index: usize, first: Option<(Connected, ssh2::File)>) {
+/// How a session starts.
+pub(super) enum Start {
+    /// The connection the download was opened on, with the file open.
+    Opened(Connected, ssh2::File),
+    /// A connection made since the first session's handshake.
+    Joining(thread::JoinHandle<Result<Connected, TransferError>>),
+    /// Connects itself.
+    Fresh,
+}
+
+pub(super) fn worker(shared: &Shared<'_>, index: usize, start: Start) {
     let spec = shared.spec;
     let options = &spec.options;
     let mut buf = vec![0u8; buffer_len(super::session_read_size(shared.read_size, index))];
-    let (mut connection, mut file) = match first {
-        Some((connection, file)) => (Some(connection), Some(file)),
-        None => (None, None),
+    let (mut connection, mut file, mut joining) = match start {
+        Start::Opened(connection, file) => (Some(connection), Some(file), None),
+        Start::Joining(connecting) => (None, None, Some(connecting)),
+        Start::Fresh => (None, None, None),
     };
     // The first session compares the file's size with the published one
     // once data flows (the download was opened without a stat; the reply
@@ -66,12 +75,18 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, first: Option<(Connected
         // Gives back the rest of the range, from `at`.
         let release = |at: u64| shared.lock().claims.release(index, at);
         if connection.is_none() {
-            match session::connect(
-                &spec.endpoint,
-                &spec.key,
-                &spec.host_keys,
-                &options.timeouts,
-            ) {
+            let connected = match joining.take() {
+                Some(connecting) => connecting
+                    .join()
+                    .unwrap_or_else(|_| Err(TransferError::Network("connecting stopped".into()))),
+                None => session::connect(
+                    &spec.endpoint,
+                    &spec.key,
+                    &spec.host_keys,
+                    &options.timeouts,
+                ),
+            };
+            match connected {
                 Ok(c) => {
                     shared.cancel.register(&c.socket);
                     if !connected_once {

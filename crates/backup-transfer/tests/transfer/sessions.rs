@@ -1,7 +1,8 @@
 //! As many sessions as the link needs: the ramp against a real sshd through
 //! the proxy, on a link one session fills and on one it cannot.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use backup_transfer::{CancelToken, download};
 use test_support::proxy::FaultProxy;
@@ -60,4 +61,57 @@ fn a_long_thin_link_gets_sessions_while_the_rate_rises() {
         proxy.connections() as usize >= done.streams_used,
         "each session is its own connection"
     );
+}
+
+/// When the proxy had accepted `n` connections, measured from `started`.
+fn watch_connections(
+    proxy: &FaultProxy,
+    n: u64,
+    started: Instant,
+    done: &AtomicBool,
+) -> Option<Duration> {
+    while !done.load(Ordering::SeqCst) {
+        if proxy.connections() >= n {
+            return Some(started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    None
+}
+
+#[test]
+fn the_sessions_a_download_starts_with_connect_beside_the_first() {
+    // A long round trip: one session cannot fill the link, so "Automatic"
+    // starts with two; a fixed three start with three. Those beside the
+    // first connect once its handshake is done, not after it has logged in
+    // and opened the file (then they would join a whole set-up later).
+    let rtt = Duration::from_millis(150);
+    let served = Served::new(24 * 1024 * 1024);
+    for (adaptive, streams, starting) in [(true, 8, 2), (false, 3, 3)] {
+        let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
+        proxy.set_link(rtt, None);
+        let dest = tempfile::tempdir().expect("dest");
+        let mut spec = served.spec_via(proxy.port, dest.path());
+        spec.options.adaptive = adaptive;
+        spec.options.streams = streams;
+        spec.options.segment_size = 32 * 1024 * 1024;
+        let finished = AtomicBool::new(false);
+        let started = Instant::now();
+        let (done, joined) = std::thread::scope(|scope| {
+            let watcher = scope.spawn(|| watch_connections(&proxy, starting, started, &finished));
+            let done = download(&spec, &mut |_| {}, &CancelToken::new());
+            finished.store(true, Ordering::SeqCst);
+            (done.expect("download"), watcher.join().expect("watcher"))
+        });
+        assert_eq!(done.sha256, sha256_hex(&served.contents));
+        let joined = joined.expect("the sessions connected");
+        // The first byte follows the first session's login, SFTP set-up,
+        // open and first read: at least five round trips after its handshake.
+        assert!(
+            joined + 3 * rtt < done.first_byte,
+            "{starting} sessions connecting at {joined:?}, first byte at {:?} ({streams} streams, adaptive {adaptive})",
+            done.first_byte
+        );
+        assert!(done.streams_used >= starting as usize, "{done:?}");
+    }
 }
