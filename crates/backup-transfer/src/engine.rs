@@ -343,10 +343,9 @@ pub fn download_after(
         let mut first = Some((first, opened));
         let mut joining = joining.into_iter();
         for index in 0..spawned {
-            let start = match (first.take(), joining.next()) {
-                (Some((connection, file)), _) => Start::Opened(connection, file),
-                (None, Some(connecting)) => Start::Joining(connecting),
-                (None, None) => Start::Fresh,
+            let start = match first.take() {
+                Some((connection, file)) => Start::Opened(connection, file),
+                None => joining.next().map_or(Start::Fresh, Start::Joining),
             };
             let shared = &shared;
             scope.spawn(move || worker::worker(shared, index, start));

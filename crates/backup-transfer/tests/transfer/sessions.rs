@@ -113,5 +113,10 @@ fn the_sessions_a_download_starts_with_connect_beside_the_first() {
             done.first_byte
         );
         assert!(done.streams_used >= starting as usize, "{done:?}");
+        assert_eq!(
+            proxy.connections() as usize,
+            done.streams_used,
+            "each session on the connection made for it: none made for nothing"
+        );
     }
 }
