@@ -463,13 +463,16 @@ pub fn download_after(
     })
 }
 
+/// A session connecting (and opening the file) beside the first.
+type Joining = thread::JoinHandle<Result<(Connected, ssh2::File), TransferError>>;
+
 /// The first session, opened; and the sessions connecting beside it.
 struct First {
     connected: Connected,
     file: ssh2::File,
     /// The open's round trip, which sizes the reads.
     rtt: Duration,
-    joining: Vec<thread::JoinHandle<Result<Connected, TransferError>>>,
+    joining: Vec<Joining>,
 }
 
 /// The first session: the early connection when it goes where the spec
@@ -496,7 +499,17 @@ fn open_first(
         .map(|_| {
             let (endpoint, key) = (spec.endpoint.clone(), spec.key.clone());
             let (policy, timeouts) = (spec.host_keys.clone(), options.timeouts);
-            thread::spawn(move || session::connect(&endpoint, &key, &policy, &timeouts))
+            let path = spec.remote_path.clone();
+            thread::spawn(move || {
+                let connected = session::connect(&endpoint, &key, &policy, &timeouts)?;
+                // Opened now too: once the first session's bytes fill the
+                // link, every round trip waits behind them.
+                let file = connected
+                    .sftp
+                    .open(Path::new(&path))
+                    .map_err(|e| map_sftp_error(e, &path))?;
+                Ok((connected, file))
+            })
         })
         .collect();
     let first = early.finish(

@@ -17,8 +17,8 @@ use crate::session::{self, Connected};
 pub(super) enum Start {
     /// The connection the download was opened on, with the file open.
     Opened(Connected, ssh2::File),
-    /// A connection made since the first session's handshake.
-    Joining(thread::JoinHandle<Result<Connected, TransferError>>),
+    /// A connection (and the file) opened since the first session's handshake.
+    Joining(super::Joining),
     /// Connects itself.
     Fresh,
 }
@@ -76,9 +76,14 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, start: Start) {
         let release = |at: u64| shared.lock().claims.release(index, at);
         if connection.is_none() {
             let connected = match joining.take() {
-                Some(connecting) => connecting
-                    .join()
-                    .unwrap_or_else(|_| Err(TransferError::Network("connecting stopped".into()))),
+                Some(connecting) => match connecting.join() {
+                    Ok(Ok((connected, opened))) => {
+                        file = Some(opened);
+                        Ok(connected)
+                    }
+                    Ok(Err(error)) => Err(error),
+                    Err(_) => Err(TransferError::Network("connecting stopped".into())),
+                },
                 None => session::connect(
                     &spec.endpoint,
                     &spec.key,
