@@ -120,3 +120,26 @@ fn the_sessions_a_download_starts_with_connect_beside_the_first() {
         );
     }
 }
+
+#[test]
+fn a_download_returns_without_waiting_for_the_server_to_close_its_handles() {
+    // Closing the file handle and the session waits for the server's answer
+    // to each, a round trip apiece; the download is done before that.
+    let rtt = Duration::from_millis(300);
+    let served = Served::new(200_000);
+    let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
+    proxy.set_link(rtt, None);
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec_via(proxy.port, dest.path());
+    spec.options.streams = 1;
+    let started = Instant::now();
+    let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("download");
+    let elapsed = started.elapsed();
+    assert_eq!(done.sha256, sha256_hex(&served.contents));
+    // The whole file comes in the first read's round trip.
+    assert!(
+        elapsed < done.first_byte + rtt,
+        "returned {elapsed:?} after the start, the first byte at {:?}",
+        done.first_byte
+    );
+}
