@@ -477,10 +477,13 @@ struct First {
 
 /// The first session: the early connection when it goes where the spec
 /// says (its host key checked like any), else a new one; then the file,
-/// opened at once without a stat first: the size is the published one (a
-/// shorter file ends early, the first session compares a longer one's size
-/// after its first read, the SHA-256 vouches for the rest), which saves a
-/// round trip before the first byte.
+/// opened at once without a stat first, which saves a round trip before the
+/// first byte: the size is the published one. A shorter file ends early
+/// (`RemoteChanged`); in a longer one the published size's prefix does not
+/// have the published SHA-256 (`VerificationFailed`); either way nothing
+/// of it is kept. (A size check on the open handle costs a round trip too,
+/// wherever it is made: made once data flows, it stalls that session's
+/// read-ahead for one.)
 ///
 /// Once its handshake is done, the sessions the download will start with
 /// (see [`sessions_to_join`]) connect on threads of their own, so that

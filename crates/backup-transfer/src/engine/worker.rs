@@ -32,10 +32,6 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, start: Start) {
         Start::Joining(connecting) => (Held::new(None, None), Some(connecting)),
         Start::Fresh => (Held::new(None, None), None),
     };
-    // The first session compares the file's size with the published one
-    // once data flows (the download was opened without a stat; the reply
-    // comes while the read-ahead keeps the link busy).
-    let mut size_checked = index != 0;
     let mut failures = 0u32;
     let mut connected_once = held.connection.is_some();
     // Whether this session has written a byte (the ramp counts those).
@@ -190,18 +186,6 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, start: Start) {
                     }
                     at += n as u64;
                     failures = 0;
-                    if !size_checked {
-                        size_checked = true;
-                        if let Some(found) = remote.stat().ok().and_then(|s| s.size)
-                            && found != shared.size
-                        {
-                            release(at);
-                            return finish(Some(TransferError::RemoteChanged(format!(
-                                "{found} bytes on the server, {} published",
-                                shared.size
-                            ))));
-                        }
-                    }
                     let mut plan = shared.lock();
                     plan.done.insert(at - n as u64, at);
                     if !moved.replace(true) {
