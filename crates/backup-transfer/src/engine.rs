@@ -276,19 +276,11 @@ pub fn download_after(
         }
     };
     let (partial, done, _) = prepared?;
-    let read_size = match options.read_size {
-        0 => read_size_for(rtt),
-        chosen => chosen,
-    };
+    let (read_size, sizes) = claim_sizes(options, rtt);
+    let window = sizes.window;
     let resumed_bytes = done.covered();
     let part = partial.file();
 
-    // What one session has in flight: libssh2 reads ahead 4 × the read.
-    let window = 4 * worker::buffer_len(read_size) as u64;
-    let sizes = ClaimSizes {
-        window,
-        largest: options.segment_size,
-    };
     let missing = done.missing(size);
     let units = missing
         .iter()
@@ -544,6 +536,21 @@ fn open_first(
     })
 }
 
+/// The read size for a round trip of `rtt` (the one chosen, if any), and
+/// the claim sizes that follow: what one session has in flight is a window
+/// of 4 × the read (libssh2 reads ahead that far).
+fn claim_sizes(options: &TransferOptions, rtt: Duration) -> (usize, ClaimSizes) {
+    let read = match options.read_size {
+        0 => read_size_for(rtt),
+        chosen => chosen,
+    };
+    let sizes = ClaimSizes {
+        window: 4 * worker::buffer_len(read) as u64,
+        largest: options.segment_size,
+    };
+    (read, sizes)
+}
+
 /// How many sessions to connect beside the first, from its handshake (about
 /// three round trips), where one session cannot fill the link (see
 /// [`sessions_to_start`]): with "Automatic", the one more it starts with;
@@ -551,13 +558,7 @@ fn open_first(
 fn sessions_to_join(spec: &DownloadSpec, handshake: Duration) -> usize {
     let options = &spec.options;
     let rtt = handshake / 3;
-    let read = match options.read_size {
-        0 => read_size_for(rtt),
-        chosen => chosen,
-    };
-    let unit = (4 * worker::buffer_len(read) as u64)
-        .min(options.segment_size)
-        .max(1);
+    let unit = claim_sizes(options, rtt).1.unit(0, 1);
     let units = usize::try_from(spec.expected_size.div_ceil(unit)).unwrap_or(usize::MAX);
     let wanted = match (sessions_to_start(rtt) > 1, options.adaptive) {
         // A short round trip: the others connect in moments when they start
