@@ -181,8 +181,7 @@ impl EarlyConnection {
         if !self.presents(pinned) || !self.reaches(endpoint) || self.sftp.is_some() {
             return Some(self);
         }
-        authenticate(&self.session, endpoint, key).ok()?;
-        self.sftp = Some(open_sftp(&self.session, timeouts).ok()?);
+        self.sftp = Some(log_in(&self.session, endpoint, key, timeouts).ok()?);
         Some(self)
     }
 
@@ -192,7 +191,8 @@ impl EarlyConnection {
     }
 
     /// How long TCP and the SSH handshake took (about three round trips:
-    /// banner and key-exchange offers, the exchange, the service request).
+    /// TCP's, the banners and key-exchange offers, the exchange; the
+    /// service request travels with the login, see `vendor/libssh2-sys`).
     pub(crate) fn handshake_took(&self) -> Duration {
         self.handshake_took
     }
@@ -226,10 +226,7 @@ impl EarlyConnection {
         hostkey::check(policy, &endpoint.host, &fingerprint, key_type)?;
         let sftp = match sftp {
             Some(sftp) => sftp,
-            None => {
-                authenticate(&session, endpoint, key)?;
-                open_sftp(&session, timeouts)?
-            }
+            None => log_in(&session, endpoint, key, timeouts)?,
         };
         Ok(Connected {
             sftp,
@@ -240,13 +237,57 @@ impl EarlyConnection {
     }
 }
 
-/// Keepalives on, then the SFTP channel of a logged-in session.
-fn open_sftp(session: &Session, timeouts: &Timeouts) -> Result<Sftp, TransferError> {
+/// Logs in with `key`, then starts SFTP, keepalives on. The login request
+/// and SFTP's channel open go out in one flight (a round trip less before
+/// the first byte): libssh2 (patched, see `vendor/libssh2-sys`) lets the
+/// channel be asked for while the login's answer is awaited, and the server
+/// handles both in order. A refused login is reported as such; the channel
+/// asked for after it goes with the session.
+fn log_in(
+    session: &Session,
+    endpoint: &Endpoint,
+    key: &PrivateKey,
+    timeouts: &Timeouts,
+) -> Result<Sftp, TransferError> {
     session.set_keepalive(
         true,
         timeouts.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
     );
-    session.sftp().map_err(|e| network("starting SFTP", e))
+    let request = || {
+        session.userauth_pubkey_memory(
+            &endpoint.username,
+            None,
+            &key.pem,
+            key.passphrase.as_deref(),
+        )
+    };
+    session.set_blocking(false);
+    let sent = request();
+    // The login is on its way: SFTP's channel open follows it now. Any
+    // answer but "would block" leaves SFTP to start after the login.
+    let sftp = match &sent {
+        Err(e) if would_block(e) => session.sftp().ok(),
+        _ => None,
+    };
+    session.set_blocking(true);
+    let answer = match sent {
+        Err(e) if would_block(&e) => request(),
+        done => done,
+    };
+    match answer {
+        Ok(()) if session.authenticated() => {}
+        Ok(()) => return Err(refused(endpoint)),
+        Err(error) => return Err(explain_auth_error(&error.to_string(), key, endpoint)),
+    }
+    match sftp {
+        Some(sftp) => Ok(sftp),
+        None => session.sftp().map_err(|e| network("starting SFTP", e)),
+    }
+}
+
+/// libssh2's "would block" (`LIBSSH2_ERROR_EAGAIN`), in non-blocking mode.
+fn would_block(error: &ssh2::Error) -> bool {
+    error.code() == ssh2::ErrorCode::Session(-37)
 }
 
 fn handshake(endpoint: &Endpoint, timeouts: &Timeouts) -> Result<EarlyConnection, TransferError> {
@@ -308,24 +349,6 @@ fn handshake(endpoint: &Endpoint, timeouts: &Timeouts) -> Result<EarlyConnection
         sftp: None,
         handshake_took: started.elapsed(),
     })
-}
-
-fn authenticate(
-    session: &Session,
-    endpoint: &Endpoint,
-    key: &PrivateKey,
-) -> Result<(), TransferError> {
-    let result = session.userauth_pubkey_memory(
-        &endpoint.username,
-        None,
-        &key.pem,
-        key.passphrase.as_deref(),
-    );
-    match result {
-        Ok(()) if session.authenticated() => Ok(()),
-        Ok(()) => Err(refused(endpoint)),
-        Err(error) => Err(explain_auth_error(&error.to_string(), key, endpoint)),
-    }
 }
 
 fn refused(endpoint: &Endpoint) -> TransferError {

@@ -99,6 +99,32 @@ struct Control {
     refuse: AtomicBool,
     live: Mutex<Vec<TcpStream>>,
     closed: AtomicBool,
+    flights: Mutex<Vec<Arc<Flights>>>,
+}
+
+/// The client's flights on one connection: the times it sent after being
+/// given bytes, at least a quarter of a round trip after it last sent (or
+/// first). Sends closer together travel together: what the server sent in
+/// between is not what they answer. On a long link each flight is a round
+/// trip the client waited for, so this counts a protocol's sequential steps.
+#[derive(Debug)]
+struct Flights {
+    /// Bytes were delivered to the client since it last sent.
+    given: AtomicBool,
+    last_sent: Mutex<Option<Instant>>,
+    count: AtomicU64,
+}
+
+impl Flights {
+    fn client_sent(&self, rtt: Duration) {
+        let now = Instant::now();
+        let mut last = lock(&self.last_sent);
+        let answers = self.given.swap(false, Ordering::SeqCst);
+        if answers && last.is_none_or(|at| now - at >= rtt / 4) {
+            self.count.fetch_add(1, Ordering::SeqCst);
+        }
+        *last = Some(now);
+    }
 }
 
 impl FaultProxy {
@@ -119,6 +145,7 @@ impl FaultProxy {
             refuse: AtomicBool::new(false),
             live: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
+            flights: Mutex::new(Vec::new()),
         });
         let accept_control = Arc::clone(&control);
         thread::spawn(move || accept_loop(listener, accept_control));
@@ -180,6 +207,18 @@ impl FaultProxy {
     pub fn connections(&self) -> u64 {
         self.control.accepted.load(Ordering::SeqCst)
     }
+
+    /// The client's flights on each connection so far, in the order they
+    /// were accepted: how many times it sent in answer to bytes it was
+    /// given (the first send counts too; sends within a quarter of a round
+    /// trip of the one before travel with it). On a long link each is a
+    /// round trip it waited for.
+    pub fn client_flights(&self) -> Vec<u64> {
+        lock(&self.control.flights)
+            .iter()
+            .map(|f| f.count.load(Ordering::SeqCst))
+            .collect()
+    }
 }
 
 impl Drop for FaultProxy {
@@ -192,6 +231,16 @@ impl Drop for FaultProxy {
 }
 
 impl Control {
+    /// The round trip the proxy adds: both directions' delays.
+    fn rtt(&self) -> Duration {
+        Duration::from_nanos(
+            self.delay_nanos
+                .iter()
+                .map(|d| d.load(Ordering::SeqCst))
+                .sum(),
+        )
+    }
+
     fn cut_all(&self) {
         for stream in lock(&self.live).drain(..) {
             let _ = stream.shutdown(Shutdown::Both);
@@ -276,8 +325,20 @@ fn accept_loop(listener: TcpListener, control: Arc<Control>) {
             live.push(c3);
             live.push(s3);
         }
-        pump(Arc::clone(&control), Direction::Up, client, server);
-        pump(Arc::clone(&control), Direction::Down, s2, c2);
+        let flights = Arc::new(Flights {
+            given: AtomicBool::new(true),
+            last_sent: Mutex::new(None),
+            count: AtomicU64::new(0),
+        });
+        lock(&control.flights).push(Arc::clone(&flights));
+        pump(
+            Arc::clone(&control),
+            Direction::Up,
+            client,
+            server,
+            Arc::clone(&flights),
+        );
+        pump(Arc::clone(&control), Direction::Down, s2, c2, flights);
     }
 }
 
@@ -291,9 +352,16 @@ enum Chunk {
 /// Forwards `from` → `to` in `direction` with two threads: a reader that
 /// stamps each chunk with its delivery time (unbounded queue) and a writer
 /// that delivers it on time.
-fn pump(control: Arc<Control>, direction: Direction, mut from: TcpStream, mut to: TcpStream) {
+fn pump(
+    control: Arc<Control>,
+    direction: Direction,
+    mut from: TcpStream,
+    mut to: TcpStream,
+    flights: Arc<Flights>,
+) {
     let (tx, rx) = mpsc::channel::<Chunk>();
     let reader_control = Arc::clone(&control);
+    let reader_flights = Arc::clone(&flights);
     thread::spawn(move || {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
@@ -302,6 +370,9 @@ fn pump(control: Arc<Control>, direction: Direction, mut from: TcpStream, mut to
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
+            if direction == Direction::Up {
+                reader_flights.client_sent(reader_control.rtt());
+            }
             let (admitted, cut) = if direction == Direction::Down {
                 reader_control.admit_down(n)
             } else {
@@ -329,6 +400,11 @@ fn pump(control: Arc<Control>, direction: Direction, mut from: TcpStream, mut to
                         thread::sleep(at - now);
                     }
                     control.wait_while_stalled();
+                    // Before the write: the client may answer before this
+                    // thread runs again.
+                    if direction == Direction::Down {
+                        flights.given.store(true, Ordering::SeqCst);
+                    }
                     if to.write_all(&data).is_err() {
                         break;
                     }

@@ -4,7 +4,9 @@
 use backup_transfer::{
     CancelToken, HostKeyPolicy, PrivateKey, TransferError, connect_early, download_after,
 };
+use std::time::Duration;
 use test_support::proxy::{Direction, FaultProxy};
+
 use test_support::sshd::{ClientKey, KeyKind};
 
 use crate::support::{Served, listing, sha256_hex};
@@ -158,5 +160,35 @@ fn a_refused_early_login_is_dropped_and_the_download_says_why() {
     match download_after(&spec, early, &mut |_| {}, &CancelToken::new()) {
         Err(TransferError::AuthFailed(why)) => assert!(why.contains("did not accept"), "{why}"),
         other => panic!("the refusal must be said: {other:?}"),
+    }
+}
+
+/// Logging in and starting SFTP takes the fewest round trips SSH allows:
+/// the service request, the login and SFTP's channel open travel in one
+/// flight (libssh2 patched, see `vendor/libssh2-sys`), for every key type,
+/// RSA included (whose signature depends on what the server announced).
+/// Counted as the client's flights through a long link.
+#[test]
+fn the_login_travels_with_the_service_request_and_the_channel_open() {
+    for kind in [KeyKind::Ed25519, KeyKind::RsaPem, KeyKind::Ecdsa] {
+        let served = Served::with_key(ClientKey::generate(kind, None).expect("key"), 1000);
+        let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
+        proxy.set_link(Duration::from_millis(200), None);
+        let dest = tempfile::tempdir().expect("dest");
+        let spec = served.spec_via(proxy.port, dest.path());
+        let pin = spec.host_keys.pinned.clone().expect("pinned");
+        let early = connect_early(&spec.endpoint, &spec.options.timeouts)
+            .expect("handshake")
+            .log_in_if_pinned(&pin, &spec.key, &spec.endpoint, &spec.options.timeouts)
+            .expect("kept");
+        assert!(early.is_logged_in(), "{kind:?}: {early:?}");
+        // The banner, the key-exchange offer, the exchange; then NEWKEYS,
+        // the service request, the login and the channel open together;
+        // the subsystem; SFTP's version. Stock libssh2 takes 8 (service,
+        // login and channel one after another). A loaded machine can only
+        // merge flights (the client answering late), never split them.
+        let flights = proxy.client_flights();
+        assert_eq!(flights.len(), 1, "one connection");
+        assert!(flights[0] <= 6, "{kind:?}: {flights:?} flights");
     }
 }

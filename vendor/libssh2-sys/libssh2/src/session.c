@@ -761,6 +761,35 @@ static int session_startup(LIBSSH2_SESSION *session, libssh2_socket_t sock)
 
     if(session->startup_state == ssh2_NB_state_sent4) {
         struct string_buf buf;
+        /* Backup Desk: do not wait a round trip for the service's
+           acceptance when the server says, in its extension info, which
+           signatures it takes (RFC 8308: sent as its next packet after
+           NEWKEYS, so it is here before the acceptance could be): the login
+           request then follows the service request in the same flight, and
+           the server answers both in order (RFC 4253 section 10). A server
+           refusing the service disconnects, which fails the login. A server
+           that sends no extension info (an RSA key's signature would have
+           to be guessed) answers the service request next: that answer is
+           then taken as before. */
+        if(session->startup_req_state.state == ssh2_NB_state_idle) {
+            int type = 0;
+            while(!session->server_sign_algorithms &&
+                  type != SSH_MSG_SERVICE_ACCEPT) {
+                type = ssh2_transport_read(session);
+                if(type == LIBSSH2_ERROR_EAGAIN)
+                    return type;
+                if(type < 0)
+                    return ssh2_err(session, type,
+                                    "Failed to get response to "
+                                    "ssh-userauth request");
+            }
+            if(type != SSH_MSG_SERVICE_ACCEPT) {
+                session->startup_service_length =
+                    (sizeof("ssh-userauth") - 1);
+                session->startup_state = ssh2_NB_state_idle;
+                return 0;
+            }
+        }
         rc = ssh2_packet_require(session, SSH_MSG_SERVICE_ACCEPT,
                                  &session->startup_data,
                                  &session->startup_data_len, 0, NULL, 0,

@@ -1015,7 +1015,13 @@ LIBSSH2_SFTP *libssh2_sftp_init(LIBSSH2_SESSION *session)
     if(!session)
         return NULL;
 
-    if(!(session->state & SSH2_STATE_AUTHENTICATED)) {
+    /* Backup Desk: or a public-key login is sent and its answer awaited
+       (non-blocking): the channel's open then follows it in the same
+       flight; a server passes what follows a successful login to the
+       service (RFC 4252 section 5.1), and after a failed one the session
+       is dropped. */
+    if(!(session->state & SSH2_STATE_AUTHENTICATED) &&
+       session->userauth_pblc_state != ssh2_NB_state_sent3) {
         ssh2_err(session, LIBSSH2_ERROR_INVAL,
                  "session not authenticated yet");
         return NULL;
