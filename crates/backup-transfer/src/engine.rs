@@ -7,12 +7,13 @@
 
 mod checkpoints;
 mod claims;
+mod journaling;
 mod ramp;
 mod worker;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -22,12 +23,13 @@ use crate::error::TransferError;
 use crate::files;
 use crate::hostkey::HostKeyPolicy;
 use crate::io_at;
-use crate::journal::{Journal, RangeSet};
+use crate::journal::{self, Journal, RangeSet};
 use crate::partial::{self, Partial};
 use crate::progress::{CancelToken, Progress, ProgressMeter};
 use crate::session::{self, Connected, EarlyConnection, Endpoint, PrivateKey, Timeouts};
 use checkpoints::{Checkpoints, LONGEST_GAP, SHORTEST_GAP};
 use claims::{ClaimSizes, Claims};
+use journaling::Journaling;
 use ramp::{Ramp, Step};
 use worker::Start;
 
@@ -161,6 +163,7 @@ struct Shared<'a> {
     changed: Condvar,
     spec: &'a DownloadSpec,
     part: &'a File,
+    journaling: &'a Journaling<'a>,
     cancel: &'a CancelToken,
     read_size: usize,
     size: u64,
@@ -229,11 +232,14 @@ pub fn download_after(
         size,
         expected_sha256: spec.expected_sha256.clone(),
         done: RangeSet::default(),
+        unsynced: None,
     };
     let journal = |done: &RangeSet| Journal {
         done: done.clone(),
         ..expected.clone()
     };
+    // What the system's cache holds, for a killed process's resume.
+    let boot = journal::current_boot();
     // The partial file is made ready (locked, its space reserved, its
     // journal synced: tens of milliseconds of disk work) while the first
     // session connects and opens the file; nothing in it depends on the
@@ -243,7 +249,16 @@ pub fn download_after(
             // From here on this backup's partial download is ours alone.
             let partial = Partial::acquire(&spec.dest_dir, &spec.backup_id)?;
             let (done, fresh) = match partial.resumable(&expected) {
-                Some(journal) => (journal.done, false),
+                Some(journal) => {
+                    // What it believes may be in the cache only (written by
+                    // a killed process, see `journal`): synced now, so the
+                    // journal saved below vouches for it through a power cut.
+                    partial
+                        .file()
+                        .sync_data()
+                        .map_err(|e| TransferError::local(partial.path(), e))?;
+                    (journal.done, false)
+                }
                 None => {
                     partial.start_fresh(size)?;
                     (RangeSet::default(), true)
@@ -292,7 +307,8 @@ pub fn download_after(
         .min(usize::try_from(units).unwrap_or(usize::MAX));
     let claims = Claims::new(missing, sizes, streams);
     let gaps = (SHORTEST_GAP, LONGEST_GAP);
-    let mut checkpoints = Checkpoints::new(window, gaps, resumed_bytes, Instant::now());
+    let checkpoints = Checkpoints::new(window, gaps, resumed_bytes, Instant::now());
+    let journaling = Journaling::new(&partial, &expected, boot, checkpoints, done.clone());
     let mut ramp = Ramp::new(
         streams,
         // Sessions connecting since the first one's handshake join at once.
@@ -323,6 +339,7 @@ pub fn download_after(
         changed: Condvar::new(),
         spec,
         part,
+        journaling: &journaling,
         cancel,
         read_size,
         size,
@@ -345,6 +362,13 @@ pub fn download_after(
         // Connections made for sessions that are not wanted after all end
         // on their own threads.
         drop(joining);
+        // Synced saves run on a thread of their own (see `journaling`).
+        let (sync_requests, to_sync) = mpsc::channel::<RangeSet>();
+        scope.spawn(|| {
+            for done in to_sync {
+                journaling.save_synced(done, || shared.lock().done.clone());
+            }
+        });
         loop {
             let plan = shared.lock();
             let (mut plan, _) = shared
@@ -370,24 +394,22 @@ pub fn download_after(
                 _ => {}
             }
             // Every range in the snapshot was written before it was taken.
-            let snapshot =
-                (finished || checkpoints.due(covered, active, now)).then(|| plan.done.clone());
+            let snapshot = journaling
+                .start_synced(covered, active, finished)
+                .then(|| plan.done.clone());
             drop(plan);
             if let Some(progress) = meter.observe(covered, active, now, finished) {
                 on_progress(progress);
             }
             if let Some(done) = snapshot {
-                // Data first (one sync for every session's writes), then the
-                // journal that vouches for it; never a journal over bytes
-                // that may not be on disk.
-                if part.sync_data().is_ok() && partial.save_journal(&journal(&done)).is_ok() {
-                    checkpoints.saved(done.covered(), Instant::now());
-                }
+                let _ = sync_requests.send(done);
             }
             if finished {
                 break;
             }
         }
+        // The last synced save (sent above) ends with the scope.
+        drop(sync_requests);
         shared.lock().workers_done = true;
         shared.changed.notify_all();
         hasher.map(|h| {

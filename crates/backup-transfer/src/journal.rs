@@ -4,6 +4,14 @@
 //! server restart or the app being killed; it is replaced atomically so it is
 //! never torn. A journal is believed only if it is consistent: a damaged one
 //! means starting over, never resuming from the wrong bytes.
+//!
+//! Ranges are vouched for in two ways. `done`: synced to the disk before the
+//! journal was saved (survives a power cut). `unsynced`: written to the
+//! partial file but not synced yet, with the boot of the system that wrote
+//! them: a killed process leaves them in the system's cache, so they are
+//! believed while the system has not restarted since (Linux's boot id), and
+//! a journal that says them costs no sync to save, so it can follow the
+//! download closely (see the engine's checkpoints).
 
 use std::fs;
 use std::io::Write;
@@ -95,39 +103,109 @@ pub struct Journal {
     /// (journals of older versions also hold an `mtime`, now ignored).
     pub size: u64,
     pub expected_sha256: String,
+    /// Ranges synced to the disk before this journal was saved.
     pub done: RangeSet,
+    /// Ranges written but maybe not synced yet (a superset of `done`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsynced: Option<Unsynced>,
+}
+
+/// Ranges written to the partial file, not all synced, by a system that was
+/// up since `boot`: in its cache or on its disk while it stays up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unsynced {
+    /// The boot id of the system that wrote them ([`current_boot`]).
+    pub boot: String,
+    pub written: RangeSet,
+}
+
+/// The running system's boot id, when it has one (Linux). Bytes written but
+/// not synced are lost only with a restart, which changes it; where there is
+/// none, every journal is saved synced.
+pub fn current_boot() -> Option<&'static str> {
+    static BOOT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    BOOT.get_or_init(|| {
+        if !cfg!(target_os = "linux") {
+            return None;
+        }
+        let id = fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+        let id = id.trim();
+        (id.len() >= 16 && id.len() <= 64).then(|| id.to_owned())
+    })
+    .as_deref()
 }
 
 impl Journal {
     /// Loads a journal; `None` when it is missing, unreadable or not
-    /// consistent (see [`Journal::is_consistent`]): then start over.
+    /// consistent (see [`Journal::is_consistent`]): then start over. Its
+    /// `done` is then what can be believed: the synced ranges, and the
+    /// unsynced ones too when they were written since this system's boot.
     pub fn load(path: &Path) -> Option<Journal> {
-        let journal: Journal = serde_json::from_slice(&fs::read(path).ok()?).ok()?;
-        journal.is_consistent().then_some(journal)
+        Self::load_at_boot(path, current_boot())
+    }
+
+    /// [`Journal::load`] on a system whose boot id is `boot`.
+    pub fn load_at_boot(path: &Path, boot: Option<&str>) -> Option<Journal> {
+        let mut journal: Journal = serde_json::from_slice(&fs::read(path).ok()?).ok()?;
+        if !journal.is_consistent() {
+            return None;
+        }
+        if let Some(unsynced) = journal.unsynced.take()
+            && boot == Some(unsynced.boot.as_str())
+        {
+            for &(start, end) in &unsynced.written.0 {
+                journal.done.insert(start, end);
+            }
+        }
+        Some(journal)
     }
 
     /// Whether the journal can be believed: well-formed ranges within the
     /// size, and a checksum that is 64 hex digits.
     pub fn is_consistent(&self) -> bool {
-        is_sha256_hex(&self.expected_sha256) && self.done.is_well_formed(self.size)
+        is_sha256_hex(&self.expected_sha256)
+            && self.done.is_well_formed(self.size)
+            && self
+                .unsynced
+                .as_ref()
+                .is_none_or(|u| u.written.is_well_formed(self.size))
     }
 
-    /// Writes the journal atomically (temp file + rename).
+    /// Writes the journal atomically (temp file + rename), synced: for a
+    /// journal whose `done` ranges were synced before.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let tmp = Self::temp_path(path);
+        self.write(path, true)
+    }
+
+    /// Writes the journal atomically without syncing it: for a journal that
+    /// also says [`Unsynced`] ranges, which a restart takes with it anyway.
+    pub fn save_unsynced(&self, path: &Path) -> std::io::Result<()> {
+        self.write(path, false)
+    }
+
+    fn write(&self, path: &Path, sync: bool) -> std::io::Result<()> {
+        // Each kind has its temp file: the engine saves them from two
+        // threads (a rename of either leaves a journal that is true).
+        let [unsynced_tmp, synced_tmp] = Self::temp_paths(path);
+        let tmp = if sync { synced_tmp } else { unsynced_tmp };
         {
             let mut file = fs::File::create(&tmp)?;
             file.write_all(&serde_json::to_vec(self).map_err(std::io::Error::other)?)?;
-            file.sync_data()?;
+            if sync {
+                file.sync_data()?;
+            }
         }
         fs::rename(&tmp, path)
     }
 
-    /// Where [`Journal::save`] writes before the rename.
-    pub fn temp_path(path: &Path) -> PathBuf {
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        PathBuf::from(tmp)
+    /// Where [`Journal::save_unsynced`] and [`Journal::save`] write before
+    /// the rename.
+    pub fn temp_paths(path: &Path) -> [PathBuf; 2] {
+        [".tmp", ".synced.tmp"].map(|suffix| {
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(suffix);
+            PathBuf::from(tmp)
+        })
     }
 
     /// Whether both journals describe the same download: the same backup and
@@ -155,7 +233,46 @@ mod tests {
             size: 8192,
             expected_sha256: SHA.into(),
             done: RangeSet(done.to_vec()),
+            unsynced: None,
         }
+    }
+
+    #[test]
+    fn unsynced_ranges_are_believed_only_on_the_boot_that_wrote_them() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join(".bk-1.journal");
+        let mut saved = journal(&[(0, 1000)]);
+        saved.unsynced = Some(Unsynced {
+            boot: "boot-a-0123456789".into(),
+            written: RangeSet(vec![(0, 3000), (5000, 6000)]),
+        });
+        saved.save_unsynced(&path).expect("save");
+        let same = Journal::load_at_boot(&path, Some("boot-a-0123456789")).expect("load");
+        assert_eq!(same.done, RangeSet(vec![(0, 3000), (5000, 6000)]));
+        assert_eq!(same.unsynced, None, "what is believed is in done");
+        let restarted = Journal::load_at_boot(&path, Some("boot-b-0123456789")).expect("load");
+        assert_eq!(
+            restarted.done,
+            RangeSet(vec![(0, 1000)]),
+            "after a restart only the synced ranges are believed"
+        );
+        let unknown = Journal::load_at_boot(&path, None).expect("load");
+        assert_eq!(unknown.done, RangeSet(vec![(0, 1000)]));
+        saved.unsynced = Some(Unsynced {
+            boot: "boot-a-0123456789".into(),
+            written: RangeSet(vec![(0, 9000)]),
+        });
+        fs::write(&path, serde_json::to_vec(&saved).expect("json")).expect("write");
+        assert_eq!(
+            Journal::load_at_boot(&path, Some("boot-a-0123456789")),
+            None,
+            "unsynced ranges past the size make the journal damaged"
+        );
+    }
+
+    #[test]
+    fn this_system_has_a_boot_id_on_linux() {
+        assert_eq!(current_boot().is_some(), cfg!(target_os = "linux"));
     }
 
     #[test]

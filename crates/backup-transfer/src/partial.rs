@@ -67,7 +67,9 @@ pub fn discard_partial(dest_dir: &Path, backup_id: &str) -> Result<(), TransferE
         None => {
             // No partial file: at most a journal left over, which no one holds.
             let (_, journal) = partial_paths(dest_dir, backup_id)?;
-            let _ = fs::remove_file(Journal::temp_path(&journal));
+            for tmp in Journal::temp_paths(&journal) {
+                let _ = fs::remove_file(tmp);
+            }
             let _ = fs::remove_file(journal);
         }
     }
@@ -214,6 +216,14 @@ impl Partial {
             .map_err(|e| TransferError::local(&self.journal, e))
     }
 
+    /// Saves a journal that says unsynced ranges, without a sync (see
+    /// [`Journal::save_unsynced`]).
+    pub(crate) fn save_journal_unsynced(&self, journal: &Journal) -> Result<(), TransferError> {
+        journal
+            .save_unsynced(&self.journal)
+            .map_err(|e| TransferError::local(&self.journal, e))
+    }
+
     /// Removes the partial file and its journal.
     pub(crate) fn discard(self) {
         self.remove_files();
@@ -245,7 +255,9 @@ impl Partial {
         if files::is_same_file(&self.file, &self.part) {
             let _ = fs::remove_file(&self.part);
         }
-        let _ = fs::remove_file(Journal::temp_path(&self.journal));
+        for tmp in Journal::temp_paths(&self.journal) {
+            let _ = fs::remove_file(tmp);
+        }
         let _ = fs::remove_file(&self.journal);
     }
 }

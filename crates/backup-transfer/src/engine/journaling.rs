@@ -1,0 +1,123 @@
+//! Saving the journal while a download runs (see [`super::checkpoints`] for
+//! when, and [`crate::journal`] for the two kinds of save).
+//!
+//! An unsynced save is made by the session that just wrote the bytes which
+//! make it due, right after writing them: a session held up by the
+//! scheduler is not writing either, so the journal stays within a window of
+//! the bytes on disk even on a loaded machine. A synced save runs on a
+//! thread of its own (syncing what a fast transfer wrote takes tens of
+//! milliseconds, and the unsynced saves go on meanwhile).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+
+use super::checkpoints::{Checkpoints, Save};
+use crate::journal::{Journal, RangeSet, Unsynced};
+use crate::partial::Partial;
+
+/// The running download's journal: what it last vouched for and when.
+pub(super) struct Journaling<'a> {
+    partial: &'a Partial,
+    /// The download's identity, with no ranges.
+    expected: &'a Journal,
+    /// The boot unsynced saves are made for; `None`: only synced saves.
+    boot: Option<&'static str>,
+    checkpoints: Mutex<Checkpoints>,
+    /// What the last synced journal vouches for.
+    synced: Mutex<RangeSet>,
+    /// A synced save is running.
+    syncing: AtomicBool,
+    /// One unsynced save at a time (they share a temp file).
+    writing: Mutex<()>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl<'a> Journaling<'a> {
+    /// `synced`: what the journal on disk vouches for, synced.
+    pub fn new(
+        partial: &'a Partial,
+        expected: &'a Journal,
+        boot: Option<&'static str>,
+        checkpoints: Checkpoints,
+        synced: RangeSet,
+    ) -> Self {
+        Journaling {
+            partial,
+            expected,
+            boot,
+            checkpoints: Mutex::new(checkpoints),
+            synced: Mutex::new(synced),
+            syncing: AtomicBool::new(false),
+            writing: Mutex::new(()),
+        }
+    }
+
+    /// Called by a session under the plan's lock, with the ranges written
+    /// so far: the snapshot to save unsynced now, if one is due.
+    pub fn unsynced_due(&self, done: &RangeSet, sessions: usize) -> Option<RangeSet> {
+        self.boot?;
+        let due = lock(&self.checkpoints).unsynced_due(done.covered(), sessions, Instant::now());
+        due.then(|| done.clone())
+    }
+
+    /// Saves what is `written` (every range of it on disk or in the
+    /// system's cache) with what is synced, for this boot. Skipped while
+    /// another session saves: the next one due follows within moments.
+    pub fn save_unsynced(&self, written: RangeSet) {
+        let (Some(boot), Ok(_writing)) = (self.boot, self.writing.try_lock()) else {
+            return;
+        };
+        let journal = Journal {
+            done: lock(&self.synced).clone(),
+            unsynced: Some(Unsynced {
+                boot: boot.to_owned(),
+                written: written.clone(),
+            }),
+            ..self.expected.clone()
+        };
+        if self.partial.save_journal_unsynced(&journal).is_ok() {
+            lock(&self.checkpoints).saved(Save::Unsynced, written.covered(), Instant::now());
+        }
+    }
+
+    /// Whether the coordinator should start a synced save now (none while
+    /// one runs); if so it is counted as started.
+    pub fn start_synced(&self, covered: u64, sessions: usize, finished: bool) -> bool {
+        let now = Instant::now();
+        let mut checkpoints = lock(&self.checkpoints);
+        let due = finished
+            || (!self.syncing.load(Ordering::SeqCst)
+                && checkpoints.synced_due(covered, sessions, now));
+        if due {
+            self.syncing.store(true, Ordering::SeqCst);
+            checkpoints.saved(Save::Synced, covered, now);
+        }
+        due
+    }
+
+    /// The synced save of `done` (every range of it written), on the
+    /// syncing thread: the partial file synced first (one sync for every
+    /// session's writes), then the journal that vouches for it, and for
+    /// what is written by then (`written_now`) on this boot. Never a journal
+    /// over bytes that are not on disk.
+    pub fn save_synced(&self, done: RangeSet, written_now: impl FnOnce() -> RangeSet) {
+        if self.partial.file().sync_data().is_ok() {
+            let journal = Journal {
+                done: done.clone(),
+                unsynced: self.boot.map(|boot| Unsynced {
+                    boot: boot.to_owned(),
+                    written: written_now(),
+                }),
+                ..self.expected.clone()
+            };
+            if self.partial.save_journal(&journal).is_ok() {
+                *lock(&self.synced) = done;
+            }
+        }
+        self.syncing.store(false, Ordering::SeqCst);
+    }
+}
