@@ -362,7 +362,10 @@ pub fn download_after(
         // Connections made for sessions that are not wanted after all end
         // on their own threads.
         drop(joining);
-        // Synced saves run on a thread of their own (see `journaling`).
+        // Synced and unsynced saves run on threads of their own (see
+        // `journaling`).
+        scope.spawn(|| journaling.write_unsynced());
+        let closing = journaling.closing();
         let (sync_requests, to_sync) = mpsc::channel::<RangeSet>();
         scope.spawn(|| {
             for done in to_sync {
@@ -410,6 +413,7 @@ pub fn download_after(
         }
         // The last synced save (sent above) ends with the scope.
         drop(sync_requests);
+        drop(closing);
         shared.lock().workers_done = true;
         shared.changed.notify_all();
         hasher.map(|h| {

@@ -1,15 +1,17 @@
 //! Saving the journal while a download runs (see [`super::checkpoints`] for
 //! when, and [`crate::journal`] for the two kinds of save).
 //!
-//! An unsynced save is made by the session that just wrote the bytes which
-//! make it due, right after writing them: a session held up by the
-//! scheduler is not writing either, so the journal stays within a window of
-//! the bytes on disk even on a loaded machine. A synced save runs on a
-//! thread of its own (syncing what a fast transfer wrote takes tens of
-//! milliseconds, and the unsynced saves go on meanwhile).
+//! An unsynced save is asked for by the session that just wrote the bytes
+//! which make it due, right after writing them (a session held up by the
+//! scheduler is not writing either), and made by a thread of its own that
+//! waits for nothing else: the file operations stay off the sessions' path
+//! (made by the sessions themselves, they slowed one session on loopback by
+//! a quarter, measured). A synced save runs on another thread (syncing what
+//! a fast transfer wrote takes tens of milliseconds, and the unsynced saves
+//! go on meanwhile).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
 use super::checkpoints::{Checkpoints, Save};
@@ -28,8 +30,9 @@ pub(super) struct Journaling<'a> {
     synced: Mutex<RangeSet>,
     /// A synced save is running.
     syncing: AtomicBool,
-    /// One unsynced save at a time (they share a temp file).
-    writing: Mutex<()>,
+    /// The newest unsynced save asked for, and whether the download ended.
+    asked: Mutex<(Option<RangeSet>, bool)>,
+    wake: Condvar,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -52,36 +55,69 @@ impl<'a> Journaling<'a> {
             checkpoints: Mutex::new(checkpoints),
             synced: Mutex::new(synced),
             syncing: AtomicBool::new(false),
-            writing: Mutex::new(()),
+            asked: Mutex::new((None, false)),
+            wake: Condvar::new(),
         }
     }
 
     /// Called by a session under the plan's lock, with the ranges written
-    /// so far: the snapshot to save unsynced now, if one is due.
-    pub fn unsynced_due(&self, done: &RangeSet, sessions: usize) -> Option<RangeSet> {
-        self.boot?;
-        let due = lock(&self.checkpoints).unsynced_due(done.covered(), sessions, Instant::now());
-        due.then(|| done.clone())
+    /// so far (`done`): asks for an unsynced save of them if one is due.
+    pub fn after_write(&self, done: &RangeSet, sessions: usize) {
+        if self.boot.is_none() {
+            return;
+        }
+        let now = Instant::now();
+        {
+            let mut checkpoints = lock(&self.checkpoints);
+            if !checkpoints.unsynced_due(done.covered(), sessions, now) {
+                return;
+            }
+            checkpoints.saved(Save::Unsynced, done.covered(), now);
+        }
+        lock(&self.asked).0 = Some(done.clone());
+        self.wake.notify_one();
+    }
+
+    /// The unsynced saves' thread: saves the newest snapshot asked for
+    /// until [`Journaling::close`].
+    pub fn write_unsynced(&self) {
+        loop {
+            let written = {
+                let mut asked = lock(&self.asked);
+                loop {
+                    match asked.0.take() {
+                        Some(written) => break written,
+                        None if asked.1 => return,
+                        None => asked = self.wake.wait(asked).unwrap_or_else(|p| p.into_inner()),
+                    }
+                }
+            };
+            self.save_unsynced(written);
+        }
+    }
+
+    /// Ends [`Journaling::write_unsynced`] once what was asked is saved,
+    /// when the guard returned is dropped (also when unwinding, so that a
+    /// scope waiting for that thread cannot hang).
+    pub fn closing(&self) -> Closing<'_, 'a> {
+        Closing(self)
     }
 
     /// Saves what is `written` (every range of it on disk or in the
-    /// system's cache) with what is synced, for this boot. Skipped while
-    /// another session saves: the next one due follows within moments.
-    pub fn save_unsynced(&self, written: RangeSet) {
-        let (Some(boot), Ok(_writing)) = (self.boot, self.writing.try_lock()) else {
+    /// system's cache) with what is synced, for this boot.
+    fn save_unsynced(&self, written: RangeSet) {
+        let Some(boot) = self.boot else {
             return;
         };
         let journal = Journal {
             done: lock(&self.synced).clone(),
             unsynced: Some(Unsynced {
                 boot: boot.to_owned(),
-                written: written.clone(),
+                written,
             }),
             ..self.expected.clone()
         };
-        if self.partial.save_journal_unsynced(&journal).is_ok() {
-            lock(&self.checkpoints).saved(Save::Unsynced, written.covered(), Instant::now());
-        }
+        let _ = self.partial.save_journal_unsynced(&journal);
     }
 
     /// Whether the coordinator should start a synced save now (none while
@@ -119,5 +155,15 @@ impl<'a> Journaling<'a> {
             }
         }
         self.syncing.store(false, Ordering::SeqCst);
+    }
+}
+
+/// See [`Journaling::closing`].
+pub(super) struct Closing<'j, 'a>(&'j Journaling<'a>);
+
+impl Drop for Closing<'_, '_> {
+    fn drop(&mut self) {
+        lock(&self.0.asked).1 = true;
+        self.0.wake.notify_one();
     }
 }

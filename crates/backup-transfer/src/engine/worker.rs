@@ -197,13 +197,10 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, start: Start) {
                     if plan.done.prefix() == shared.size {
                         plan.last_byte_at = Some(Instant::now());
                     }
-                    let save = shared.journaling.unsynced_due(&plan.done, plan.active);
+                    // Right after the bytes that made it due (see `journaling`).
+                    shared.journaling.after_write(&plan.done, plan.active);
                     drop(plan);
                     shared.changed.notify_all();
-                    // Right after the bytes that made it due (see `journaling`).
-                    if let Some(written) = save {
-                        shared.journaling.save_unsynced(written);
-                    }
                 }
                 Err(error) => {
                     release(at);
