@@ -82,6 +82,25 @@ fn settled(proxy: &FaultProxy) -> u64 {
     }
 }
 
+/// What a killed child of `sessions` sessions left (see [`inspect`]): every
+/// range the journal vouches for holds the source's bytes, and at most one
+/// read window per session is on disk but not vouched for (a resume fetches
+/// it again). Returns the journal's ranges; `context` ends the messages.
+fn left_within_a_window(dest: &Path, source: &[u8], sessions: usize, context: &str) -> RangeSet {
+    let (done, truthful, unvouched) = inspect(dest, source);
+    assert!(
+        truthful,
+        "every range the journal marks done holds the right bytes{context}"
+    );
+    let window = 4 * CHILD_READ_SIZE as u64;
+    assert!(
+        unvouched <= sessions as u64 * window,
+        "{unvouched} bytes were on disk but not in the journal (journal: {done:?}{context}); a \
+         resume fetches them again, and it must be at most one read window ({window}) per session"
+    );
+    done
+}
+
 /// What a killed child left: the journal's ranges, whether each holds the
 /// source's bytes, and the bytes outside them that hold the source's bytes
 /// too (in whole 4 KiB blocks from the start of each gap): on disk but not
@@ -131,17 +150,7 @@ fn a_kill_at_half_fetches_again_at_most_one_read_window_per_session() {
         size / 2,
     );
 
-    let (done, truthful, unvouched) = inspect(dest.path(), &served.contents);
-    assert!(
-        truthful,
-        "every range the journal marks done holds the right bytes"
-    );
-    let window = 4 * CHILD_READ_SIZE as u64;
-    assert!(
-        unvouched <= CHILD_STREAMS as u64 * window,
-        "{unvouched} bytes were on disk but not in the journal (journal: {done:?}); a resume \
-         fetches them again, and it must be at most one read window ({window}) per session"
-    );
+    let done = left_within_a_window(dest.path(), &served.contents, CHILD_STREAMS, "");
     assert!(
         done.covered() >= size / 4,
         "the journal followed the download: {done:?}"
@@ -184,16 +193,11 @@ fn a_kill_at_full_local_speed_fetches_again_at_most_one_read_window() {
         size / 2,
     );
     let rate = (size / 2) as f64 / started.elapsed().as_secs_f64() / 1e6;
-    let (done, truthful, unvouched) = inspect(dest.path(), &served.contents);
-    assert!(
-        truthful,
-        "every range the journal marks done holds the right bytes"
-    );
-    let window = 4 * CHILD_READ_SIZE as u64;
-    assert!(
-        unvouched <= window,
-        "{unvouched} bytes were on disk but not in the journal (journal: {done:?}, about \
-         {rate:.0} MB/s); at most one read window ({window}) may be fetched again"
+    let done = left_within_a_window(
+        dest.path(),
+        &served.contents,
+        1,
+        &format!(", about {rate:.0} MB/s"),
     );
     let (_, journal) = partial_paths(dest.path(), BACKUP_ID).expect("valid id");
     let after_restart =
