@@ -10,9 +10,12 @@ mkdir -p "$log_dir"
 
 passed=0
 failed=0
+# How long each step took, printed at the end (where CI time goes).
+timings=()
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 finish() {
   echo
+  ((${#timings[@]})) && printf '%s\n' "Time per step (s):" "${timings[@]}"
   echo "$passed passed, $failed failed"
   exit "$1"
 }
@@ -43,9 +46,10 @@ step() {
   local name="$1" kind="$2"
   shift 2
   say "$name"
-  local log="$log_dir/${name// /-}.log"
+  local log="$log_dir/${name// /-}.log" started=$SECONDS
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
+  timings+=("$(printf '%6d  %s' $((SECONDS - started)) "$name")")
   if [[ "$kind" == tests ]]; then
     count "$log"
     if ((rc != 0)); then
