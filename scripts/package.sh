@@ -11,11 +11,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 [[ -f ui/node_modules/.bin/tauri ]] || npm --prefix ui ci --no-audit --no-fund
-# The UI is rebuilt only when a source is newer than the last build: a fresh
-# ui/dist would make cargo re-embed it and relink the app for nothing.
-if [[ ! -f ui/dist/index.html ]] || [[ -n $(find ui/src ui/index.html -newer ui/dist/index.html -print -quit) ]]; then
-  npm --prefix ui run build
-fi
+scripts/ui-build.sh
 cargo build --release --locked -p backup-desk-app --features custom-protocol
 cargo build --release --locked -p backup-cli
 

@@ -66,18 +66,6 @@ step() {
   fi
 }
 
-# Built again only when something under ui/ is newer than the last build: a fresh
-# ui/dist makes cargo re-embed it and relink the release app (3.5 min here).
-ui_build() {
-  local newer
-  if [[ -f ui/dist/index.html ]]; then
-    newer=$(find ui -path ui/dist -prune -o -path ui/node_modules -prune -o -newer ui/dist/index.html -print -quit)
-    [[ -z "$newer" && ! ui/node_modules/.package-lock.json -nt ui/dist/index.html ]] &&
-      { echo "ui/dist is newer than every UI source: not built again"; return 0; }
-  fi
-  npm --prefix ui run build
-}
-
 if command -v cargo-nextest >/dev/null; then
   rust_tests=(cargo nextest run --workspace --no-fail-fast --failure-output final)
 else
@@ -86,7 +74,7 @@ fi
 
 step "install dependencies" check scripts/deps.sh test
 step "cargo fmt" check cargo fmt --all --check
-step "ui build" check ui_build
+step "ui build" check scripts/ui-build.sh
 step "declared rust-version builds" check scripts/msrv.sh
 step "cargo clippy" check cargo clippy --workspace --all-targets --locked -- -D warnings
 step "rust tests" tests "${rust_tests[@]}"

@@ -79,7 +79,7 @@ impl<'a> Journaling<'a> {
     }
 
     /// The unsynced saves' thread: saves the newest snapshot asked for
-    /// until [`Journaling::close`].
+    /// until the guard of [`Journaling::closing`] is dropped.
     pub fn write_unsynced(&self) {
         loop {
             let written = {
@@ -106,18 +106,21 @@ impl<'a> Journaling<'a> {
     /// Saves what is `written` (every range of it on disk or in the
     /// system's cache) with what is synced, for this boot.
     fn save_unsynced(&self, written: RangeSet) {
-        let Some(boot) = self.boot else {
-            return;
-        };
-        let journal = Journal {
-            done: lock(&self.synced).clone(),
-            unsynced: Some(Unsynced {
+        let journal = self.journal(lock(&self.synced).clone(), written);
+        let _ = self.partial.save_journal_unsynced(&journal);
+    }
+
+    /// The journal of this download vouching for `synced` through a power
+    /// cut and, on this boot, for `written`.
+    fn journal(&self, synced: RangeSet, written: RangeSet) -> Journal {
+        Journal {
+            done: synced,
+            unsynced: self.boot.map(|boot| Unsynced {
                 boot: boot.to_owned(),
                 written,
             }),
             ..self.expected.clone()
-        };
-        let _ = self.partial.save_journal_unsynced(&journal);
+        }
     }
 
     /// Whether the coordinator should start a synced save now (none while
@@ -142,14 +145,7 @@ impl<'a> Journaling<'a> {
     /// over bytes that are not on disk.
     pub fn save_synced(&self, done: RangeSet, written_now: impl FnOnce() -> RangeSet) {
         if self.partial.file().sync_data().is_ok() {
-            let journal = Journal {
-                done: done.clone(),
-                unsynced: self.boot.map(|boot| Unsynced {
-                    boot: boot.to_owned(),
-                    written: written_now(),
-                }),
-                ..self.expected.clone()
-            };
+            let journal = self.journal(done.clone(), written_now());
             if self.partial.save_journal(&journal).is_ok() {
                 *lock(&self.synced) = done;
             }
