@@ -29,6 +29,9 @@ pub const SSH_DISCONNECT_ILLEGAL_USER_NAME: c_int = 15;
 
 pub const LIBSSH2_FLAG_SIGPIPE: c_int = 1;
 pub const LIBSSH2_FLAG_COMPRESS: c_int = 2;
+/// Backup Desk patch (see PATCHES.md): `libssh2_sftp_init` returns once the
+/// subsystem request and `SSH_FXP_INIT` are sent.
+pub const LIBSSH2_FLAG_SFTP_EAGER: c_int = 100;
 
 pub const LIBSSH2_HOSTKEY_TYPE_UNKNOWN: c_int = 0;
 pub const LIBSSH2_HOSTKEY_TYPE_RSA: c_int = 1;

@@ -179,6 +179,13 @@ fn map_sftp_error(error: ssh2::Error, path: &str) -> TransferError {
     match error.code() {
         ssh2::ErrorCode::SFTP(2) => TransferError::NotFound(path.to_owned()),
         ssh2::ErrorCode::SFTP(3) => TransferError::PermissionDenied(path.to_owned()),
+        // LIBSSH2_ERROR_PROTO: answers out of protocol (an SFTP server's
+        // first answer that is not its version, say); libssh2's own words
+        // for it can read "timeout".
+        ssh2::ErrorCode::Session(-14) => TransferError::Network(
+            "the server's SFTP answers do not follow the protocol; the provider should check its SFTP server"
+                .into(),
+        ),
         _ => TransferError::Network(format!("SFTP: {error}")),
     }
 }

@@ -242,7 +242,8 @@ impl EarlyConnection {
 /// the first byte): libssh2 (patched, see `vendor/libssh2-sys`) lets the
 /// channel be asked for while the login's answer is awaited, and the server
 /// handles both in order. A refused login is reported as such; the channel
-/// asked for after it goes with the session.
+/// asked for after it goes with the session. SFTP starts eagerly (see
+/// [`start_sftp_eagerly`]): the first request travels with its set-up.
 fn log_in(
     session: &Session,
     endpoint: &Endpoint,
@@ -253,6 +254,7 @@ fn log_in(
         true,
         timeouts.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
     );
+    start_sftp_eagerly(session);
     let request = || {
         session.userauth_pubkey_memory(
             &endpoint.username,
@@ -282,6 +284,22 @@ fn log_in(
     match sftp {
         Some(sftp) => Ok(sftp),
         None => session.sftp().map_err(|e| network("starting SFTP", e)),
+    }
+}
+
+/// Makes SFTP's set-up on `session` return once `SSH_FXP_INIT` is sent,
+/// not after the server's version (libssh2 patched, see
+/// `vendor/libssh2-sys`): the first SFTP request (the file's open) then
+/// travels with it, and its answer comes with the version, a round trip
+/// sooner. (The subsystem request's answer is still awaited: OpenSSH's sshd
+/// opens the channel's window only then.)
+#[allow(unsafe_code)]
+fn start_sftp_eagerly(session: &Session) {
+    let mut raw = session.raw();
+    // SAFETY: `raw` is the live session, locked for the call;
+    // `libssh2_session_flag` only stores the value.
+    unsafe {
+        libssh2_sys::libssh2_session_flag(&mut *raw, libssh2_sys::LIBSSH2_FLAG_SFTP_EAGER, 1);
     }
 }
 

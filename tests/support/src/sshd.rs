@@ -171,6 +171,15 @@ impl SshServer {
         Self::start_serving(authorized, "/nonexistent/sftp-server", "")
     }
 
+    /// A server whose SFTP subsystem is `program` (a stand-in that speaks
+    /// the protocol wrongly, say).
+    pub fn start_with_sftp_program(
+        authorized: &[&ClientKey],
+        program: &Path,
+    ) -> anyhow::Result<SshServer> {
+        Self::start_serving(authorized, &program.display().to_string(), "")
+    }
+
     /// `subsystem` is the `Subsystem sftp` command (`{served}` is replaced).
     fn start_serving(
         authorized: &[&ClientKey],

@@ -294,6 +294,51 @@ fn stream_counts_outside_1_to_16_and_missing_folders_are_refused() {
     );
 }
 
+/// SFTP's version is taken with the first answer (libssh2 patched, see
+/// `vendor/libssh2-sys`): a server answering anything else first is out of
+/// step with the protocol, which ends the attempt at once, nothing written.
+/// (Unix: the stand-in server is a shell script.)
+#[cfg(unix)]
+#[test]
+fn an_sftp_server_that_answers_before_its_version_is_a_clear_error() {
+    let served = Served::new(1000);
+    let bin = tempfile::tempdir().expect("bin");
+    let program = bin.path().join("sftp-server");
+    // Takes INIT, then sends a status (type 101, id 1) instead of the
+    // version.
+    std::fs::write(
+        &program,
+        "#!/bin/sh\nhead -c 9 >/dev/null\nprintf '\\000\\000\\000\\005\\145\\000\\000\\000\\001'\n",
+    )
+    .expect("program");
+    std::fs::set_permissions(
+        &program,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    let server = SshServer::start_with_sftp_program(&[&served.key], &program).expect("sshd");
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec(dest.path());
+    spec.endpoint.port = server.port;
+    spec.host_keys = HostKeyPolicy {
+        accept: Some(server.host_key_fingerprints[0].clone()),
+        ..HostKeyPolicy::default()
+    };
+    spec.options.max_retries = 0;
+    let started = std::time::Instant::now();
+    let result = download(&spec, &mut |_| {}, &CancelToken::new());
+    let Err(TransferError::Network(why)) = &result else {
+        panic!("a version-less SFTP server must fail: {result:?}");
+    };
+    assert!(why.contains("do not follow the protocol"), "{why}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "not after the operation timeout: {:?}",
+        started.elapsed()
+    );
+    assert!(listing(dest.path()).is_empty());
+}
+
 #[test]
 fn a_server_that_refuses_sftp_is_a_clear_error_not_a_wait() {
     // The SFTP set-up waits for the subsystem request's answer (see

@@ -192,3 +192,26 @@ fn the_login_travels_with_the_service_request_and_the_channel_open() {
         assert!(flights[0] <= 6, "{kind:?}: {flights:?} flights");
     }
 }
+
+/// The file's open travels with SFTP's `SSH_FXP_INIT` (libssh2 patched, see
+/// `vendor/libssh2-sys`): their answers come back together, so the first
+/// read goes out two flights after the login's (the subsystem request, then
+/// INIT and the open). Counted for a whole small download through a long
+/// link, its end included.
+#[test]
+fn the_file_is_opened_in_the_flight_that_starts_sftp() {
+    let served = Served::new(1000);
+    let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
+    proxy.set_link(Duration::from_millis(200), None);
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec_via(proxy.port, dest.path());
+    spec.options.streams = 1;
+    let done = download_after(&spec, None, &mut |_| {}, &CancelToken::new()).expect("download");
+    assert_eq!(std::fs::read(&done.path).expect("read"), served.contents);
+    // Banner, key-exchange offer, exchange, login with the channel open;
+    // the subsystem request; INIT and the open; the read; the close. With
+    // the version awaited before the open (stock libssh2), 9.
+    let flights = proxy.client_flights();
+    assert_eq!(flights.len(), 1, "one connection");
+    assert!(flights[0] <= 8, "{flights:?} flights");
+}

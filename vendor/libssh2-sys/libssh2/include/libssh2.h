@@ -358,6 +358,10 @@ typedef struct _LIBSSH2_SK_SIG_INFO {
 #define LIBSSH2_FLAG_SIGPIPE        1
 #define LIBSSH2_FLAG_COMPRESS       2
 #define LIBSSH2_FLAG_QUOTE_PATHS    3
+/* Backup Desk patch: libssh2_sftp_init() returns once SSH_FXP_INIT is sent;
+   the server's SSH_FXP_VERSION is taken with the first SFTP operation's
+   answer (a round trip less before it is answered). */
+#define LIBSSH2_FLAG_SFTP_EAGER     100
 
 #if defined(__clang__) && __clang_major__ >= 13
 #pragma clang diagnostic push

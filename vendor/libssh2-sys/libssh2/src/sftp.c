@@ -152,6 +152,77 @@ static int sftp_zombie_request_add(LIBSSH2_SFTP *sftp, uint32_t request_id)
 }
 
 /*
+ * Backup Desk patch: takes the server's SSH_FXP_VERSION (the version and the
+ * extensions libssh2 uses). Does not free data.
+ */
+static int sftp_version_take(LIBSSH2_SFTP *sftp,
+                             unsigned char *data, size_t data_len)
+{
+    LIBSSH2_SESSION *session = sftp->channel->session;
+    struct string_buf buf;
+    unsigned char *endp;
+
+    buf.data = data;
+    buf.dataptr = buf.data + 1;
+    buf.len = data_len;
+    endp = &buf.data[data_len];
+
+    if(ssh2_get_u32(&buf, &sftp->version)) {
+        return ssh2_err(session, LIBSSH2_ERROR_BUFFER_TOO_SMALL,
+                        "Data too short when extracting version");
+    }
+
+    if(sftp->version > LIBSSH2_SFTP_VERSION) {
+        ssh2_deb((session, LIBSSH2_TRACE_SFTP,
+                  "Truncating remote SFTP version from %u",
+                  sftp->version));
+        sftp->version = LIBSSH2_SFTP_VERSION;
+    }
+    ssh2_deb((session, LIBSSH2_TRACE_SFTP,
+              "Enabling SFTP version %u compatibility", sftp->version));
+    while(buf.dataptr < endp) {
+        unsigned char *extname, *extdata;
+        size_t extname_len, extdata_len;
+        uint32_t extversion = 0;
+
+        if(ssh2_get_string(&buf, &extname, &extname_len)) {
+            return ssh2_err(session, LIBSSH2_ERROR_BUFFER_TOO_SMALL,
+                            "Data too short when extracting extname");
+        }
+
+        if(ssh2_get_string(&buf, &extdata, &extdata_len)) {
+            return ssh2_err(session, LIBSSH2_ERROR_BUFFER_TOO_SMALL,
+                            "Data too short when extracting extdata");
+        }
+
+        if(extdata_len > 0) {
+            char *extversion_str = SSH2_ALLOC(session, extdata_len + 1);
+            const char *extversion_end;
+            libssh2_int64_t num;
+
+            if(!extversion_str) {
+                return ssh2_err(session, LIBSSH2_ERROR_ALLOC,
+                                "Unable to allocate memory for "
+                                "SSH_FXP_VERSION packet");
+            }
+            memcpy(extversion_str, extdata, extdata_len);
+            extversion_str[extdata_len] = '\0';
+
+            extversion_end = extversion_str;
+            if(!ssh2_str_number(&extversion_end, &num, UINT32_MAX, 10))
+                extversion = (uint32_t)num;
+
+            SSH2_FREE(session, extversion_str);
+        }
+        if(extname_len == 24 &&
+           !strncmp("posix-rename@openssh.com", (const char *)extname, 24)) {
+            sftp->posix_rename_version = extversion;
+        }
+    }
+    return LIBSSH2_ERROR_NONE;
+}
+
+/*
  * Add a packet to the SFTP packet brigade
  */
 static int sftp_packet_add(LIBSSH2_SFTP *sftp,
@@ -166,6 +237,20 @@ static int sftp_packet_add(LIBSSH2_SFTP *sftp,
 
     ssh2_deb((session, LIBSSH2_TRACE_SFTP, "Received packet type %u (len %lu)",
               (unsigned int)data[0], (unsigned long)data_len));
+
+    /* Backup Desk patch: an eager init's SSH_FXP_VERSION comes first. */
+    if(sftp->version_pending) {
+        int rc;
+        if(data[0] != SSH_FXP_VERSION)
+            return ssh2_err(session, LIBSSH2_ERROR_PROTO,
+                            "Invalid SSH_FXP_VERSION response");
+        rc = sftp_version_take(sftp, data, data_len);
+        if(rc)
+            return rc;
+        sftp->version_pending = 0;
+        SSH2_FREE(session, data);
+        return LIBSSH2_ERROR_NONE;
+    }
 
     /*
      * Experience shows that if we mess up EAGAIN handling somewhere or
@@ -761,8 +846,6 @@ static LIBSSH2_SFTP *sftp_init(LIBSSH2_SESSION *session)
     size_t data_len = 0;
     ssize_t rc;
     LIBSSH2_SFTP *sftp_handle;
-    struct string_buf buf;
-    unsigned char *endp;
 
     if(session->sftpInit_state == ssh2_NB_state_idle) {
         ssh2_deb((session, LIBSSH2_TRACE_SFTP, "Initializing SFTP subsystem"));
@@ -898,6 +981,15 @@ static LIBSSH2_SFTP *sftp_init(LIBSSH2_SESSION *session)
         return NULL;
     }
 
+    /* Backup Desk patch: eager, the version is taken with the first
+       answer (sftp_packet_add); LIBSSH2_SFTP_VERSION until then. */
+    if(session->flag.sftp_eager &&
+       session->sftpInit_state == ssh2_NB_state_sent3) {
+        sftp_handle->version = LIBSSH2_SFTP_VERSION;
+        sftp_handle->version_pending = 1;
+        goto sftp_init_ready;
+    }
+
     rc = sftp_packet_require(sftp_handle, SSH_FXP_VERSION,
                              0, &data, &data_len, 5);
     if(rc == LIBSSH2_ERROR_EAGAIN) {
@@ -918,73 +1010,12 @@ static LIBSSH2_SFTP *sftp_init(LIBSSH2_SESSION *session)
         goto sftp_init_error;
     }
 
-    buf.data = data;
-    buf.dataptr = buf.data + 1;
-    buf.len = data_len;
-    endp = &buf.data[data_len];
-
-    if(ssh2_get_u32(&buf, &sftp_handle->version)) {
-        SSH2_FREE(session, data);
-        ssh2_err(session, LIBSSH2_ERROR_BUFFER_TOO_SMALL,
-                 "Data too short when extracting version");
-        goto sftp_init_error;
-    }
-
-    if(sftp_handle->version > LIBSSH2_SFTP_VERSION) {
-        ssh2_deb((session, LIBSSH2_TRACE_SFTP,
-                  "Truncating remote SFTP version from %u",
-                  sftp_handle->version));
-        sftp_handle->version = LIBSSH2_SFTP_VERSION;
-    }
-    ssh2_deb((session, LIBSSH2_TRACE_SFTP,
-              "Enabling SFTP version %u compatibility", sftp_handle->version));
-    while(buf.dataptr < endp) {
-        unsigned char *extname, *extdata;
-        size_t extname_len, extdata_len;
-        uint32_t extversion = 0;
-
-        if(ssh2_get_string(&buf, &extname, &extname_len)) {
-            SSH2_FREE(session, data);
-            ssh2_err(session, LIBSSH2_ERROR_BUFFER_TOO_SMALL,
-                     "Data too short when extracting extname");
-            goto sftp_init_error;
-        }
-
-        if(ssh2_get_string(&buf, &extdata, &extdata_len)) {
-            SSH2_FREE(session, data);
-            ssh2_err(session, LIBSSH2_ERROR_BUFFER_TOO_SMALL,
-                     "Data too short when extracting extdata");
-            goto sftp_init_error;
-        }
-
-        if(extdata_len > 0) {
-            char *extversion_str = SSH2_ALLOC(session, extdata_len + 1);
-            const char *extversion_end;
-            libssh2_int64_t num;
-
-            if(!extversion_str) {
-                SSH2_FREE(session, data);
-                ssh2_err(session, LIBSSH2_ERROR_ALLOC,
-                         "Unable to allocate memory for SSH_FXP_VERSION "
-                         "packet");
-                goto sftp_init_error;
-            }
-            memcpy(extversion_str, extdata, extdata_len);
-            extversion_str[extdata_len] = '\0';
-
-            extversion_end = extversion_str;
-            if(!ssh2_str_number(&extversion_end, &num, UINT32_MAX, 10))
-                extversion = (uint32_t)num;
-
-            SSH2_FREE(session, extversion_str);
-        }
-        if(extname_len == 24 &&
-           !strncmp("posix-rename@openssh.com", (const char *)extname, 24)) {
-            sftp_handle->posix_rename_version = extversion;
-        }
-    }
+    rc = sftp_version_take(sftp_handle, data, data_len);
     SSH2_FREE(session, data);
+    if(rc)
+        goto sftp_init_error;
 
+sftp_init_ready:
     /* Make sure that when the channel gets closed, the SFTP service is shut
        down too */
     sftp_handle->channel->abstract = sftp_handle;

@@ -124,6 +124,10 @@ struct _LIBSSH2_SFTP {
 
     uint32_t request_id, version, posix_rename_version;
 
+    /* Backup Desk patch (LIBSSH2_FLAG_SFTP_EAGER): SSH_FXP_VERSION is still
+       to come (see sftp_init). */
+    int version_pending;
+
     struct list_head packets;
 
     /* List of FXP_READ responses to ignore because EOF already received. */
