@@ -11,7 +11,7 @@ help: ## List the targets
 run: ## Install what is missing, build, and open the desktop app (demo provider when no account)
 	scripts/deps.sh run
 	npm --prefix ui run build
-	cargo build --release -p backup-desk-app --features custom-protocol
+	scripts/release-build.sh
 	BACKUP_DESK_DEMO=1 ./target/release/backup-desk-app
 
 test: ## Install what tests need, then run every check and test; ends with "N passed, N failed"
@@ -27,7 +27,7 @@ bench: ## Benchmarks (the engine vs OpenSSH sftp, rclone, lftp on emulated links
 bench-idle: ## Idle CPU and RSS of the release app in the tray with automatic mode on (IDLE_SECONDS=600)
 	scripts/deps.sh test
 	npm --prefix ui run build
-	cargo build --release -p backup-desk-app --features custom-protocol --locked
+	scripts/release-build.sh
 	scripts/bench-idle.sh
 
 package: ## Installable .deb and .rpm (app, CLI, desktop entry, icons, systemd user timer), offline

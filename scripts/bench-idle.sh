@@ -8,7 +8,7 @@
 # on for it in the app's state (as Settings would) and launches again: the first
 # pass runs at launch, then nothing is due for 15 minutes. After SETTLE_SECONDS
 # (default 30) it samples /proc/<pid>/stat (utime+stime) and VmRSS.
-# Build first: npm --prefix ui run build && cargo build --release -p backup-desk-app --features custom-protocol
+# Build first: npm --prefix ui run build && scripts/release-build.sh
 set -euo pipefail
 
 IDLE_SECONDS=${IDLE_SECONDS:-600}

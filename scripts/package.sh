@@ -12,8 +12,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 [[ -f ui/node_modules/.bin/tauri ]] || npm --prefix ui ci --no-audit --no-fund
 scripts/ui-build.sh
-cargo build --release --locked -p backup-desk-app --features custom-protocol
-cargo build --release --locked -p backup-cli
+scripts/release-build.sh
 
 bundles=deb,rpm
 [[ "${APPIMAGE:-}" == 1 ]] && bundles=deb,rpm,appimage

@@ -84,7 +84,9 @@ step "ui unit tests" tests npm --prefix ui run test
 step "npm audit (runtime dependencies)" check scripts/npm-audit.sh
 step "cargo deny (licenses, bans, sources; advisories when reachable)" check scripts/deny.sh
 step "openapi contract validates" check scripts/validate-openapi.sh
-step "app build (release)" check cargo build --release -p backup-desk-app --features custom-protocol --locked
+# The app and the CLI in one build (the package holds both): each ends in a fat-LTO link
+# that runs on one core, so the two links share the machine's two.
+step "app and CLI build (release)" check scripts/release-build.sh
 step "webdriver e2e" tests xvfb-run -a --server-args="-screen 0 1280x800x24" \
   cargo test -p backup-desk-e2e --test e2e --locked -- --ignored --test-threads=1 --nocapture app::
 step "installed package smoke test (.deb)" check scripts/package-smoke.sh
