@@ -317,26 +317,8 @@ fn an_sftp_server_that_answers_before_its_version_is_a_clear_error() {
     )
     .expect("chmod");
     let server = SshServer::start_with_sftp_program(&[&served.key], &program).expect("sshd");
-    let dest = tempfile::tempdir().expect("dest");
-    let mut spec = served.spec(dest.path());
-    spec.endpoint.port = server.port;
-    spec.host_keys = HostKeyPolicy {
-        accept: Some(server.host_key_fingerprints[0].clone()),
-        ..HostKeyPolicy::default()
-    };
-    spec.options.max_retries = 0;
-    let started = std::time::Instant::now();
-    let result = download(&spec, &mut |_| {}, &CancelToken::new());
-    let Err(TransferError::Network(why)) = &result else {
-        panic!("a version-less SFTP server must fail: {result:?}");
-    };
+    let why = fails_at_once_with_nothing_written(&served, &server);
     assert!(why.contains("do not follow the protocol"), "{why}");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(10),
-        "not after the operation timeout: {:?}",
-        started.elapsed()
-    );
-    assert!(listing(dest.path()).is_empty());
 }
 
 #[test]
@@ -346,6 +328,14 @@ fn a_server_that_refuses_sftp_is_a_clear_error_not_a_wait() {
     // with nothing written.
     let served = Served::new(1000);
     let server = SshServer::start_without_sftp(&[&served.key]).expect("sshd");
+    let why = fails_at_once_with_nothing_written(&served, &server);
+    assert!(why.contains("SFTP"), "{why}");
+}
+
+/// Downloads `served` from `server` (its host key accepted, no retries):
+/// the attempt must fail as a network error before any operation timeout,
+/// with nothing written. Returns what it said.
+fn fails_at_once_with_nothing_written(served: &Served, server: &SshServer) -> String {
     let dest = tempfile::tempdir().expect("dest");
     let mut spec = served.spec(dest.path());
     spec.endpoint.port = server.port;
@@ -356,14 +346,14 @@ fn a_server_that_refuses_sftp_is_a_clear_error_not_a_wait() {
     spec.options.max_retries = 0;
     let started = std::time::Instant::now();
     let result = download(&spec, &mut |_| {}, &CancelToken::new());
-    let Err(TransferError::Network(why)) = &result else {
-        panic!("a refused SFTP subsystem must fail: {result:?}");
+    let Err(TransferError::Network(why)) = result else {
+        panic!("the server must be refused at once: {result:?}");
     };
-    assert!(why.contains("SFTP"), "{why}");
     assert!(
         started.elapsed() < std::time::Duration::from_secs(10),
         "not after the operation timeout: {:?}",
         started.elapsed()
     );
     assert!(listing(dest.path()).is_empty());
+    why
 }
