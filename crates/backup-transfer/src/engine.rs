@@ -523,7 +523,8 @@ fn open_first(
         Some(early) => early,
         None => session::connect_early(&spec.endpoint, &options.timeouts)?,
     };
-    let joining = (0..sessions_to_join(spec, early.handshake_took()))
+    let handshake = early.handshake_took();
+    let joining = (0..sessions_to_join(spec, handshake))
         .map(|_| {
             let (endpoint, key) = (spec.endpoint.clone(), spec.key.clone());
             let (policy, timeouts) = (spec.host_keys.clone(), options.timeouts);
@@ -564,7 +565,7 @@ fn open_first(
     Ok(First {
         connected: first,
         file,
-        rtt: asked.elapsed(),
+        rtt: link_round_trip(asked.elapsed(), handshake),
         joining,
     })
 }
@@ -658,13 +659,27 @@ fn follow_prefix(
     Ok((hex, Instant::now()))
 }
 
+/// The link's round trip, from the open's (`open`) and the handshake's
+/// (`handshake`, about three round trips: TCP's, the banners and offers,
+/// the exchange) times. The open's answer comes with SFTP's first (see
+/// `session::start_sftp_eagerly`), so it also waits for the server to start
+/// SFTP: about 1 ms for OpenSSH's internal-sftp, 120 ms measured here for
+/// an external sftp-server started through the user's shell. The
+/// handshake's time per round trip bounds it.
+fn link_round_trip(open: Duration, handshake: Duration) -> Duration {
+    open.min(handshake / 3)
+}
+
 /// The read size for a link whose SFTP round trip took `rtt`: enough in
 /// flight (4 × the read, libssh2's read-ahead) to cover the bandwidth-delay
-/// product of a fast link, and no more (big reads cost CPU on a LAN).
+/// product of a fast link, and no more (big reads cost CPU on a LAN). A
+/// session with 256 KiB reads carries 200 MB/s at 5 ms, more than one
+/// session's CPU moves here (and a LAN's measured round trip can include
+/// the server's SFTP start).
 fn read_size_for(rtt: Duration) -> usize {
     match rtt.as_micros() {
-        0..=2_000 => 256 * 1024,
-        2_001..=10_000 => 1024 * 1024,
+        0..=5_000 => 256 * 1024,
+        5_001..=10_000 => 1024 * 1024,
         // 8 MiB in flight, libssh2's most per session: 160 MB/s at 50 ms.
         _ => 2 * 1024 * 1024,
     }

@@ -9,7 +9,12 @@ fn reads_grow_with_the_round_trip_so_long_links_stay_full() {
         256 * 1024,
         "LAN: less CPU per byte"
     );
-    assert_eq!(read_size_for(Duration::from_millis(5)), 1024 * 1024);
+    assert_eq!(
+        read_size_for(Duration::from_millis(5)),
+        256 * 1024,
+        "200 MB/s from one session"
+    );
+    assert_eq!(read_size_for(Duration::from_millis(8)), 1024 * 1024);
     assert_eq!(
         read_size_for(Duration::from_millis(50)),
         2 * 1024 * 1024,
@@ -86,4 +91,13 @@ fn a_link_one_session_cannot_fill_starts_with_two() {
         2,
         "42 MB/s from one"
     );
+}
+
+#[test]
+fn a_slow_sftp_start_is_not_taken_for_a_long_round_trip() {
+    let ms = Duration::from_millis;
+    // Loopback, an external sftp-server started through a shell.
+    assert_eq!(link_round_trip(ms(121), ms(18)), ms(6));
+    // A 50 ms link with internal-sftp: the open is the better measure.
+    assert_eq!(link_round_trip(ms(51), ms(170)), ms(51));
 }
