@@ -182,7 +182,7 @@ fn map_sftp_error(error: ssh2::Error, path: &str) -> TransferError {
         // LIBSSH2_ERROR_PROTO: answers out of protocol (an SFTP server's
         // first answer that is not its version, say); libssh2's own words
         // for it can read "timeout".
-        ssh2::ErrorCode::Session(-14) => TransferError::Network(
+        ssh2::ErrorCode::Session(libssh2_sys::LIBSSH2_ERROR_PROTO) => TransferError::Network(
             "the server's SFTP answers do not follow the protocol; the provider should check its SFTP server"
                 .into(),
         ),
@@ -585,13 +585,13 @@ fn claim_sizes(options: &TransferOptions, rtt: Duration) -> (usize, ClaimSizes) 
     (read, sizes)
 }
 
-/// How many sessions to connect beside the first, from its handshake (about
-/// three round trips), where one session cannot fill the link (see
+/// How many sessions to connect beside the first, from its handshake (see
+/// [`handshake_round_trip`]), where one session cannot fill the link (see
 /// [`sessions_to_start`]): with "Automatic", the one more it starts with;
 /// with a fixed number, all of them; never more than the file has units for.
 fn sessions_to_join(spec: &DownloadSpec, handshake: Duration) -> usize {
     let options = &spec.options;
-    let rtt = handshake / 3;
+    let rtt = handshake_round_trip(handshake);
     let unit = claim_sizes(options, rtt).1.unit(0, 1);
     let units = usize::try_from(spec.expected_size.div_ceil(unit)).unwrap_or(usize::MAX);
     let wanted = match (sessions_to_start(rtt) > 1, options.adaptive) {
@@ -659,15 +659,20 @@ fn follow_prefix(
     Ok((hex, Instant::now()))
 }
 
+/// The round trip a handshake of `handshake` shows: it takes about three
+/// (TCP's, the banners and key-exchange offers, the exchange).
+fn handshake_round_trip(handshake: Duration) -> Duration {
+    handshake / 3
+}
+
 /// The link's round trip, from the open's (`open`) and the handshake's
-/// (`handshake`, about three round trips: TCP's, the banners and offers,
-/// the exchange) times. The open's answer comes with SFTP's first (see
+/// times. The open's answer comes with SFTP's first (see
 /// `session::start_sftp_eagerly`), so it also waits for the server to start
 /// SFTP: about 1 ms for OpenSSH's internal-sftp, 120 ms measured here for
 /// an external sftp-server started through the user's shell. The
-/// handshake's time per round trip bounds it.
+/// handshake's round trip bounds it.
 fn link_round_trip(open: Duration, handshake: Duration) -> Duration {
-    open.min(handshake / 3)
+    open.min(handshake_round_trip(handshake))
 }
 
 /// The read size for a link whose SFTP round trip took `rtt`: enough in

@@ -305,7 +305,7 @@ fn start_sftp_eagerly(session: &Session) {
 
 /// libssh2's "would block" (`LIBSSH2_ERROR_EAGAIN`), in non-blocking mode.
 fn would_block(error: &ssh2::Error) -> bool {
-    error.code() == ssh2::ErrorCode::Session(-37)
+    error.code() == ssh2::ErrorCode::Session(libssh2_sys::LIBSSH2_ERROR_EAGAIN)
 }
 
 fn handshake(endpoint: &Endpoint, timeouts: &Timeouts) -> Result<EarlyConnection, TransferError> {

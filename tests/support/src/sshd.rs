@@ -168,7 +168,7 @@ impl SshServer {
     /// A server whose SFTP subsystem is a program that does not exist: it
     /// logs users in and refuses the `sftp` subsystem request.
     pub fn start_without_sftp(authorized: &[&ClientKey]) -> anyhow::Result<SshServer> {
-        Self::start_serving(authorized, "/nonexistent/sftp-server", "")
+        Self::start_with_sftp_program(authorized, Path::new("/nonexistent/sftp-server"))
     }
 
     /// A server whose SFTP subsystem is `program` (a stand-in that speaks
