@@ -17,7 +17,8 @@
 //! minutes), `--size-mib N` (loopback, default 1024), `--link-mib N` (links,
 //! default 512), `--runs N` (default 3), `--skip-links`, `--skip-rss`,
 //! `--skip-loopback`, `--kill-at-half` (on loopback and the 50 ms link),
-//! `--links TEXT` (only the links whose name contains it), `--read-kib N`.
+//! `--links TEXT` (only the links whose name contains it), `--clients TEXT`
+//! (only the clients whose name contains it, e.g. `Backup`), `--read-kib N`.
 
 #[path = "bench/kill.rs"]
 mod kill;
@@ -41,6 +42,8 @@ use test_support::sshd::{ClientKey, KeyKind, SshServer, sftp_get};
 struct Args {
     /// Only the links whose name contains this (`--links 200`).
     links_filter: Option<String>,
+    /// Only the clients whose name contains this (`--clients Backup`).
+    clients_filter: Option<String>,
     read_kib: usize,
     loopback: bool,
     size_mib: u64,
@@ -54,6 +57,7 @@ struct Args {
 fn parse_args() -> Args {
     let mut args = Args {
         links_filter: None,
+        clients_filter: None,
         read_kib: 0,
         loopback: true,
         size_mib: 1024,
@@ -86,6 +90,7 @@ fn parse_args() -> Args {
                     .unwrap_or(args.link_mib)
             }
             "--links" => args.links_filter = it.next(),
+            "--clients" => args.clients_filter = it.next(),
             "--quick" => {
                 args.size_mib = 128;
                 args.link_mib = 64;
@@ -428,6 +433,7 @@ fn main() {
                 sha,
                 dest.path(),
                 args.runs,
+                args.clients_filter.as_deref(),
             ));
         }
         report["peers"] = serde_json::Value::Array(sections);

@@ -587,7 +587,7 @@ fn claim_sizes(options: &TransferOptions, rtt: Duration) -> (usize, ClaimSizes) 
 
 /// How many sessions to connect beside the first, from its handshake (see
 /// [`handshake_round_trip`]), where one session cannot fill the link (see
-/// [`sessions_to_start`]): with "Automatic", the one more it starts with;
+/// [`sessions_to_start`]): with "Automatic", the others it starts with;
 /// with a fixed number, all of them; never more than the file has units for.
 fn sessions_to_join(spec: &DownloadSpec, handshake: Duration) -> usize {
     let options = &spec.options;
@@ -659,10 +659,12 @@ fn follow_prefix(
     Ok((hex, Instant::now()))
 }
 
-/// The round trip a handshake of `handshake` shows: it takes about three
-/// (TCP's, the banners and key-exchange offers, the exchange).
+/// The round trip a handshake of `handshake` shows: it takes two once TCP
+/// is connected (the banners and key-exchange offers, the exchange; see
+/// `EarlyConnection::handshake_took`), plus the server's work (about 16 ms
+/// here for OpenSSH's, most of it starting a process for the connection).
 fn handshake_round_trip(handshake: Duration) -> Duration {
-    handshake / 3
+    handshake / 2
 }
 
 /// The link's round trip, from the open's (`open`) and the handshake's
@@ -690,13 +692,13 @@ fn read_size_for(rtt: Duration) -> usize {
     }
 }
 
-/// The sessions a download starts with: one, or two on a link so long that
-/// one session's most in flight (libssh2 reads ahead at most 8 MiB) carries
-/// less than 100 MB/s; the second connects beside the first instead of
-/// after a measurement, and the ramp goes on from there.
+/// The sessions a download starts with: as many as carry 100 MB/s when
+/// each has its most in flight (libssh2 reads ahead at most 8 MiB): one up
+/// to an 80 ms round trip, three at 200 ms. Those beside the first connect
+/// with it instead of after a measurement, and the ramp goes on from there.
 fn sessions_to_start(rtt: Duration) -> usize {
     let one_session = 8.0 * 1024.0 * 1024.0 / rtt.as_secs_f64().max(1e-6);
-    if one_session < 100e6 { 2 } else { 1 }
+    (100e6 / one_session).ceil().clamp(1.0, 16.0) as usize
 }
 
 /// At most this much read ahead in all sessions together (libssh2 keeps

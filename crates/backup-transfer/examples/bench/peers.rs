@@ -178,6 +178,7 @@ pub fn section(
     sha: &str,
     dest: &Path,
     runs: usize,
+    only: Option<&str>,
 ) -> serde_json::Value {
     let proxy = (!link.is_loopback()).then(|| {
         let proxy = FaultProxy::to_local_port(server.port).expect("proxy");
@@ -225,6 +226,7 @@ pub fn section(
     }
     clients.push(("Backup Desk, automatic", Box::new(|| engine(&base, true))));
     clients.push(("Backup Desk, 4 sessions", Box::new(|| engine(&base, false))));
+    clients.retain(|(name, _)| only.is_none_or(|only| name.contains(only)));
 
     let results: Vec<RefCell<Vec<Run>>> = clients.iter().map(|_| RefCell::default()).collect();
     for round in 0..runs {
