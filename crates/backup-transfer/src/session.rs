@@ -182,7 +182,7 @@ impl EarlyConnection {
         if !self.presents(pinned) || !self.reaches(endpoint) || self.sftp.is_some() {
             return Some(self);
         }
-        self.sftp = Some(log_in(&self.session, endpoint, key, timeouts).ok()?);
+        self.sftp = Some(log_in(&self.session, &self.socket, endpoint, key, timeouts).ok()?);
         Some(self)
     }
 
@@ -231,7 +231,7 @@ impl EarlyConnection {
         hostkey::check(policy, &endpoint.host, &fingerprint, key_type)?;
         let sftp = match sftp {
             Some(sftp) => sftp,
-            None => log_in(&session, endpoint, key, timeouts)?,
+            None => log_in(&session, &socket, endpoint, key, timeouts)?,
         };
         Ok(Connected {
             sftp,
@@ -251,14 +251,11 @@ impl EarlyConnection {
 /// [`start_sftp_eagerly`]): the first request travels with its set-up.
 fn log_in(
     session: &Session,
+    socket: &TcpStream,
     endpoint: &Endpoint,
     key: &PrivateKey,
     timeouts: &Timeouts,
 ) -> Result<Sftp, TransferError> {
-    session.set_keepalive(
-        true,
-        timeouts.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
-    );
     start_sftp_eagerly(session);
     let request = || {
         session.userauth_pubkey_memory(
@@ -277,6 +274,8 @@ fn log_in(
         _ => None,
     };
     session.set_blocking(true);
+    // Nothing more to send until the login's answer: acknowledge it at once.
+    ack_at_once(socket);
     let answer = match sent {
         Err(e) if would_block(&e) => request(),
         done => done,
@@ -286,6 +285,15 @@ fn log_in(
         Ok(()) => return Err(refused(endpoint)),
         Err(error) => return Err(explain_auth_error(&error.to_string(), key, endpoint)),
     }
+    // Keepalives from now on; the first goes now, before the wait below
+    // (libssh2 sends one at its next wait once they are on, and sending
+    // then would let acknowledgements be delayed again: see `ack_at_once`).
+    session.set_keepalive(
+        true,
+        timeouts.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
+    );
+    let _ = session.keepalive_send();
+    ack_at_once(socket);
     match sftp {
         Some(sftp) => Ok(sftp),
         None => session.sftp().map_err(|e| network("starting SFTP", e)),
@@ -307,6 +315,23 @@ fn start_sftp_eagerly(session: &Session) {
         libssh2_sys::libssh2_session_flag(&mut *raw, libssh2_sys::LIBSSH2_FLAG_SFTP_EAGER, 1);
     }
 }
+
+/// Has the system acknowledge what arrives next at once, not after its
+/// delayed-acknowledgement timer (40 ms on Linux), until this side sends
+/// again: called before waiting on the server. OpenSSH's sshd sends the
+/// login's answer and, from another process, what follows it (its host-key
+/// list, the channel's confirmation) without `TCP_NODELAY` (set only once
+/// the subsystem starts), so Nagle's algorithm holds the second send until
+/// the first is acknowledged: with delayed acknowledgements, 36 ms of the
+/// 53 ms from login to SFTP measured on loopback (10 ms with this). Linux
+/// only (`TCP_QUICKACK`); elsewhere a no-op.
+#[cfg(target_os = "linux")]
+fn ack_at_once(socket: &TcpStream) {
+    let _ = socket2::SockRef::from(socket).set_tcp_quickack(true);
+}
+
+#[cfg(not(target_os = "linux"))]
+fn ack_at_once(_socket: &TcpStream) {}
 
 /// libssh2's "would block" (`LIBSSH2_ERROR_EAGAIN`), in non-blocking mode.
 fn would_block(error: &ssh2::Error) -> bool {
@@ -427,6 +452,19 @@ mod tests {
             port: 22,
             username: "u".into(),
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn waiting_on_the_server_acknowledges_at_once() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+        let client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let _server = listener.accept().expect("accept");
+        let socket = socket2::SockRef::from(&client);
+        socket.set_tcp_quickack(false).expect("delayed");
+        assert!(!socket.tcp_quickack().expect("read"));
+        ack_at_once(&client);
+        assert!(socket.tcp_quickack().expect("read"));
     }
 
     #[test]
