@@ -295,30 +295,48 @@ fn stream_counts_outside_1_to_16_and_missing_folders_are_refused() {
 }
 
 /// SFTP's version is taken with the first answer (libssh2 patched, see
-/// `vendor/libssh2-sys`): a server answering anything else first is out of
-/// step with the protocol, which ends the attempt at once, nothing written.
-/// (Unix: the stand-in server is a shell script.)
+/// `vendor/libssh2-sys`): a server answering anything else first, or a
+/// version cut short, is out of step with the protocol, which ends the
+/// attempt at once, nothing written. (Unix: the stand-in server is a shell
+/// script.)
 #[cfg(unix)]
 #[test]
 fn an_sftp_server_that_answers_before_its_version_is_a_clear_error() {
     let served = Served::new(1000);
     let bin = tempfile::tempdir().expect("bin");
-    let program = bin.path().join("sftp-server");
-    // Takes INIT, then sends a status (type 101, id 1) instead of the
-    // version.
-    std::fs::write(
-        &program,
-        "#!/bin/sh\nhead -c 9 >/dev/null\nprintf '\\000\\000\\000\\005\\145\\000\\000\\000\\001'\n",
-    )
-    .expect("program");
-    std::fs::set_permissions(
-        &program,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .expect("chmod");
-    let server = SshServer::start_with_sftp_program(&[&served.key], &program).expect("sshd");
-    let why = fails_at_once_with_nothing_written(&served, &server);
-    assert!(why.contains("do not follow the protocol"), "{why}");
+    // Each takes INIT (9 bytes), then answers with the packet given.
+    for (what, packet) in [
+        // A status (type 101, id 1) instead of the version.
+        ("another answer", r"\000\000\000\005\145\000\000\000\001"),
+        // Version 3, then an extension name whose length runs past the end.
+        (
+            "a cut extension",
+            r"\000\000\000\011\002\000\000\000\003\000\000\000\377",
+        ),
+        // A packet too short to hold a version (2 bytes), then more (libssh2
+        // reads 9 bytes of a packet's start before it looks at its length).
+        (
+            "a version cut short",
+            r"\000\000\000\002\002\000\000\000\000",
+        ),
+    ] {
+        let program = bin
+            .path()
+            .join(format!("sftp-server-{}", what.replace(' ', "-")));
+        std::fs::write(
+            &program,
+            format!("#!/bin/sh\nhead -c 9 >/dev/null\nprintf '{packet}'\n"),
+        )
+        .expect("program");
+        std::fs::set_permissions(
+            &program,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .expect("chmod");
+        let server = SshServer::start_with_sftp_program(&[&served.key], &program).expect("sshd");
+        let why = fails_at_once_with_nothing_written(&served, &server);
+        assert!(why.contains("do not follow the protocol"), "{what}: {why}");
+    }
 }
 
 #[test]

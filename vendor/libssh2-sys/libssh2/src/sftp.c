@@ -232,25 +232,24 @@ static int sftp_packet_add(LIBSSH2_SFTP *sftp,
     struct sftp_packet *packet;
     uint32_t request_id;
 
+    /* Backup Desk patch: an eager init's SSH_FXP_VERSION comes first, and
+       whole: anything else (another answer, a version cut short) is a
+       server out of step with the protocol. */
+    if(sftp->version_pending) {
+        if(data_len < 5 || data[0] != SSH_FXP_VERSION ||
+           sftp_version_take(sftp, data, data_len))
+            return ssh2_err(session, LIBSSH2_ERROR_PROTO,
+                            "Invalid SSH_FXP_VERSION response");
+        sftp->version_pending = 0;
+        SSH2_FREE(session, data);
+        return LIBSSH2_ERROR_NONE;
+    }
+
     if(data_len < 5)
         return LIBSSH2_ERROR_OUT_OF_BOUNDARY;
 
     ssh2_deb((session, LIBSSH2_TRACE_SFTP, "Received packet type %u (len %lu)",
               (unsigned int)data[0], (unsigned long)data_len));
-
-    /* Backup Desk patch: an eager init's SSH_FXP_VERSION comes first. */
-    if(sftp->version_pending) {
-        int rc;
-        if(data[0] != SSH_FXP_VERSION)
-            return ssh2_err(session, LIBSSH2_ERROR_PROTO,
-                            "Invalid SSH_FXP_VERSION response");
-        rc = sftp_version_take(sftp, data, data_len);
-        if(rc)
-            return rc;
-        sftp->version_pending = 0;
-        SSH2_FREE(session, data);
-        return LIBSSH2_ERROR_NONE;
-    }
 
     /*
      * Experience shows that if we mess up EAGAIN handling somewhere or
@@ -418,8 +417,13 @@ static int sftp_packet_read(LIBSSH2_SFTP *sftp)
             }
 
             if(sftp->partial_len < 5)
-                return ssh2_err(session, LIBSSH2_ERROR_OUT_OF_BOUNDARY,
-                                "Invalid SFTP packet size");
+                /* Backup Desk patch: an eager init's version cut short is
+                   a server out of step with the protocol (sftp_packet_add) */
+                return sftp->version_pending ?
+                    ssh2_err(session, LIBSSH2_ERROR_PROTO,
+                             "Invalid SSH_FXP_VERSION response") :
+                    ssh2_err(session, LIBSSH2_ERROR_OUT_OF_BOUNDARY,
+                             "Invalid SFTP packet size");
 
             ssh2_deb((session, LIBSSH2_TRACE_SFTP,
                       "Data begin - Packet Length: %lu",
