@@ -594,12 +594,13 @@ fn sessions_to_join(spec: &DownloadSpec, handshake: Duration) -> usize {
     let rtt = handshake_round_trip(handshake);
     let unit = claim_sizes(options, rtt).1.unit(0, 1);
     let units = usize::try_from(spec.expected_size.div_ceil(unit)).unwrap_or(usize::MAX);
-    let wanted = match (sessions_to_start(rtt) > 1, options.adaptive) {
+    let start = sessions_to_start(rtt);
+    let wanted = match (start > 1, options.adaptive) {
         // A short round trip: the others connect in moments when they start
         // (and, all connected at once beside the first, 16 sessions on
         // loopback peaked at 62 MiB of memory against 32).
         (false, _) => 1,
-        (true, true) => sessions_to_start(rtt),
+        (true, true) => start,
         (true, false) => options.streams,
     };
     wanted.min(options.streams).min(units).saturating_sub(1)
@@ -662,7 +663,9 @@ fn follow_prefix(
 /// The round trip a handshake of `handshake` shows: it takes two once TCP
 /// is connected (the banners and key-exchange offers, the exchange; see
 /// `EarlyConnection::handshake_took`), plus the server's work (about 16 ms
-/// here for OpenSSH's, most of it starting a process for the connection).
+/// here for OpenSSH's, most of it starting a process for the connection),
+/// half of which this counts as round trip: about 8 ms on loopback, more
+/// from a loaded server (so a link of 76 ms may start with two sessions).
 fn handshake_round_trip(handshake: Duration) -> Duration {
     handshake / 2
 }
@@ -687,17 +690,22 @@ fn read_size_for(rtt: Duration) -> usize {
     match rtt.as_micros() {
         0..=5_000 => 256 * 1024,
         5_001..=10_000 => 1024 * 1024,
-        // 8 MiB in flight, libssh2's most per session: 160 MB/s at 50 ms.
+        // 4 × 2 MiB = MOST_IN_FLIGHT, libssh2's most per session: 168 MB/s
+        // at 50 ms.
         _ => 2 * 1024 * 1024,
     }
 }
 
+/// What one session has in flight at most: libssh2 reads ahead 4 × the
+/// read, and at most 4 × its channel window (2 MiB).
+const MOST_IN_FLIGHT: usize = 8 * 1024 * 1024;
+
 /// The sessions a download starts with: as many as carry 100 MB/s when
-/// each has its most in flight (libssh2 reads ahead at most 8 MiB): one up
-/// to an 80 ms round trip, three at 200 ms. Those beside the first connect
-/// with it instead of after a measurement, and the ramp goes on from there.
+/// each has its most in flight ([`MOST_IN_FLIGHT`]): one up to an 80 ms
+/// round trip, three at 200 ms. Those beside the first connect with it
+/// instead of after a measurement, and the ramp goes on from there.
 fn sessions_to_start(rtt: Duration) -> usize {
-    let one_session = 8.0 * 1024.0 * 1024.0 / rtt.as_secs_f64().max(1e-6);
+    let one_session = MOST_IN_FLIGHT as f64 / rtt.as_secs_f64().max(1e-6);
     (100e6 / one_session).ceil().clamp(1.0, 16.0) as usize
 }
 

@@ -1,7 +1,7 @@
 //! How many sessions a download uses: as many as the link needs, no more.
 //!
-//! A download starts with one session (two on a very long link, see
-//! the engine's `sessions_to_start`). Once bytes flow, the ramp measures
+//! A download starts with one session, or on a long link as many as carry
+//! 100 MB/s (three at 200 ms, see the engine's `sessions_to_start`). Once bytes flow, the ramp measures
 //! the aggregate rate over a window, opens one more session, waits until it
 //! moves bytes too, and measures again: a rate that rose by at least
 //! [`GAIN`] keeps the new session and tries one more (up to the maximum); a

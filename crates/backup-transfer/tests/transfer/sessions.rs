@@ -82,7 +82,8 @@ fn watch_connections(
 #[test]
 fn the_sessions_a_download_starts_with_connect_beside_the_first() {
     // A long round trip: one session cannot fill the link, so "Automatic"
-    // starts with two; a fixed three start with three. Those beside the
+    // starts with two (three if the server's work makes the handshake look
+    // longer than 180 ms); a fixed three start with three. Those beside the
     // first connect once its handshake is done, not after it has logged in
     // and opened the file (then they would join a whole set-up later).
     let rtt = Duration::from_millis(150);

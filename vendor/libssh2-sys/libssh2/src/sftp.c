@@ -234,10 +234,15 @@ static int sftp_packet_add(LIBSSH2_SFTP *sftp,
 
     /* Backup Desk patch: an eager init's SSH_FXP_VERSION comes first, and
        whole: anything else (another answer, a version cut short) is a
-       server out of step with the protocol. */
+       server out of step with the protocol. (The caller has made sure
+       data_len >= 5.) */
     if(sftp->version_pending) {
-        if(data_len < 5 || data[0] != SSH_FXP_VERSION ||
-           sftp_version_take(sftp, data, data_len))
+        int rc = LIBSSH2_ERROR_PROTO;
+        if(data[0] == SSH_FXP_VERSION)
+            rc = sftp_version_take(sftp, data, data_len);
+        if(rc == LIBSSH2_ERROR_ALLOC)
+            return rc;
+        if(rc)
             return ssh2_err(session, LIBSSH2_ERROR_PROTO,
                             "Invalid SSH_FXP_VERSION response");
         sftp->version_pending = 0;
