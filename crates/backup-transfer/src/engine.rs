@@ -369,10 +369,7 @@ pub fn download_after(
         // Connections made for sessions that are not wanted after all end
         // on their own threads.
         drop(joining);
-        // Synced and unsynced saves run on threads of their own (see
-        // `journaling`).
-        scope.spawn(|| journaling.write_unsynced());
-        let closing = journaling.closing();
+        // Synced saves run on a thread of their own (see `journaling`).
         let (sync_requests, to_sync) = mpsc::channel::<RangeSet>();
         scope.spawn(|| {
             for done in to_sync {
@@ -420,7 +417,6 @@ pub fn download_after(
         }
         // The last synced save (sent above) ends with the scope.
         drop(sync_requests);
-        drop(closing);
         shared.lock().workers_done = true;
         shared.changed.notify_all();
         hasher.map(|h| {

@@ -8,7 +8,10 @@
 //! they are safe in a file name):
 //! - `.<id>.part`: the bytes at their offsets, full size from the start;
 //! - `.<id>.journal`: which ranges of it are on disk ([`Journal`]);
-//! - `.<id>.journal.tmp`: a journal being replaced.
+//! - `.<id>.journal.tmp`, `.<id>.journal.synced.tmp`: a journal being
+//!   replaced;
+//! - `.<id>.journal.written`: the ranges written since the journal's last
+//!   save, on this boot ([`WrittenLog`]).
 //!
 //! Whoever downloads holds an exclusive lock on `.<id>.part` for the whole
 //! run; a second downloader of the same backup is refused with `Busy`
@@ -22,7 +25,7 @@ use fs4::{FileExt, TryLockError};
 
 use crate::error::TransferError;
 use crate::files;
-use crate::journal::Journal;
+use crate::journal::{Journal, WrittenLog};
 use backup_owner_only as owner_only;
 
 /// How often a lock is retried when the partial file is replaced between
@@ -67,10 +70,10 @@ pub fn discard_partial(dest_dir: &Path, backup_id: &str) -> Result<(), TransferE
         None => {
             // No partial file: at most a journal left over, which no one holds.
             let (_, journal) = partial_paths(dest_dir, backup_id)?;
-            for tmp in Journal::temp_paths(&journal) {
-                let _ = fs::remove_file(tmp);
+            let _ = fs::remove_file(&journal);
+            for companion in Journal::companion_paths(&journal) {
+                let _ = fs::remove_file(companion);
             }
-            let _ = fs::remove_file(journal);
         }
     }
     Ok(())
@@ -179,6 +182,16 @@ impl Partial {
     /// of this backup is left in the folder.
     pub(crate) fn start_fresh(&self, size: u64) -> Result<(), TransferError> {
         let _ = fs::remove_file(&self.journal);
+        // A record of ranges written by the run before must not vouch for
+        // this one's (it names the same download when the journal was
+        // damaged or the partial file's length was wrong).
+        let written = Journal::written_path(&self.journal);
+        match fs::remove_file(&written) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(TransferError::local(&written, e));
+            }
+            _ => {}
+        }
         let result = self.reset(size);
         if result.is_err() {
             self.remove_files();
@@ -216,6 +229,12 @@ impl Partial {
             .map_err(|e| TransferError::local(&self.journal, e))
     }
 
+    /// Opens the record of written ranges beside the journal (see
+    /// [`WrittenLog`]).
+    pub(crate) fn written_log(&self) -> Result<WrittenLog, TransferError> {
+        WrittenLog::open(&self.journal).map_err(|e| TransferError::local(&self.journal, e))
+    }
+
     /// Saves a journal that says unsynced ranges, without a sync (see
     /// [`Journal::save_unsynced`]).
     pub(crate) fn save_journal_unsynced(&self, journal: &Journal) -> Result<(), TransferError> {
@@ -233,7 +252,7 @@ impl Partial {
     /// [`files::finalize`]) and removes the journal.
     pub(crate) fn finalize(self, dest_dir: &Path, name: &str) -> Result<PathBuf, TransferError> {
         let path = files::finalize(&self.file, &self.part, dest_dir, name)?;
-        let _ = fs::remove_file(&self.journal);
+        self.remove_journal();
         Ok(path)
     }
 
@@ -246,7 +265,7 @@ impl Partial {
         name: &str,
     ) -> Result<PathBuf, TransferError> {
         let path = files::finalize_replacing(&self.file, &self.part, dest_dir, target, name)?;
-        let _ = fs::remove_file(&self.journal);
+        self.remove_journal();
         Ok(path)
     }
 
@@ -255,10 +274,16 @@ impl Partial {
         if files::is_same_file(&self.file, &self.part) {
             let _ = fs::remove_file(&self.part);
         }
-        for tmp in Journal::temp_paths(&self.journal) {
-            let _ = fs::remove_file(tmp);
-        }
+        self.remove_journal();
+    }
+
+    /// The journal first (without it, what is beside it is not believed),
+    /// then what is beside it.
+    fn remove_journal(&self) {
         let _ = fs::remove_file(&self.journal);
+        for companion in Journal::companion_paths(&self.journal) {
+            let _ = fs::remove_file(companion);
+        }
     }
 }
 
@@ -342,5 +367,66 @@ mod tests {
             0,
             "a new partial, not the discarded one"
         );
+    }
+
+    /// The record of ranges written beside the journal goes wherever the
+    /// journal goes: a fresh start (where it would vouch for the run
+    /// before's bytes), a discard, a finished download.
+    #[test]
+    fn the_record_of_written_ranges_goes_with_the_journal() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (_, journal_path) = partial_paths(dir.path(), "bk-1").expect("paths");
+        let written = Journal::written_path(&journal_path);
+        let journal = Journal {
+            backup_id: "bk-1".into(),
+            remote_path: "b.zip".into(),
+            size: 4096,
+            expected_sha256: "ab".repeat(32),
+            done: crate::journal::RangeSet::default(),
+            unsynced: None,
+        };
+        let record = |_: &Partial| fs::write(&written, b"a record").expect("record");
+
+        let partial = Partial::acquire(dir.path(), "bk-1").expect("lock");
+        record(&partial);
+        partial.start_fresh(4096).expect("fresh");
+        assert!(!written.exists(), "a fresh start removes it");
+        record(&partial);
+        partial.discard();
+        assert!(!written.exists(), "a discard removes it");
+
+        let partial = Partial::acquire(dir.path(), "bk-1").expect("lock");
+        partial.start_fresh(4096).expect("fresh");
+        partial.save_journal(&journal).expect("journal");
+        record(&partial);
+        let out = partial.finalize(dir.path(), "b.zip").expect("finalize");
+        assert!(out.exists());
+        assert!(
+            !written.exists() && !journal_path.exists(),
+            "a finished download leaves neither"
+        );
+
+        fs::write(&written, b"left over").expect("write");
+        discard_partial(dir.path(), "bk-1").expect("discard without a partial");
+        assert!(!written.exists(), "nor does a discard with no partial left");
+    }
+
+    /// A record that cannot be removed could vouch for the bytes of the run
+    /// before: the fresh start stops and says which file is in the way.
+    #[test]
+    fn a_fresh_start_stops_when_the_record_of_written_ranges_stays() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (_, journal_path) = partial_paths(dir.path(), "bk-1").expect("paths");
+        let written = Journal::written_path(&journal_path);
+        // A folder with a file in it: no removal takes it (even as root).
+        fs::create_dir_all(written.join("in-the-way")).expect("folder");
+        let partial = Partial::acquire(dir.path(), "bk-1").expect("lock");
+        match partial.start_fresh(4096) {
+            Err(error @ TransferError::LocalIo { .. }) => assert!(
+                error.to_string().contains(".bk-1.journal.written"),
+                "names the file: {error}"
+            ),
+            other => panic!("must not start over beside an old record: {other:?}"),
+        }
     }
 }

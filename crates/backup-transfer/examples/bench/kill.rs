@@ -73,6 +73,7 @@ pub fn kill_at_half(
         partial_paths(&spec.dest_dir, BACKUP_ID).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(&part);
     let _ = std::fs::remove_file(&journal_path);
+    let _ = std::fs::remove_file(Journal::written_path(&journal_path));
     let mut child = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
         .args(child_args)
         .stdout(Stdio::piped())
@@ -204,12 +205,15 @@ pub fn section(
         let child = serde_json::json!({
             "port": port, "user": server.user, "key": key_path, "pin": server.host_key_fingerprints[0],
             "remote": remote, "size": size, "sha": sha, "dest": dest,
-            "streams": sessions, "read_size": read_kib << 10,
+            "streams": sessions, "read_size": read_size,
         });
         let mut base = super::spec(server, key, port, remote, size, sha, dest);
         base.options.streams = sessions;
         base.options.adaptive = false;
-        base.options.read_size = read_kib << 10;
+        // The read size the bound is worked out from, not one picked from
+        // the round trip (on a loaded machine loopback's can pass 5 ms, and
+        // the reads grow to 1 MiB).
+        base.options.read_size = read_size as usize;
         let args = ["--child-download".to_owned(), child.to_string()];
         let source = server.served_dir.join(remote);
         match kill_at_half(&base, &source, &args) {

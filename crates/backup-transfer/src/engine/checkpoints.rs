@@ -22,9 +22,10 @@ pub(crate) const LONGEST_GAP: Duration = Duration::from_millis(250);
 /// times a second. On an internet link a read window takes longer than this.
 pub(crate) const SHORTEST_GAP: Duration = Duration::from_millis(20);
 
-/// At least this long between unsynced saves (a small file written and
-/// renamed: tens of microseconds).
-pub(crate) const UNSYNCED_GAP: Duration = Duration::from_millis(2);
+/// At least this long between unsynced saves (a record of a few hundred
+/// bytes rewritten in place: a few microseconds; at 300 MB/s, a save every
+/// 150 KB at most).
+pub(crate) const UNSYNCED_GAP: Duration = Duration::from_micros(500);
 
 /// Which save is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

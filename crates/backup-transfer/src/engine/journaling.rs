@@ -1,21 +1,23 @@
 //! Saving the journal while a download runs (see [`super::checkpoints`] for
 //! when, and [`crate::journal`] for the two kinds of save).
 //!
-//! An unsynced save is asked for by the session that just wrote the bytes
-//! which make it due, right after writing them (a session held up by the
-//! scheduler is not writing either), and made by a thread of its own that
-//! waits for nothing else: the file operations stay off the sessions' path
-//! (made by the sessions themselves, they slowed one session on loopback by
-//! a quarter, measured). A synced save runs on another thread (syncing what
-//! a fast transfer wrote takes tens of milliseconds, and the unsynced saves
-//! go on meanwhile).
+//! An unsynced save is made by the session that just wrote the bytes which
+//! make it due, right after writing them, outside the plan's lock: one write
+//! of the record of written ranges beside the journal ([`WrittenLog`], a few
+//! microseconds), so it follows the download on a loaded machine too. (It
+//! used to be a journal written and renamed on a thread of its own, hundreds
+//! of microseconds: made by the sessions, that slowed one session on
+//! loopback by a quarter; on its own thread, starved of a core, it fell
+//! behind by more than a window.) A synced save runs on a thread of its own
+//! (syncing what a fast transfer wrote takes tens of milliseconds, and the
+//! unsynced saves go on meanwhile).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 use super::checkpoints::{Checkpoints, Save};
-use crate::journal::{Journal, RangeSet, Unsynced};
+use crate::journal::{Journal, RangeSet, Unsynced, WrittenLog};
 use crate::partial::Partial;
 
 /// The running download's journal: what it last vouched for and when.
@@ -30,9 +32,10 @@ pub(super) struct Journaling<'a> {
     synced: Mutex<RangeSet>,
     /// A synced save is running.
     syncing: AtomicBool,
-    /// The newest unsynced save asked for, and whether the download ended.
-    asked: Mutex<(Option<RangeSet>, bool)>,
-    wake: Condvar,
+    /// The record of written ranges (opened at the first unsynced save;
+    /// `None` if it could not be), and the bytes the newest unsynced save
+    /// vouches for. Held while one is made.
+    written: Mutex<(Option<WrittenLog>, u64)>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -53,61 +56,58 @@ impl<'a> Journaling<'a> {
             expected,
             boot,
             checkpoints: Mutex::new(checkpoints),
+            written: Mutex::new((None, synced.covered())),
             synced: Mutex::new(synced),
             syncing: AtomicBool::new(false),
-            asked: Mutex::new((None, false)),
-            wake: Condvar::new(),
         }
     }
 
     /// Called by a session under the plan's lock, with the ranges written
-    /// so far (`done`): asks for an unsynced save of them if one is due.
-    pub fn after_write(&self, done: &RangeSet, sessions: usize) {
-        if self.boot.is_none() {
-            return;
-        }
+    /// so far (`done`): when an unsynced save is due, what it is to save,
+    /// for [`Journaling::save_unsynced`] once the lock is released.
+    pub fn after_write(&self, done: &RangeSet, sessions: usize) -> Option<RangeSet> {
+        self.boot?;
         let now = Instant::now();
-        {
-            let mut checkpoints = lock(&self.checkpoints);
-            if !checkpoints.unsynced_due(done.covered(), sessions, now) {
-                return;
-            }
-            checkpoints.saved(Save::Unsynced, done.covered(), now);
+        let mut checkpoints = lock(&self.checkpoints);
+        if !checkpoints.unsynced_due(done.covered(), sessions, now) {
+            return None;
         }
-        lock(&self.asked).0 = Some(done.clone());
-        self.wake.notify_one();
-    }
-
-    /// The unsynced saves' thread: saves the newest snapshot asked for
-    /// until the guard of [`Journaling::closing`] is dropped.
-    pub fn write_unsynced(&self) {
-        loop {
-            let written = {
-                let mut asked = lock(&self.asked);
-                loop {
-                    match asked.0.take() {
-                        Some(written) => break written,
-                        None if asked.1 => return,
-                        None => asked = self.wake.wait(asked).unwrap_or_else(|p| p.into_inner()),
-                    }
-                }
-            };
-            self.save_unsynced(written);
-        }
-    }
-
-    /// Ends [`Journaling::write_unsynced`] once what was asked is saved,
-    /// when the guard returned is dropped (also when unwinding, so that a
-    /// scope waiting for that thread cannot hang).
-    pub fn closing(&self) -> Closing<'_, 'a> {
-        Closing(self)
+        checkpoints.saved(Save::Unsynced, done.covered(), now);
+        Some(done.clone())
     }
 
     /// Saves what is `written` (every range of it on disk or in the
-    /// system's cache) with what is synced, for this boot.
-    fn save_unsynced(&self, written: RangeSet) {
-        let journal = self.journal(lock(&self.synced).clone(), written);
-        let _ = self.partial.save_journal_unsynced(&journal);
+    /// system's cache) for this boot: in the record beside the journal, or,
+    /// where that cannot be (ranges by the hundred), in the journal with what
+    /// is synced. Never over a newer save (two sessions may both have one
+    /// to make). A save that fails is left out: the synced saves go on, and
+    /// the download's own writes say what is wrong with the disk.
+    pub fn save_unsynced(&self, written: RangeSet) {
+        let Some(boot) = self.boot else { return };
+        let covered = written.covered();
+        let mut guard = lock(&self.written);
+        let (log, saved) = &mut *guard;
+        if covered <= *saved {
+            return;
+        }
+        if log.is_none() {
+            *log = self.partial.written_log().ok();
+        }
+        let in_place = match log {
+            Some(log) => log.save(self.expected, boot, &written),
+            None => Ok(false),
+        };
+        let done = match in_place {
+            Ok(true) => true,
+            Ok(false) => {
+                let journal = self.journal(lock(&self.synced).clone(), written);
+                self.partial.save_journal_unsynced(&journal).is_ok()
+            }
+            Err(_) => false,
+        };
+        if done {
+            *saved = covered;
+        }
     }
 
     /// The journal of this download vouching for `synced` through a power
@@ -154,12 +154,100 @@ impl<'a> Journaling<'a> {
     }
 }
 
-/// See [`Journaling::closing`].
-pub(super) struct Closing<'j, 'a>(&'j Journaling<'a>);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::checkpoints::{LONGEST_GAP, SHORTEST_GAP};
 
-impl Drop for Closing<'_, '_> {
-    fn drop(&mut self) {
-        lock(&self.0.asked).1 = true;
-        self.0.wake.notify_one();
+    const MIB: u64 = 1 << 20;
+    const BOOT: Option<&str> = Some("boot-0123456789abcdef");
+
+    fn expected() -> Journal {
+        Journal {
+            backup_id: "bk_1".into(),
+            remote_path: "a.zip".into(),
+            size: 64 * MIB,
+            expected_sha256: "0".repeat(64),
+            done: RangeSet::default(),
+            unsynced: None,
+        }
+    }
+
+    /// The last save, as far as the cadence goes.
+    fn long_ago() -> Instant {
+        Instant::now() - LONGEST_GAP
+    }
+
+    fn ranges(ranges: &[(u64, u64)]) -> RangeSet {
+        let mut set = RangeSet::default();
+        for &(start, end) in ranges {
+            set.insert(start, end);
+        }
+        set
+    }
+
+    /// An unsynced save is on disk when the session that made it due goes
+    /// on (no thread of its own to wait for), never replaced by an older
+    /// one, and in the journal itself when the ranges do not fit a record.
+    #[test]
+    fn an_unsynced_save_is_made_by_the_session_at_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        let partial = Partial::acquire(dir.path(), "bk_1").expect("partial");
+        partial.start_fresh(64 * MIB).expect("fresh");
+        let expected = expected();
+        partial.save_journal(&expected).expect("journal");
+        // A read window of 1 MiB: one session saves every 256 KiB.
+        let checkpoints = Checkpoints::new(MIB, (SHORTEST_GAP, LONGEST_GAP), 0, long_ago());
+        let journaling =
+            Journaling::new(&partial, &expected, BOOT, checkpoints, RangeSet::default());
+        let (_, path) = crate::partial_paths(dir.path(), "bk_1").expect("paths");
+        let on_disk = || Journal::load_at_boot(&path, BOOT).expect("journal").done;
+
+        assert_eq!(
+            journaling.after_write(&ranges(&[(0, MIB / 8)]), 1),
+            None,
+            "not due"
+        );
+        let due = journaling
+            .after_write(&ranges(&[(0, MIB)]), 1)
+            .expect("due");
+        journaling.save_unsynced(due);
+        assert_eq!(on_disk(), ranges(&[(0, MIB)]), "saved at once");
+        journaling.save_unsynced(ranges(&[(0, MIB / 2)]));
+        assert_eq!(
+            on_disk(),
+            ranges(&[(0, MIB)]),
+            "an older save never replaces it"
+        );
+
+        let scattered: Vec<_> = (0..400)
+            .map(|i| (i * 2 * MIB / 64, i * 2 * MIB / 64 + 7))
+            .collect();
+        let mut many = ranges(&scattered);
+        many.insert(0, 2 * MIB);
+        journaling.save_unsynced(many.clone());
+        assert_eq!(
+            on_disk(),
+            many,
+            "too many ranges for a record: in the journal"
+        );
+        let journal: Journal =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+        assert_eq!(journal.unsynced.map(|u| u.written), Some(many));
+    }
+
+    /// Where the system has no boot id, only synced saves are made.
+    #[test]
+    fn without_a_boot_id_no_unsynced_save_is_made() {
+        let dir = tempfile::tempdir().expect("dir");
+        let partial = Partial::acquire(dir.path(), "bk_1").expect("partial");
+        let expected = expected();
+        let checkpoints = Checkpoints::new(MIB, (SHORTEST_GAP, LONGEST_GAP), 0, long_ago());
+        let journaling =
+            Journaling::new(&partial, &expected, None, checkpoints, RangeSet::default());
+        assert_eq!(journaling.after_write(&ranges(&[(0, 8 * MIB)]), 1), None);
+        journaling.save_unsynced(ranges(&[(0, 8 * MIB)]));
+        let (_, path) = crate::partial_paths(dir.path(), "bk_1").expect("paths");
+        assert!(!path.exists() && !Journal::written_path(&path).exists());
     }
 }

@@ -198,9 +198,12 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, start: Start) {
                         plan.last_byte_at = Some(Instant::now());
                     }
                     // Right after the bytes that made it due (see `journaling`).
-                    shared.journaling.after_write(&plan.done, plan.active);
+                    let due = shared.journaling.after_write(&plan.done, plan.active);
                     drop(plan);
                     shared.changed.notify_all();
+                    if let Some(written) = due {
+                        shared.journaling.save_unsynced(written);
+                    }
                 }
                 Err(error) => {
                     release(at);
