@@ -23,7 +23,7 @@ use crate::error::TransferError;
 use crate::files;
 use crate::hostkey::HostKeyPolicy;
 use crate::io_at;
-use crate::journal::{self, Journal, RangeSet};
+use crate::journal::{self, Journal, RangeSet, new_written_key};
 use crate::partial::{self, Partial};
 use crate::progress::{CancelToken, Progress, ProgressMeter};
 use crate::session::{self, Connected, EarlyConnection, Endpoint, PrivateKey, Timeouts};
@@ -240,10 +240,7 @@ pub fn download_after(
         expected_sha256: spec.expected_sha256.clone(),
         done: RangeSet::default(),
         unsynced: None,
-    };
-    let journal = |done: &RangeSet| Journal {
-        done: done.clone(),
-        ..expected.clone()
+        written_key: None,
     };
     // What the system's cache holds, for a killed process's resume.
     let boot = journal::current_boot();
@@ -252,10 +249,10 @@ pub fn download_after(
     // session connects and opens the file; nothing in it depends on the
     // server now that the size is the published one.
     let (connected, prepared) = thread::scope(|scope| {
-        let prepared = scope.spawn(|| -> Result<(Partial, RangeSet, bool), TransferError> {
+        let prepared = scope.spawn(|| -> Result<(Partial, Journal, bool), TransferError> {
             // From here on this backup's partial download is ours alone.
             let partial = Partial::acquire(&spec.dest_dir, &spec.backup_id)?;
-            let (done, fresh) = match partial.resumable(&expected) {
+            let (journal, fresh) = match partial.resumable(&expected) {
                 Some(journal) => {
                     // What it believes may be in the cache only (written by
                     // a killed process, see `journal`): synced now, so the
@@ -264,15 +261,27 @@ pub fn download_after(
                         .file()
                         .sync_data()
                         .map_err(|e| TransferError::local(partial.path(), e))?;
-                    (journal.done, false)
+                    // The key of the record it may have beside it (see
+                    // `journal`), or a new one beside a journal without.
+                    let written_key = journal.written_key.or_else(|| Some(new_written_key()));
+                    let journal = Journal {
+                        done: journal.done,
+                        written_key,
+                        ..expected.clone()
+                    };
+                    (journal, false)
                 }
                 None => {
                     partial.start_fresh(size)?;
-                    (RangeSet::default(), true)
+                    let journal = Journal {
+                        written_key: Some(new_written_key()),
+                        ..expected.clone()
+                    };
+                    (journal, true)
                 }
             };
-            partial.save_journal(&journal(&done))?;
-            Ok((partial, done, fresh))
+            partial.save_journal(&journal)?;
+            Ok((partial, journal, fresh))
         });
         let connected = open_first(spec, early, cancel);
         let prepared = prepared.join().unwrap_or_else(|_| {
@@ -297,7 +306,13 @@ pub fn download_after(
             return Err(error);
         }
     };
-    let (partial, done, _) = prepared?;
+    let (partial, saved, _) = prepared?;
+    let done = saved.done.clone();
+    // The download's identity from now on carries its record's key.
+    let expected = Journal {
+        done: RangeSet::default(),
+        ..saved
+    };
     let (read_size, sizes) = claim_sizes(options, rtt);
     let window = sizes.window;
     let resumed_bytes = done.covered();

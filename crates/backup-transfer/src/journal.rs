@@ -20,7 +20,11 @@
 //! date themselves. A process killed during that write has written all of
 //! it or none (the kernel copies a page whole, checking for a fatal signal
 //! only between pages); after a power cut it is not believed anyway (another
-//! boot). It counts only beside a journal of the same download.
+//! boot). It counts only beside a journal that names it: each fresh start
+//! of a download draws a new key, kept by its journal across resumes and
+//! written in its record, so a record left by another run (or beside a
+//! journal written by a version that knew no records) is not believed.
+//! A check of its ranges rejects one read while it was being rewritten.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -117,6 +121,28 @@ pub struct Journal {
     /// Ranges written but maybe not synced yet (a superset of `done`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsynced: Option<Unsynced>,
+    /// The key of the record of written ranges that goes with this
+    /// journal ([`WrittenLog`]): drawn when the download starts fresh, or
+    /// resumes from a journal without one ([`new_written_key`]); a record
+    /// with another key is not believed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_key: Option<String>,
+}
+
+/// A key for the record of written ranges of a download starting fresh:
+/// 64 random bits (from the system's random source, through the standard
+/// library's hasher keys), the process and a count.
+pub fn new_written_key() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let count = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut random = std::collections::hash_map::RandomState::new().build_hasher();
+    random.write_u64(count);
+    format!(
+        "{:016x}-{:x}-{count:x}",
+        random.finish(),
+        std::process::id()
+    )
 }
 
 /// Ranges written to the partial file, not all synced, by a system that was
@@ -166,12 +192,11 @@ impl Journal {
             believed.push(unsynced.written);
         }
         if let Some(boot) = boot
+            && let Some(key) = journal.written_key.as_deref()
             && let Some(record) = WrittenRecord::read(&Self::written_path(path))
+            && record.key == key
             && record.boot == boot
             && record.size == journal.size
-            && record
-                .expected_sha256
-                .eq_ignore_ascii_case(&journal.expected_sha256)
             && record.written.is_well_formed(journal.size)
         {
             believed.push(record.written);
@@ -264,13 +289,16 @@ impl Journal {
 const WRITTEN_RECORD_MAX: usize = 4096;
 
 /// What [`WrittenLog`] keeps: the ranges written on boot `boot` to the
-/// partial file of the download with this checksum and size.
+/// partial file of the download whose journal has this key and size.
 #[derive(Debug, Serialize, Deserialize)]
 struct WrittenRecord {
-    expected_sha256: String,
+    key: String,
     size: u64,
     boot: String,
     written: RangeSet,
+    /// [`WrittenRecord::check_of`] the ranges: a record read while it was
+    /// being rewritten (half old, half new) does not match it.
+    check: String,
 }
 
 impl WrittenRecord {
@@ -286,7 +314,16 @@ impl WrittenRecord {
         if bytes.len() > WRITTEN_RECORD_MAX {
             return None;
         }
-        serde_json::from_slice(&bytes).ok()
+        let record: WrittenRecord = serde_json::from_slice(&bytes).ok()?;
+        (record.check == Self::check_of(&record.written)).then_some(record)
+    }
+
+    /// The first 64 bits of the SHA-256 of the ranges as JSON, in hex.
+    fn check_of(written: &RangeSet) -> String {
+        use sha2::Digest;
+        let json = serde_json::to_vec(written).unwrap_or_default();
+        let digest = sha2::Sha256::digest(&json);
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -329,19 +366,25 @@ impl WrittenLog {
     }
 
     /// Records that `written` is written, on boot `boot`, for the download
-    /// `journal` describes (its ranges are not used). `Ok(false)`: the
-    /// record would not fit in a page (ranges by the hundred), nothing was
-    /// written; the caller saves the journal instead.
+    /// `journal` describes (its key and size; its ranges are not used).
+    /// `Ok(false)`: nothing was written, and the caller saves the journal
+    /// instead: the journal has no key, the record would not fit in a page
+    /// (ranges by the hundred), or the system is not Unix (where no
+    /// unsynced saves are made: no boot id).
     pub fn save(
         &mut self,
         journal: &Journal,
         boot: &str,
         written: &RangeSet,
     ) -> std::io::Result<bool> {
+        let Some(key) = journal.written_key.clone() else {
+            return Ok(false);
+        };
         let record = WrittenRecord {
-            expected_sha256: journal.expected_sha256.clone(),
+            key,
             size: journal.size,
             boot: boot.to_owned(),
+            check: WrittenRecord::check_of(written),
             written: written.clone(),
         };
         let mut bytes = serde_json::to_vec(&record).map_err(std::io::Error::other)?;
@@ -389,6 +432,7 @@ mod tests {
             expected_sha256: SHA.into(),
             done: RangeSet(done.to_vec()),
             unsynced: None,
+            written_key: None,
         }
     }
 
@@ -426,8 +470,9 @@ mod tests {
     }
 
     /// The record beside the journal: believed on the boot that wrote it,
-    /// beside a journal of the same download only; a shorter record
-    /// replaces a longer one whole; a damaged one is left out.
+    /// beside the journal that has its key only; a shorter record replaces
+    /// a longer one whole, also from a new handle (a resume); a damaged,
+    /// oversized or half-rewritten one is left out.
     #[cfg(unix)]
     #[test]
     fn the_record_of_written_ranges_is_believed_beside_its_journal_on_its_boot() {
@@ -435,25 +480,27 @@ mod tests {
         let path = dir.path().join(".bk-1.journal");
         let written = Journal::written_path(&path);
         let boot = "boot-a-0123456789";
-        let saved = journal(&[(0, 1000)]);
-        let mut log = WrittenLog::open(&path).expect("open");
         let ranges = |r: &[(u64, u64)]| RangeSet(r.to_vec());
-        assert!(
-            log.save(
-                &saved,
-                boot,
-                &ranges(&[(0, 100), (200, 300), (400, 500), (600, 3000)])
-            )
-            .expect("save")
-        );
+        let mut saved = journal(&[(0, 1000)]);
+        saved.written_key = Some("run-1".into());
+        let mut log = WrittenLog::open(&path).expect("open");
+        let long = ranges(&[(0, 100), (2000, 2100), (2200, 2300), (2400, 3000)]);
+        assert!(log.save(&saved, boot, &long).expect("save"));
         assert_eq!(
             Journal::load_at_boot(&path, Some(boot)),
             None,
             "no journal: nothing"
         );
         saved.save(&path).expect("journal");
-        assert!(log.save(&saved, boot, &ranges(&[(0, 3000)])).expect("save"));
         let load = |boot| Journal::load_at_boot(&path, boot).expect("load").done;
+        assert_eq!(
+            load(Some(boot)),
+            ranges(&[(0, 1000), (2000, 2100), (2200, 2300), (2400, 3000)])
+        );
+
+        // A resume opens the record again and writes a shorter one.
+        let mut log = WrittenLog::open(&path).expect("reopen");
+        assert!(log.save(&saved, boot, &ranges(&[(0, 3000)])).expect("save"));
         assert_eq!(
             load(Some(boot)),
             ranges(&[(0, 3000)]),
@@ -465,35 +512,89 @@ mod tests {
             "after a restart"
         );
         assert_eq!(load(None), ranges(&[(0, 1000)]));
+        let good_record = fs::read(&written).expect("read");
 
-        let mut other = saved.clone();
-        other.expected_sha256 = SHA.replace('a', "c");
-        assert!(log.save(&other, boot, &ranges(&[(0, 5000)])).expect("save"));
+        // With the journal's own unsynced ranges, both count.
+        let mut with_unsynced = saved.clone();
+        with_unsynced.unsynced = Some(Unsynced {
+            boot: boot.into(),
+            written: ranges(&[(5000, 6000)]),
+        });
+        with_unsynced.save_unsynced(&path).expect("journal");
+        assert_eq!(load(Some(boot)), ranges(&[(0, 3000), (5000, 6000)]));
+
+        // A journal without the key (an earlier version's fresh start) or
+        // with another one (another run's) does not believe it.
+        for key in [None, Some("run-2".to_owned())] {
+            let mut other = saved.clone();
+            other.written_key = key.clone();
+            other.save(&path).expect("journal");
+            assert_eq!(load(Some(boot)), ranges(&[(0, 1000)]), "key {key:?}");
+        }
+        saved.save(&path).expect("journal");
+        assert_eq!(load(Some(boot)), ranges(&[(0, 3000)]));
+
+        let mut smaller = saved.clone();
+        smaller.size = 4096;
+        assert!(
+            log.save(&smaller, boot, &ranges(&[(0, 4000)]))
+                .expect("save")
+        );
         assert_eq!(
             load(Some(boot)),
             ranges(&[(0, 1000)]),
-            "another file's record"
+            "a record of another size"
         );
-
         assert!(log.save(&saved, boot, &ranges(&[(0, 9000)])).expect("save"));
         assert_eq!(
             load(Some(boot)),
             ranges(&[(0, 1000)]),
             "past the size: damaged"
         );
-        for damaged in [&b"{\"expected_sha256\":"[..], b"", &[b' '; 5000]] {
-            fs::write(&written, damaged).expect("write");
-            assert_eq!(load(Some(boot)), ranges(&[(0, 1000)]), "{damaged:?}");
-        }
 
-        // Ranges by the hundred do not fit a page: nothing is written.
-        let many = RangeSet((0..400).map(|i| (i * 10, i * 10 + 5)).collect());
+        let text = String::from_utf8(good_record.clone()).expect("utf-8");
+        assert!(text.contains("3000"), "{text}");
+        let mut padded = good_record.clone();
+        padded.resize(WRITTEN_RECORD_MAX + 1, b' ');
+        for (why, bytes) in [
+            ("cut short", b"{\"key\":".to_vec()),
+            ("empty", Vec::new()),
+            (
+                "half rewritten: ranges that do not match their check",
+                text.replace("3000", "7000").into_bytes(),
+            ),
+            ("larger than a page", padded),
+        ] {
+            fs::write(&written, &bytes).expect("write");
+            assert_eq!(load(Some(boot)), ranges(&[(0, 1000)]), "{why}");
+        }
+        fs::write(&written, &good_record).expect("write");
+        assert_eq!(
+            load(Some(boot)),
+            ranges(&[(0, 3000)]),
+            "the same record, whole, is believed"
+        );
+
+        // Ranges by the hundred do not fit a page; a journal without a key
+        // has no record: nothing is written.
+        fs::write(&written, vec![b' '; WRITTEN_RECORD_MAX + 1]).expect("write");
         let mut log = WrittenLog::open(&path).expect("open");
-        assert!(!log.save(&saved, boot, &many).expect("save"), "too large");
         assert_eq!(
             fs::metadata(&written).expect("meta").len(),
             0,
-            "emptied, not written"
+            "a foreign file, emptied"
+        );
+        let many = RangeSet((0..400).map(|i| (i * 10, i * 10 + 5)).collect());
+        assert!(!log.save(&saved, boot, &many).expect("save"), "too large");
+        assert!(
+            !log.save(&journal(&[]), boot, &ranges(&[(0, 10)]))
+                .expect("save"),
+            "no key"
+        );
+        assert_eq!(
+            fs::metadata(&written).expect("meta").len(),
+            0,
+            "nothing written"
         );
     }
 

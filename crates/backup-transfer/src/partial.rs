@@ -10,8 +10,8 @@
 //! - `.<id>.journal`: which ranges of it are on disk ([`Journal`]);
 //! - `.<id>.journal.tmp`, `.<id>.journal.synced.tmp`: a journal being
 //!   replaced;
-//! - `.<id>.journal.written`: the ranges written since the journal's last
-//!   save, on this boot ([`WrittenLog`]).
+//! - `.<id>.journal.written`: the ranges written so far, synced or not, on
+//!   this boot ([`WrittenLog`]), for the journal that has its key.
 //!
 //! Whoever downloads holds an exclusive lock on `.<id>.part` for the whole
 //! run; a second downloader of the same backup is refused with `Busy`
@@ -181,17 +181,9 @@ impl Partial {
     /// space now so a full disk fails here, not mid-way. On failure nothing
     /// of this backup is left in the folder.
     pub(crate) fn start_fresh(&self, size: u64) -> Result<(), TransferError> {
-        let _ = fs::remove_file(&self.journal);
-        // A record of ranges written by the run before must not vouch for
-        // this one's (it names the same download when the journal was
-        // damaged or the partial file's length was wrong).
-        let written = Journal::written_path(&self.journal);
-        match fs::remove_file(&written) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(TransferError::local(&written, e));
-            }
-            _ => {}
-        }
+        // The record of the run before goes too (with another key than the
+        // new journal's, it would not be believed anyway).
+        self.remove_journal();
         let result = self.reset(size);
         if result.is_err() {
             self.remove_files();
@@ -384,6 +376,7 @@ mod tests {
             expected_sha256: "ab".repeat(32),
             done: crate::journal::RangeSet::default(),
             unsynced: None,
+            written_key: None,
         };
         let record = |_: &Partial| fs::write(&written, b"a record").expect("record");
 
@@ -409,24 +402,5 @@ mod tests {
         fs::write(&written, b"left over").expect("write");
         discard_partial(dir.path(), "bk-1").expect("discard without a partial");
         assert!(!written.exists(), "nor does a discard with no partial left");
-    }
-
-    /// A record that cannot be removed could vouch for the bytes of the run
-    /// before: the fresh start stops and says which file is in the way.
-    #[test]
-    fn a_fresh_start_stops_when_the_record_of_written_ranges_stays() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let (_, journal_path) = partial_paths(dir.path(), "bk-1").expect("paths");
-        let written = Journal::written_path(&journal_path);
-        // A folder with a file in it: no removal takes it (even as root).
-        fs::create_dir_all(written.join("in-the-way")).expect("folder");
-        let partial = Partial::acquire(dir.path(), "bk-1").expect("lock");
-        match partial.start_fresh(4096) {
-            Err(error @ TransferError::LocalIo { .. }) => assert!(
-                error.to_string().contains(".bk-1.journal.written"),
-                "names the file: {error}"
-            ),
-            other => panic!("must not start over beside an old record: {other:?}"),
-        }
     }
 }

@@ -5,8 +5,8 @@
 //! Two kinds of save (see [`crate::journal`]): a synced one (the partial
 //! file synced first, for all sessions at once, then the journal synced),
 //! never more than [`SHORTEST_GAP`] apart; and, where the system has a boot
-//! id, an unsynced one in between (no sync at all: the journal says which
-//! ranges are written and on which boot), due after a quarter of a read
+//! id, an unsynced one in between (no sync at all: the record beside the
+//! journal says which ranges are written and on which boot), due after a quarter of a read
 //! window per session (cheap, so with room for a late save), at most every
 //! [`UNSYNCED_GAP`]. On loopback (hundreds of MB/s)
 //! the synced saves alone leave 20 ms of bytes unvouched; the unsynced ones
@@ -32,7 +32,7 @@ pub(crate) const UNSYNCED_GAP: Duration = Duration::from_micros(500);
 pub(crate) enum Save {
     /// Sync the partial file, then save a journal of what is synced.
     Synced,
-    /// Save a journal of what is written, unsynced (see [`crate::journal`]).
+    /// Record what is written, unsynced (see [`crate::journal`]).
     Unsynced,
 }
 
@@ -83,8 +83,8 @@ impl Checkpoints {
             && (fresh >= self.enough(sessions) || since >= self.longest)
     }
 
-    /// Whether to save an unsynced journal now (where the system has a boot
-    /// id), whatever the synced saves do.
+    /// Whether to record what is written, unsynced, now (where the system
+    /// has a boot id), whatever the synced saves do.
     pub fn unsynced_due(&self, covered: u64, sessions: usize, now: Instant) -> bool {
         let fresh = covered.saturating_sub(self.saved_bytes);
         let since = now.saturating_duration_since(self.saved_at);

@@ -78,10 +78,11 @@ impl<'a> Journaling<'a> {
 
     /// Saves what is `written` (every range of it on disk or in the
     /// system's cache) for this boot: in the record beside the journal, or,
-    /// where that cannot be (ranges by the hundred), in the journal with what
-    /// is synced. Never over a newer save (two sessions may both have one
-    /// to make). A save that fails is left out: the synced saves go on, and
-    /// the download's own writes say what is wrong with the disk.
+    /// where that cannot be (ranges by the hundred, a record that could not
+    /// be opened), in the journal with what is synced. Never over a newer
+    /// unsynced save (two sessions may both have one to make). A save that
+    /// fails is left out: the synced saves go on, and the download's own
+    /// writes say what is wrong with the disk.
     pub fn save_unsynced(&self, written: RangeSet) {
         let Some(boot) = self.boot else { return };
         let covered = written.covered();
@@ -170,6 +171,7 @@ mod tests {
             expected_sha256: "0".repeat(64),
             done: RangeSet::default(),
             unsynced: None,
+            written_key: Some("key-1".into()),
         }
     }
 

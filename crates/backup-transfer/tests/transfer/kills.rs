@@ -174,9 +174,9 @@ fn a_kill_at_half_fetches_again_at_most_one_read_window_per_session() {
 }
 
 /// At local speed too (hundreds of MB/s, where synced saves 20 ms apart
-/// leave megabytes unvouched): between them the journal says what is
-/// written, unsynced, on this boot; after a restart only the synced part
-/// would be believed.
+/// leave megabytes unvouched): between them the record beside the journal
+/// says what is written, unsynced, on this boot; after a restart only the
+/// synced part would be believed.
 #[test]
 fn a_kill_at_full_local_speed_fetches_again_at_most_one_read_window() {
     let served = Served::new(96 * 1024 * 1024);

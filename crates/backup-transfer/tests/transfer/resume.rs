@@ -142,3 +142,55 @@ fn a_replaced_remote_file_restarts_the_download_instead_of_splicing() {
         "no spliced file"
     );
 }
+
+/// The record of written ranges beside the journal (Linux) counts only
+/// beside the journal that has its key: after a version that knew no
+/// records started the same download over (the partial emptied, a journal
+/// without a key saved) and was stopped, the record left by the run before
+/// is not believed, and the resume starts from nothing instead of failing
+/// its verification over emptied bytes.
+#[test]
+fn a_record_of_another_run_is_not_believed() {
+    use backup_transfer::journal::Journal;
+    let served = Served::new(6 * 1024 * 1024);
+    let size = served.contents.len() as u64;
+    let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec_via(proxy.port, dest.path());
+    spec.options.max_retries = 0;
+    spec.options.read_size = 64 * 1024;
+    proxy.cut_after_down_bytes(size / 2);
+    let first = download(&spec, &mut |_| {}, &CancelToken::new());
+    assert!(matches!(first, Err(TransferError::Network(_))), "{first:?}");
+    let (part, journal_path) = partial_paths(dest.path(), &spec.backup_id).expect("valid id");
+    let written = Journal::written_path(&journal_path);
+    assert!(written.exists(), "the cut run left its record");
+    assert!(resumable_bytes(dest.path(), &spec.backup_id).unwrap_or(0) > 0);
+
+    // What a version without records does when it starts over.
+    let mut journal = Journal::load(&journal_path).expect("journal");
+    journal.done = Default::default();
+    journal.unsynced = None;
+    journal.written_key = None;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&part)
+        .expect("part");
+    file.set_len(0).expect("empty");
+    file.set_len(size).expect("size");
+    journal.save(&journal_path).expect("its journal");
+    assert!(written.exists(), "it leaves the record");
+    assert_eq!(resumable_bytes(dest.path(), &spec.backup_id), Some(0));
+
+    proxy.cut_after_down_bytes(u64::MAX);
+    let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("download");
+    assert_eq!(
+        done.resumed_bytes, 0,
+        "nothing believed from the old record"
+    );
+    assert_eq!(done.sha256, sha256_hex(&served.contents));
+    assert!(
+        !written.exists(),
+        "the record goes with the finished download"
+    );
+}
