@@ -7,6 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# The checks read every crate in Cargo.lock, other platforms' too (wasi, Android…), which no
+# build here downloads: on a fresh machine they are fetched first. Where the registry cannot be
+# reached, what is cached is checked.
+if ! fetch_log=$(timeout 300 cargo fetch --locked 2>&1); then
+  echo "cargo fetch failed (checking the local registry cache as it is): $(printf '%s\n' "$fetch_log" | tail -n 1)"
+fi
+
 # -L error: duplicate versions are warnings by policy; the stats line still counts them.
 cargo deny --offline --locked -L error check --show-stats licenses bans sources
 
