@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use backup_transfer::{CancelToken, TransferError, download, partial_paths, resumable_bytes};
+use backup_transfer::{
+    CancelToken, DownloadSpec, TransferError, download, partial_paths, resumable_bytes,
+};
 use test_support::proxy::{Direction, FaultProxy};
 
 use crate::support::{Served, payload, sha256_hex};
@@ -47,8 +49,9 @@ fn twenty_cuts_at_random_offsets_each_resume_to_the_right_checksum() {
     }
 }
 
-#[test]
-fn a_later_attempt_resumes_from_the_journal() {
+/// A 6 MiB download through a proxy, cut at half with no retries allowed:
+/// the partial download is left in `dest` for a later attempt.
+fn cut_at_half() -> (Served, FaultProxy, tempfile::TempDir, DownloadSpec) {
     let served = Served::new(6 * 1024 * 1024);
     let size = served.contents.len() as u64;
     let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
@@ -64,6 +67,13 @@ fn a_later_attempt_resumes_from_the_journal() {
         matches!(first, Err(TransferError::Network(_))),
         "no retries allowed: {first:?}"
     );
+    (served, proxy, dest, spec)
+}
+
+#[test]
+fn a_later_attempt_resumes_from_the_journal() {
+    let (served, proxy, dest, spec) = cut_at_half();
+    let size = served.contents.len() as u64;
     let (part, journal) = partial_paths(dest.path(), &spec.backup_id).expect("valid id");
     assert!(
         part.exists() && journal.exists(),
@@ -152,16 +162,8 @@ fn a_replaced_remote_file_restarts_the_download_instead_of_splicing() {
 #[test]
 fn a_record_of_another_run_is_not_believed() {
     use backup_transfer::journal::Journal;
-    let served = Served::new(6 * 1024 * 1024);
+    let (served, proxy, dest, spec) = cut_at_half();
     let size = served.contents.len() as u64;
-    let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
-    let dest = tempfile::tempdir().expect("dest");
-    let mut spec = served.spec_via(proxy.port, dest.path());
-    spec.options.max_retries = 0;
-    spec.options.read_size = 64 * 1024;
-    proxy.cut_after_down_bytes(size / 2);
-    let first = download(&spec, &mut |_| {}, &CancelToken::new());
-    assert!(matches!(first, Err(TransferError::Network(_))), "{first:?}");
     let (part, journal_path) = partial_paths(dest.path(), &spec.backup_id).expect("valid id");
     let written = Journal::written_path(&journal_path);
     assert!(written.exists(), "the cut run left its record");
