@@ -252,7 +252,7 @@ pub fn download_after(
         let prepared = scope.spawn(|| -> Result<(Partial, Journal, bool), TransferError> {
             // From here on this backup's partial download is ours alone.
             let partial = Partial::acquire(&spec.dest_dir, &spec.backup_id)?;
-            let (journal, fresh) = match partial.resumable(&expected) {
+            let (done, written_key, fresh) = match partial.resumable(&expected) {
                 Some(journal) => {
                     // What it believes may be in the cache only (written by
                     // a killed process, see `journal`): synced now, so the
@@ -261,24 +261,20 @@ pub fn download_after(
                         .file()
                         .sync_data()
                         .map_err(|e| TransferError::local(partial.path(), e))?;
-                    // The key of the record it may have beside it (see
-                    // `journal`), or a new one beside a journal without.
-                    let written_key = journal.written_key.or_else(|| Some(new_written_key()));
-                    let journal = Journal {
-                        done: journal.done,
-                        written_key,
-                        ..expected.clone()
-                    };
-                    (journal, false)
+                    (journal.done, journal.written_key, false)
                 }
                 None => {
                     partial.start_fresh(size)?;
-                    let journal = Journal {
-                        written_key: Some(new_written_key()),
-                        ..expected.clone()
-                    };
-                    (journal, true)
+                    (RangeSet::default(), None, true)
                 }
+            };
+            // The key of the record the journal may have beside it (see
+            // `journal`), or a new one: the download starts over, or its
+            // journal had none.
+            let journal = Journal {
+                done,
+                written_key: Some(written_key.unwrap_or_else(new_written_key)),
+                ..expected.clone()
             };
             partial.save_journal(&journal)?;
             Ok((partial, journal, fresh))
@@ -663,12 +659,7 @@ fn follow_prefix(
             at += n as u64;
         }
     }
-    let hex = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((hex, Instant::now()))
+    Ok((journal::to_hex(&hasher.finalize()), Instant::now()))
 }
 
 /// The round trip a handshake of `handshake` shows: it takes two once TCP

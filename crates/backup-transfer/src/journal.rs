@@ -106,6 +106,11 @@ pub fn is_sha256_hex(hex: &str) -> bool {
     hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// `bytes` in lowercase hex digits (as checksums are written).
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The persisted state of one partial download.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
@@ -250,19 +255,20 @@ impl Journal {
     /// Where [`Journal::save_unsynced`] and [`Journal::save`] write before
     /// the rename.
     pub fn temp_paths(path: &Path) -> [PathBuf; 2] {
-        [".tmp", ".synced.tmp"].map(|suffix| {
-            let mut tmp = path.as_os_str().to_owned();
-            tmp.push(suffix);
-            PathBuf::from(tmp)
-        })
+        [".tmp", ".synced.tmp"].map(|suffix| Self::beside(path, suffix))
     }
 
     /// The record of written ranges kept beside the journal at `path` (see
     /// [`WrittenLog`]).
     pub fn written_path(path: &Path) -> PathBuf {
-        let mut written = path.as_os_str().to_owned();
-        written.push(".written");
-        PathBuf::from(written)
+        Self::beside(path, ".written")
+    }
+
+    /// The journal's path at `path` with `suffix` appended.
+    fn beside(path: &Path, suffix: &str) -> PathBuf {
+        let mut beside = path.as_os_str().to_owned();
+        beside.push(suffix);
+        PathBuf::from(beside)
     }
 
     /// Every file a journal at `path` may have beside it: its temp files
@@ -322,8 +328,7 @@ impl WrittenRecord {
     fn check_of(written: &RangeSet) -> String {
         use sha2::Digest;
         let json = serde_json::to_vec(written).unwrap_or_default();
-        let digest = sha2::Sha256::digest(&json);
-        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+        to_hex(&sha2::Sha256::digest(&json)[..8])
     }
 }
 
@@ -351,7 +356,7 @@ impl WrittenLog {
     pub fn open(journal: &Path) -> std::io::Result<WrittenLog> {
         let mut options = backup_owner_only::read_write_options();
         options.create(true);
-        let file = options.open(Self::path(journal))?;
+        let file = options.open(Journal::written_path(journal))?;
         let mut len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
         if len > WRITTEN_RECORD_MAX {
             // Not one of ours: emptied, so the next write replaces all of it.
@@ -359,10 +364,6 @@ impl WrittenLog {
             len = 0;
         }
         Ok(WrittenLog { file, len })
-    }
-
-    fn path(journal: &Path) -> PathBuf {
-        Journal::written_path(journal)
     }
 
     /// Records that `written` is written, on boot `boot`, for the download
@@ -377,6 +378,9 @@ impl WrittenLog {
         boot: &str,
         written: &RangeSet,
     ) -> std::io::Result<bool> {
+        if !cfg!(unix) {
+            return Ok(false);
+        }
         let Some(key) = journal.written_key.clone() else {
             return Ok(false);
         };
@@ -388,7 +392,7 @@ impl WrittenLog {
             written: written.clone(),
         };
         let mut bytes = serde_json::to_vec(&record).map_err(std::io::Error::other)?;
-        if bytes.len() > WRITTEN_RECORD_MAX || !cfg!(unix) {
+        if bytes.len() > WRITTEN_RECORD_MAX {
             return Ok(false);
         }
         if bytes.len() < self.len {

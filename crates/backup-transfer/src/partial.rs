@@ -70,13 +70,19 @@ pub fn discard_partial(dest_dir: &Path, backup_id: &str) -> Result<(), TransferE
         None => {
             // No partial file: at most a journal left over, which no one holds.
             let (_, journal) = partial_paths(dest_dir, backup_id)?;
-            let _ = fs::remove_file(&journal);
-            for companion in Journal::companion_paths(&journal) {
-                let _ = fs::remove_file(companion);
-            }
+            remove_journal(&journal);
         }
     }
     Ok(())
+}
+
+/// Removes the journal at `journal` first (without it, what is beside it is
+/// not believed), then what is beside it.
+fn remove_journal(journal: &Path) {
+    let _ = fs::remove_file(journal);
+    for companion in Journal::companion_paths(journal) {
+        let _ = fs::remove_file(companion);
+    }
 }
 
 /// Whether `error` says the file system cannot reserve space ahead of the
@@ -183,7 +189,7 @@ impl Partial {
     pub(crate) fn start_fresh(&self, size: u64) -> Result<(), TransferError> {
         // The record of the run before goes too (with another key than the
         // new journal's, it would not be believed anyway).
-        self.remove_journal();
+        remove_journal(&self.journal);
         let result = self.reset(size);
         if result.is_err() {
             self.remove_files();
@@ -244,7 +250,7 @@ impl Partial {
     /// [`files::finalize`]) and removes the journal.
     pub(crate) fn finalize(self, dest_dir: &Path, name: &str) -> Result<PathBuf, TransferError> {
         let path = files::finalize(&self.file, &self.part, dest_dir, name)?;
-        self.remove_journal();
+        remove_journal(&self.journal);
         Ok(path)
     }
 
@@ -257,7 +263,7 @@ impl Partial {
         name: &str,
     ) -> Result<PathBuf, TransferError> {
         let path = files::finalize_replacing(&self.file, &self.part, dest_dir, target, name)?;
-        self.remove_journal();
+        remove_journal(&self.journal);
         Ok(path)
     }
 
@@ -266,16 +272,7 @@ impl Partial {
         if files::is_same_file(&self.file, &self.part) {
             let _ = fs::remove_file(&self.part);
         }
-        self.remove_journal();
-    }
-
-    /// The journal first (without it, what is beside it is not believed),
-    /// then what is beside it.
-    fn remove_journal(&self) {
-        let _ = fs::remove_file(&self.journal);
-        for companion in Journal::companion_paths(&self.journal) {
-            let _ = fs::remove_file(companion);
-        }
+        remove_journal(&self.journal);
     }
 }
 
@@ -378,20 +375,20 @@ mod tests {
             unsynced: None,
             written_key: None,
         };
-        let record = |_: &Partial| fs::write(&written, b"a record").expect("record");
+        let record = || fs::write(&written, b"a record").expect("record");
 
         let partial = Partial::acquire(dir.path(), "bk-1").expect("lock");
-        record(&partial);
+        record();
         partial.start_fresh(4096).expect("fresh");
         assert!(!written.exists(), "a fresh start removes it");
-        record(&partial);
+        record();
         partial.discard();
         assert!(!written.exists(), "a discard removes it");
 
         let partial = Partial::acquire(dir.path(), "bk-1").expect("lock");
         partial.start_fresh(4096).expect("fresh");
         partial.save_journal(&journal).expect("journal");
-        record(&partial);
+        record();
         let out = partial.finalize(dir.path(), "b.zip").expect("finalize");
         assert!(out.exists());
         assert!(

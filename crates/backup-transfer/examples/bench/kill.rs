@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use backup_transfer::journal::{Journal, RangeSet};
-use backup_transfer::{CancelToken, DownloadSpec, download, partial_paths};
+use backup_transfer::{CancelToken, DownloadSpec, discard_partial, download, partial_paths};
 use test_support::sshd::{ClientKey, SshServer};
 
 /// What one kill at half and the resume after it measured.
@@ -71,9 +71,7 @@ pub fn kill_at_half(
     let size = spec.expected_size;
     let (part, journal_path) =
         partial_paths(&spec.dest_dir, BACKUP_ID).map_err(|e| e.to_string())?;
-    let _ = std::fs::remove_file(&part);
-    let _ = std::fs::remove_file(&journal_path);
-    let _ = std::fs::remove_file(Journal::written_path(&journal_path));
+    discard_partial(&spec.dest_dir, BACKUP_ID).map_err(|e| e.to_string())?;
     let mut child = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
         .args(child_args)
         .stdout(Stdio::piped())

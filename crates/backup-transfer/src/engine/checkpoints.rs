@@ -6,9 +6,9 @@
 //! file synced first, for all sessions at once, then the journal synced),
 //! never more than [`SHORTEST_GAP`] apart; and, where the system has a boot
 //! id, an unsynced one in between (no sync at all: the record beside the
-//! journal says which ranges are written and on which boot), due after a quarter of a read
-//! window per session (cheap, so with room for a late save), at most every
-//! [`UNSYNCED_GAP`]. On loopback (hundreds of MB/s)
+//! journal says which ranges are written and on which boot), due after a
+//! quarter of a read window per session (cheap, so with room for a late
+//! save), at most every [`UNSYNCED_GAP`]. On loopback (hundreds of MB/s)
 //! the synced saves alone leave 20 ms of bytes unvouched; the unsynced ones
 //! keep it within a window.
 

@@ -32,10 +32,11 @@ pub(super) struct Journaling<'a> {
     synced: Mutex<RangeSet>,
     /// A synced save is running.
     syncing: AtomicBool,
-    /// The record of written ranges (opened at the first unsynced save;
-    /// `None` if it could not be), and the bytes the newest unsynced save
-    /// vouches for. Held while one is made.
-    written: Mutex<(Option<WrittenLog>, u64)>,
+    /// The record of written ranges (`None` until the first unsynced save
+    /// opens it, then `Some(None)` if it could not be: not tried again),
+    /// and the bytes the newest unsynced save vouches for. Held while one
+    /// is made.
+    written: Mutex<(Option<Option<WrittenLog>>, u64)>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -91,10 +92,7 @@ impl<'a> Journaling<'a> {
         if covered <= *saved {
             return;
         }
-        if log.is_none() {
-            *log = self.partial.written_log().ok();
-        }
-        let in_place = match log {
+        let in_place = match log.get_or_insert_with(|| self.partial.written_log().ok()) {
             Some(log) => log.save(self.expected, boot, &written),
             None => Ok(false),
         };
@@ -236,6 +234,32 @@ mod tests {
         let journal: Journal =
             serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
         assert_eq!(journal.unsynced.map(|u| u.written), Some(many));
+    }
+
+    /// A record that cannot be opened (its name taken by a folder with a
+    /// file in it, which no removal takes, even as root): the unsynced
+    /// saves go to the journal instead, every one of them.
+    #[test]
+    fn without_a_record_unsynced_saves_go_to_the_journal() {
+        let dir = tempfile::tempdir().expect("dir");
+        let partial = Partial::acquire(dir.path(), "bk_1").expect("partial");
+        partial.start_fresh(64 * MIB).expect("fresh");
+        let expected = expected();
+        partial.save_journal(&expected).expect("journal");
+        let (_, path) = crate::partial_paths(dir.path(), "bk_1").expect("paths");
+        std::fs::create_dir_all(Journal::written_path(&path).join("in-the-way")).expect("folder");
+        let checkpoints = Checkpoints::new(MIB, (SHORTEST_GAP, LONGEST_GAP), 0, long_ago());
+        let journaling =
+            Journaling::new(&partial, &expected, BOOT, checkpoints, RangeSet::default());
+        let in_journal = || {
+            let journal: Journal =
+                serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+            journal.unsynced.map(|u| u.written)
+        };
+        for end in [MIB, 2 * MIB] {
+            journaling.save_unsynced(ranges(&[(0, end)]));
+            assert_eq!(in_journal(), Some(ranges(&[(0, end)])), "up to {end}");
+        }
     }
 
     /// Where the system has no boot id, only synced saves are made.
