@@ -285,21 +285,23 @@ fn log_in(
         Ok(()) => return Err(refused(endpoint)),
         Err(error) => return Err(explain_auth_error(&error.to_string(), key, endpoint)),
     }
-    // Keepalives from now on; the first goes now, before the wait below
-    // (libssh2 sends one at its next wait once they are on, and sending
-    // then would let acknowledgements be delayed again: see `ack_at_once`).
+    // (When SFTP's start could not go with the login, `sftp()` below sends
+    // its channel open now, and its waits are back to delayed ACKs.)
+    ack_at_once(socket);
+    let sftp = match sftp {
+        Some(sftp) => sftp,
+        None => session.sftp().map_err(|e| network("starting SFTP", e))?,
+    };
+    // Keepalives once SFTP is up, not before: libssh2 sends the first at
+    // its next wait, and a send while waiting on the channel lets
+    // acknowledgements be delayed again (see `ack_at_once`); sent before
+    // the wait, it went between the login's answer and the channel's, a
+    // packet nothing waits for.
     session.set_keepalive(
         true,
         timeouts.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
     );
-    let _ = session.keepalive_send();
-    // (When SFTP's start could not go with the login, `sftp()` below sends
-    // its channel open now, and its waits are back to delayed ACKs.)
-    ack_at_once(socket);
-    match sftp {
-        Some(sftp) => Ok(sftp),
-        None => session.sftp().map_err(|e| network("starting SFTP", e)),
-    }
+    Ok(sftp)
 }
 
 /// Makes SFTP's set-up on `session` return once `SSH_FXP_INIT` is sent,
