@@ -173,6 +173,15 @@ mod tests {
         }
     }
 
+    /// A download of 64 MiB started fresh in `dir`, its journal saved.
+    fn fresh_download(dir: &std::path::Path) -> (Partial, Journal) {
+        let partial = Partial::acquire(dir, "bk_1").expect("partial");
+        partial.start_fresh(64 * MIB).expect("fresh");
+        let expected = expected();
+        partial.save_journal(&expected).expect("journal");
+        (partial, expected)
+    }
+
     /// The last save, as far as the cadence goes.
     fn long_ago() -> Instant {
         Instant::now() - LONGEST_GAP
@@ -192,10 +201,7 @@ mod tests {
     #[test]
     fn an_unsynced_save_is_made_by_the_session_at_once() {
         let dir = tempfile::tempdir().expect("dir");
-        let partial = Partial::acquire(dir.path(), "bk_1").expect("partial");
-        partial.start_fresh(64 * MIB).expect("fresh");
-        let expected = expected();
-        partial.save_journal(&expected).expect("journal");
+        let (partial, expected) = fresh_download(dir.path());
         // A read window of 1 MiB: one session saves every 256 KiB.
         let checkpoints = Checkpoints::new(MIB, (SHORTEST_GAP, LONGEST_GAP), 0, long_ago());
         let journaling =
@@ -242,10 +248,7 @@ mod tests {
     #[test]
     fn without_a_record_unsynced_saves_go_to_the_journal() {
         let dir = tempfile::tempdir().expect("dir");
-        let partial = Partial::acquire(dir.path(), "bk_1").expect("partial");
-        partial.start_fresh(64 * MIB).expect("fresh");
-        let expected = expected();
-        partial.save_journal(&expected).expect("journal");
+        let (partial, expected) = fresh_download(dir.path());
         let (_, path) = crate::partial_paths(dir.path(), "bk_1").expect("paths");
         std::fs::create_dir_all(Journal::written_path(&path).join("in-the-way")).expect("folder");
         let checkpoints = Checkpoints::new(MIB, (SHORTEST_GAP, LONGEST_GAP), 0, long_ago());
