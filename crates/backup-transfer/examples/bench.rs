@@ -18,7 +18,9 @@
 //! default 512), `--runs N` (default 3), `--skip-links`, `--skip-rss`,
 //! `--skip-loopback`, `--kill-at-half` (on loopback and the 50 ms link),
 //! `--links TEXT` (only the links whose name contains it), `--clients TEXT`
-//! (only the clients whose name contains it, e.g. `Backup`), `--read-kib N`.
+//! (only the clients whose name contains it, e.g. `Backup`), `--read-kib N`,
+//! `--extra-link-ms N` (one more link: N ms, uncapped; where the ramp grows
+//! past the sessions a download starts with).
 
 #[path = "bench/kill.rs"]
 mod kill;
@@ -52,6 +54,8 @@ struct Args {
     link: bool,
     rss: bool,
     kill: bool,
+    /// One more link, uncapped, of this round trip (`--extra-link-ms 100`).
+    extra_rtt_ms: Option<u64>,
 }
 
 fn parse_args() -> Args {
@@ -66,6 +70,7 @@ fn parse_args() -> Args {
         link: true,
         rss: true,
         kill: false,
+        extra_rtt_ms: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -90,6 +95,7 @@ fn parse_args() -> Args {
                     .unwrap_or(args.link_mib)
             }
             "--links" => args.links_filter = it.next(),
+            "--extra-link-ms" => args.extra_rtt_ms = it.next().and_then(|v| v.parse().ok()),
             "--clients" => args.clients_filter = it.next(),
             "--quick" => {
                 args.size_mib = 128;
@@ -413,11 +419,19 @@ fn main() {
         eprintln!("making a {} MiB archive for the links…", args.link_mib);
         let link_sha = make_archive(&server.served_dir.join("link.zip"), link_size);
         let mut sections = Vec::new();
-        let chosen = test_support::proxy::BENCH_LINKS.iter().filter(|l| {
-            args.links_filter
-                .as_deref()
-                .is_none_or(|f| l.name.contains(f))
+        let extra = args.extra_rtt_ms.map(|ms| test_support::proxy::Link {
+            name: Box::leak(format!("{ms} ms, uncapped").into_boxed_str()),
+            rtt: Duration::from_millis(ms),
+            cap: None,
         });
+        let chosen = test_support::proxy::BENCH_LINKS
+            .iter()
+            .chain(extra.iter())
+            .filter(|l| {
+                args.links_filter
+                    .as_deref()
+                    .is_none_or(|f| l.name.contains(f))
+            });
         for link in chosen {
             // Loopback with the loopback archive, the links with theirs.
             let (remote, size, sha) = match link.is_loopback() {

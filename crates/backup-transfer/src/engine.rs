@@ -380,6 +380,7 @@ pub fn download_after(
         // Connections made for sessions that are not wanted after all end
         // on their own threads.
         drop(joining);
+        let mut spare: Option<Joining> = None;
         // Synced saves run on a thread of their own (see `journaling`).
         let (sync_requests, to_sync) = mpsc::channel::<RangeSet>();
         scope.spawn(|| {
@@ -405,11 +406,20 @@ pub fn download_after(
                     plan.active += 1;
                     let (index, shared) = (spawned, &shared);
                     spawned += 1;
-                    scope.spawn(move || worker::worker(shared, index, Start::Fresh));
+                    let start = spare.take().map_or(Start::Fresh, Start::Joining);
+                    scope.spawn(move || worker::worker(shared, index, start));
                 }
                 // The newest session goes; the ramp adds none after it.
                 Step::Retire => plan.stop_from = spawned - 1,
                 _ => {}
+            }
+            // The session the ramp may ask for next connects while it
+            // measures, and waits for it until the ramp settles (then it
+            // closes on its own thread).
+            if finished || plan.abort || ramp.settled() {
+                spare = None;
+            } else if spare.is_none() && ramp.may_add(now, left, floor) {
+                spare = Some(connect_beside(spec));
             }
             // Every range in the snapshot was written before it was taken.
             let snapshot = journaling
@@ -532,21 +542,7 @@ fn open_first(
     };
     let handshake = early.handshake_took();
     let joining = (0..sessions_to_join(spec, handshake))
-        .map(|_| {
-            let (endpoint, key) = (spec.endpoint.clone(), spec.key.clone());
-            let (policy, timeouts) = (spec.host_keys.clone(), options.timeouts);
-            let path = spec.remote_path.clone();
-            thread::spawn(move || {
-                let connected = session::connect(&endpoint, &key, &policy, &timeouts)?;
-                // Opened now too: once the first session's bytes fill the
-                // link, every round trip waits behind them.
-                let file = connected
-                    .sftp
-                    .open(Path::new(&path))
-                    .map_err(|e| map_sftp_error(e, &path))?;
-                Ok((connected, file))
-            })
-        })
+        .map(|_| connect_beside(spec))
         .collect();
     let first = early.finish(
         &spec.endpoint,
@@ -574,6 +570,26 @@ fn open_first(
         file,
         rtt: link_round_trip(asked.elapsed(), handshake),
         joining,
+    })
+}
+
+/// Connects one more session (and opens the file) on a thread of its own,
+/// for a session to take over once it is wanted: beside the first one, or
+/// while the ramp measures (see [`ramp`]). One that is not wanted after all
+/// is closed when its thread ends.
+fn connect_beside(spec: &DownloadSpec) -> Joining {
+    let (endpoint, key) = (spec.endpoint.clone(), spec.key.clone());
+    let (policy, timeouts) = (spec.host_keys.clone(), spec.options.timeouts);
+    let path = spec.remote_path.clone();
+    thread::spawn(move || {
+        let connected = session::connect(&endpoint, &key, &policy, &timeouts)?;
+        // Opened now too: once the first session's bytes fill the link,
+        // every round trip waits behind them.
+        let file = connected
+            .sftp
+            .open(Path::new(&path))
+            .map_err(|e| map_sftp_error(e, &path))?;
+        Ok((connected, file))
     })
 }
 

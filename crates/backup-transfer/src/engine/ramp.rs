@@ -3,7 +3,8 @@
 //! A download starts with one session, or on a long link as many as carry
 //! 100 MB/s (three at 200 ms, see the engine's `sessions_to_start`). Once bytes flow, the ramp measures
 //! the aggregate rate over a window, opens one more session, waits until it
-//! moves bytes too, and measures again: a rate that rose by at least
+//! moves bytes too, and measures again (the session it may open next
+//! connects during the measurement, see [`Ramp::may_add`]): a rate that rose by at least
 //! [`GAIN`] keeps the new session and tries one more (up to the maximum); a
 //! rate that did not retires the newest session and settles. A long, thin
 //! pipe (each session limited by its window over the round trip) grows to
@@ -82,11 +83,53 @@ impl Ramp {
         if now.saturating_duration_since(since) < self.window {
             return None;
         }
-        let from = now - self.window;
+        self.rate_from(now - self.window)
+    }
+
+    /// The rate (bytes/s) of the samples taken since `from`.
+    fn rate_from(&self, from: Instant) -> Option<f64> {
         let first = self.samples.iter().find(|(t, _)| *t >= from)?;
         let last = self.samples.back()?;
         let secs = last.0.saturating_duration_since(first.0).as_secs_f64();
         (secs > 0.0).then(|| (last.1 - first.1) as f64 / secs)
+    }
+
+    /// What must be left for one more session to be worth it, at `rate`:
+    /// at least `floor`, and what the link moves in three measurements
+    /// (the new session connects, is measured, and still has work to do).
+    fn enough(&self, rate: f64, floor: u64) -> u64 {
+        floor.max((rate * 3.0 * self.window.as_secs_f64()) as u64)
+    }
+
+    /// Whether the ramp is done adding sessions.
+    pub fn settled(&self) -> bool {
+        self.phase == Phase::Settled
+    }
+
+    /// Whether the ramp may soon ask for one more session, so that it is
+    /// worth connecting now: a quarter of a measurement into a count it may
+    /// grow past, with enough left at the measurement's end at the rate
+    /// seen so far (see [`Ramp::observe`]), and, when the
+    /// count was just raised, a rate that rose by [`GAIN`] so far (else the
+    /// newest session is likely to go, and one connected for after it would
+    /// be made for nothing). A session connected then joins as soon as it
+    /// is asked for, instead of a whole set-up later (which, on a fast short
+    /// link, is as long as the rest of the file).
+    pub fn may_add(&self, now: Instant, left: u64, floor: u64) -> bool {
+        let (since, needed) = match self.phase {
+            Phase::Measuring { since } => (since, 0.0),
+            Phase::Comparing { before, since } => (since, before * GAIN),
+            Phase::Joining { .. } | Phase::Settled => return false,
+        };
+        let end = since + self.window;
+        if self.wanted >= self.most || now < since + self.window / 4 {
+            return false;
+        }
+        self.rate_from(since).is_some_and(|rate| {
+            let until_end = end.saturating_duration_since(now).as_secs_f64();
+            let left_at_end = left.saturating_sub((rate * until_end) as u64);
+            rate >= needed && left_at_end >= self.enough(rate, floor)
+        })
     }
 
     /// Takes one sample: `covered` bytes written by `now`, `moving` sessions
@@ -102,8 +145,6 @@ impl Ramp {
         left: u64,
         floor: u64,
     ) -> Step {
-        let window = self.window.as_secs_f64();
-        let enough = |rate: f64| floor.max((rate * 3.0 * window) as u64);
         self.samples.push_back((now, covered));
         while self.samples.len() > 2
             && self
@@ -121,7 +162,7 @@ impl Ramp {
                 let Some(rate) = self.rate(since, now) else {
                     return Step::Wait;
                 };
-                if left < enough(rate) {
+                if left < self.enough(rate, floor) {
                     self.phase = Phase::Settled;
                     return Step::Wait;
                 }
@@ -144,7 +185,7 @@ impl Ramp {
                     self.phase = Phase::Settled;
                     return Step::Retire;
                 }
-                if self.wanted >= self.most || left < enough(rate) {
+                if self.wanted >= self.most || left < self.enough(rate, floor) {
                     self.phase = Phase::Settled;
                     return Step::Wait;
                 }
@@ -232,6 +273,86 @@ mod tests {
     fn near_the_end_no_session_is_opened() {
         let (wanted, steps) = run(8, |n| n as f64 * 10e6, 100 * MS, 32 << 20);
         assert_eq!((wanted, steps), (1, vec![]), "less than 64 MiB left");
+    }
+
+    /// Feeds `ramp` samples every 10 ms from `from` to `to` (ms after
+    /// `t0`), at `per_tick` bytes a tick from `covered`, with `moving`
+    /// sessions; returns the bytes covered and the steps taken.
+    fn feed(
+        ramp: &mut Ramp,
+        t0: Instant,
+        (from, to): (u32, u32),
+        (covered, per_tick): (u64, u64),
+        moving: usize,
+    ) -> (u64, Vec<Step>) {
+        let (mut covered, mut steps) = (covered, Vec::new());
+        for ms in (from..=to).step_by(10) {
+            covered += per_tick;
+            let step = ramp.observe(t0 + ms * MS, covered, moving, 1 << 40, 1);
+            if step != Step::Wait {
+                steps.push(step);
+            }
+        }
+        (covered, steps)
+    }
+
+    #[test]
+    fn the_next_session_connects_a_quarter_into_a_measurement_if_enough_is_left() {
+        let t0 = Instant::now();
+        let mut ramp = Ramp::new(8, Some(1), 400 * MS, t0);
+        let (covered, _) = feed(&mut ramp, t0, (10, 90), (0, 1_000_000), 1);
+        assert!(!ramp.may_add(t0 + 90 * MS, 1 << 40, 1), "too soon to tell");
+        let (covered, steps) = feed(&mut ramp, t0, (100, 110), (covered, 1_000_000), 1);
+        assert!(steps.is_empty());
+        assert!(ramp.may_add(t0 + 110 * MS, 1 << 40, 1));
+        // 100 MB/s: three 400 ms measurements move 120 MB.
+        assert!(
+            !ramp.may_add(t0 + 110 * MS, 100_000_000, 1),
+            "the file ends before a session would pay"
+        );
+        assert!(ramp.may_add(t0 + 110 * MS, 200_000_000, 1));
+        assert!(
+            !ramp.may_add(t0 + 110 * MS, 200_000_000, 250_000_000),
+            "less than the floor left"
+        );
+        let (_, steps) = feed(&mut ramp, t0, (120, 400), (covered, 1_000_000), 1);
+        assert_eq!(steps, vec![Step::Add]);
+        assert!(
+            !ramp.may_add(t0 + 400 * MS, 1 << 40, 1),
+            "joining: the one connected is being taken"
+        );
+        let mut most = Ramp::new(1, Some(1), 400 * MS, t0);
+        feed(&mut most, t0, (10, 200), (0, 1_000_000), 1);
+        assert!(
+            !most.may_add(t0 + 200 * MS, 1 << 40, 1),
+            "at the most already"
+        );
+    }
+
+    #[test]
+    fn after_a_session_joins_the_next_connects_only_while_the_rate_rises() {
+        for (per_tick, expected) in [(1_000_000, false), (2_000_000, true)] {
+            let t0 = Instant::now();
+            let mut ramp = Ramp::new(8, Some(1), 400 * MS, t0);
+            let (covered, steps) = feed(&mut ramp, t0, (10, 400), (0, 1_000_000), 1);
+            assert_eq!(steps, vec![Step::Add]);
+            // The new session moves bytes: the comparison starts.
+            let (covered, _) = feed(&mut ramp, t0, (410, 410), (covered, per_tick), 2);
+            let (_, steps) = feed(&mut ramp, t0, (420, 530), (covered, per_tick), 2);
+            assert!(steps.is_empty());
+            assert_eq!(
+                ramp.may_add(t0 + 530 * MS, 1 << 40, 1),
+                expected,
+                "{per_tick} bytes a tick after 1 000 000"
+            );
+        }
+        let t0 = Instant::now();
+        let mut settled = Ramp::new(4, None, 400 * MS, t0);
+        feed(&mut settled, t0, (10, 400), (0, 1_000_000), 4);
+        assert!(
+            !settled.may_add(t0 + 400 * MS, 1 << 40, 1),
+            "fixed: no ramp"
+        );
     }
 
     #[test]

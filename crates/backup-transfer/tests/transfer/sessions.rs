@@ -63,6 +63,65 @@ fn a_long_thin_link_gets_sessions_while_the_rate_rises() {
     );
 }
 
+#[test]
+fn the_session_the_ramp_adds_next_connects_while_it_measures() {
+    // A long thin pipe, as above: every added session adds its share. The
+    // session the ramp may add next connects a quarter into its
+    // measurement, so it moves bytes as soon as it is asked for instead of a
+    // whole set-up (about seven round trips) later: its connection comes
+    // well before the ramp counts it. One connected only once the ramp asks
+    // for it comes after.
+    let rtt = Duration::from_millis(60);
+    let served = Served::new(20 * 1024 * 1024);
+    let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
+    proxy.set_link(rtt, None);
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec_via(proxy.port, dest.path());
+    spec.options.adaptive = true;
+    spec.options.streams = 8;
+    spec.options.read_size = 32 * 1024;
+    spec.options.segment_size = 32 * 1024 * 1024;
+    spec.options.progress_interval = Duration::ZERO;
+    let finished = AtomicBool::new(false);
+    let started = Instant::now();
+    let mut counted: Vec<(Duration, usize)> = Vec::new();
+    let (done, accepted) = std::thread::scope(|scope| {
+        let watcher = scope.spawn(|| connection_times(&proxy, started, &finished));
+        let mut on_progress =
+            |p: backup_transfer::Progress| counted.push((started.elapsed(), p.streams));
+        let done = download(&spec, &mut on_progress, &CancelToken::new());
+        finished.store(true, Ordering::SeqCst);
+        (done.expect("download"), watcher.join().expect("watcher"))
+    });
+    assert_eq!(done.sha256, sha256_hex(&served.contents));
+    assert!(done.streams_settled >= 3, "{done:?}");
+    for n in 2..=3 {
+        let connected = accepted[n - 1];
+        let asked = counted
+            .iter()
+            .find(|(_, streams)| *streams >= n)
+            .map(|(at, _)| *at)
+            .expect("counted");
+        assert!(
+            connected + rtt < asked,
+            "session {n} connected at {connected:?}, asked for at {asked:?}"
+        );
+    }
+}
+
+/// When the proxy accepted each connection (the first at index 0),
+/// measured from `started`, until `done`.
+fn connection_times(proxy: &FaultProxy, started: Instant, done: &AtomicBool) -> Vec<Duration> {
+    let mut times = Vec::new();
+    while !done.load(Ordering::SeqCst) {
+        while proxy.connections() > times.len() as u64 {
+            times.push(started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    times
+}
+
 /// When the proxy had accepted `n` connections, measured from `started`.
 fn watch_connections(
     proxy: &FaultProxy,
