@@ -25,7 +25,8 @@ pub struct SecretService {
     pub bus_address: String,
     dir: TempDir,
     bus: Child,
-    keyring: Child,
+    /// Behind a lock so that [`SecretService::state`] can ask how it ended.
+    keyring: Mutex<Child>,
 }
 
 impl SecretService {
@@ -74,12 +75,16 @@ impl SecretService {
             let _ = bus.kill();
             bail!("dbus-daemon printed no address");
         }
+        // What it says goes to a log beside it, for a test that fails
+        // because it went away (see `state`).
+        let log = fs::File::create(dir.path().join(KEYRING_LOG))?;
         let mut keyring = Command::new(gnome_keyring)
             .args(["--foreground", "--unlock", "--components=secrets"])
             .envs(env_for(dir.path(), &bus_address))
+            .env("G_MESSAGES_DEBUG", "all")
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
             .spawn()
             .context("start gnome-keyring-daemon")?;
         {
@@ -90,7 +95,7 @@ impl SecretService {
             bus_address,
             dir,
             bus,
-            keyring,
+            keyring: Mutex::new(keyring),
         };
         service.wait_ready()?;
         Ok(service)
@@ -133,7 +138,7 @@ impl SecretService {
     /// Stops both daemons now, for a service that is never dropped (one
     /// leaked to live as long as a test needs it); dropping it does the same.
     pub fn shutdown(&self) {
-        for pid in [self.keyring.id(), self.bus.id()] {
+        for pid in [self.keyring_pid(), self.bus.id()] {
             let _ = Command::new("kill")
                 .arg(pid.to_string())
                 .stderr(Stdio::null())
@@ -141,18 +146,54 @@ impl SecretService {
         }
     }
 
+    fn keyring_pid(&self) -> u32 {
+        self.keyring
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .id()
+    }
+
+    /// Whether gnome-keyring-daemon still runs and, if not, how it ended
+    /// and what it logged: for the message of a test that failed because
+    /// the keychain went away.
+    pub fn state(&self) -> String {
+        let mut keyring = self
+            .keyring
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let log = || {
+            let text = fs::read_to_string(self.dir.path().join(KEYRING_LOG)).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(40)..].join("\n")
+        };
+        match keyring.try_wait() {
+            Ok(None) => RUNNING.into(),
+            Ok(Some(status)) => format!(
+                "gnome-keyring-daemon has ended ({status}); the end of its log:\n{}",
+                log()
+            ),
+            Err(e) => format!("gnome-keyring-daemon: {e}"),
+        }
+    }
+
     /// Stops the keyring daemon, as when the Secret Service crashes or is
     /// shut down: the bus stays, every keychain call fails from now on.
     pub fn stop_keyring(&self) -> anyhow::Result<()> {
         let status = Command::new("kill")
-            .arg(self.keyring.id().to_string())
+            .arg(self.keyring_pid().to_string())
             .status()
             .context("run kill")?;
         if !status.success() {
             bail!("kill of gnome-keyring-daemon failed: {status}");
         }
-        // It releases its bus name as it exits.
-        std::thread::sleep(Duration::from_millis(500));
+        // It exits, and the bus sees its name go.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.state() == RUNNING || self.owns_name() {
+            if Instant::now() > deadline {
+                bail!("gnome-keyring-daemon did not go 10 s after SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         Ok(())
     }
 
@@ -287,12 +328,22 @@ impl SecretService {
 
 impl Drop for SecretService {
     fn drop(&mut self) {
-        for child in [&mut self.keyring, &mut self.bus] {
+        let keyring = self
+            .keyring
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for child in [keyring, &mut self.bus] {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 }
+
+/// What [`SecretService::state`] says of a keyring that runs.
+const RUNNING: &str = "gnome-keyring-daemon runs";
+
+/// gnome-keyring-daemon's output, in the service's directory.
+const KEYRING_LOG: &str = "keyring.log";
 
 /// Serializes the tests of one binary that point the process at a bus.
 static ENV_LOCK: Mutex<()> = Mutex::new(());

@@ -152,7 +152,8 @@ impl World {
         assert_eq!(
             out.status.code(),
             Some(code),
-            "backup-desk {args:?} → {text}"
+            "backup-desk {args:?} → {text}\n(the test's keychain: {})",
+            self.secrets.state()
         );
         text
     }

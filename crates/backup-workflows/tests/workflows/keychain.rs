@@ -24,6 +24,11 @@ fn a_locked_keychain_is_asked_once_until_the_person_retries() {
     // asked keychain would answer "unavailable"; a remembered lock answers
     // "locked" without asking.
     world.stop_keychain();
+    let state = world.keychain_state();
+    assert!(
+        state.contains("has ended") && state.contains("received signal, terminating"),
+        "the harness says how the keychain ended, with its log: {state}"
+    );
     for _ in 0..3 {
         assert_eq!(
             key_read(&world, id),

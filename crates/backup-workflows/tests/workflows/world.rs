@@ -122,6 +122,12 @@ impl World {
         self.secrets.stop_keyring().expect("stop the keyring");
     }
 
+    /// Whether the keychain's daemon runs, or how it ended (see
+    /// [`SecretService::state`]).
+    pub fn keychain_state(&self) -> String {
+        self.secrets.state()
+    }
+
     /// The keychain's collection is locked (screen lock, idle timeout); its
     /// unlock prompt cannot be answered here, so a read is refused.
     pub fn lock_keychain(&self) {
