@@ -32,6 +32,10 @@ pub const LIBSSH2_FLAG_COMPRESS: c_int = 2;
 /// Backup Desk patch (see PATCHES.md): `libssh2_sftp_init` returns once the
 /// subsystem request and `SSH_FXP_INIT` are sent.
 pub const LIBSSH2_FLAG_SFTP_EAGER: c_int = 100;
+/// Backup Desk patch (see PATCHES.md): with N > 0, the first file a new
+/// SFTP session opens on an OpenSSH server has 4 × N bytes from its start
+/// asked for in the flight of its open, with the handle guessed for it.
+pub const LIBSSH2_FLAG_SFTP_SPECULATE: c_int = 101;
 
 pub const LIBSSH2_HOSTKEY_TYPE_UNKNOWN: c_int = 0;
 pub const LIBSSH2_HOSTKEY_TYPE_RSA: c_int = 1;

@@ -244,6 +244,10 @@ pub fn download_after(
     };
     // What the system's cache holds, for a killed process's resume.
     let boot = journal::current_boot();
+    // Without a journal (looked for before the one of this download is
+    // saved, below) the download starts at the file's start.
+    let fresh = partial::partial_paths(&spec.dest_dir, &spec.backup_id)
+        .is_ok_and(|(_, journal)| !journal.exists());
     // The partial file is made ready (locked, its space reserved, its
     // journal synced: tens of milliseconds of disk work) while the first
     // session connects and opens the file; nothing in it depends on the
@@ -279,7 +283,7 @@ pub fn download_after(
             partial.save_journal(&journal)?;
             Ok((partial, journal, fresh))
         });
-        let connected = open_first(spec, early, cancel);
+        let connected = open_first(spec, early, fresh, cancel);
         let prepared = prepared.join().unwrap_or_else(|_| {
             Err(TransferError::Invalid(
                 "preparing the partial file stopped".into(),
@@ -367,11 +371,15 @@ pub fn download_after(
         let hasher = options
             .verify
             .then(|| scope.spawn(|| follow_prefix(&shared, partial.path(), size)));
+        // The first session's range is its before any other session can
+        // claim: a fresh download's starts at the file's start, where the
+        // reads sent with its open are (see `open_first`).
+        let first_range = shared.lock().claims.claim(0, spawned);
         let mut first = Some((first, opened));
         let mut joining = joining.into_iter();
         for index in 0..spawned {
             let start = match first.take() {
-                Some((connection, file)) => Start::Opened(connection, file),
+                Some((connection, file)) => Start::Opened(connection, file, first_range),
                 None => joining.next().map_or(Start::Fresh, Start::Joining),
             };
             let shared = &shared;
@@ -533,6 +541,7 @@ struct First {
 fn open_first(
     spec: &DownloadSpec,
     early: Option<EarlyConnection>,
+    fresh: bool,
     cancel: &CancelToken,
 ) -> Result<First, TransferError> {
     let options = &spec.options;
@@ -555,6 +564,12 @@ fn open_first(
     // not "network error".
     if cancel.is_cancelled() {
         return Err(TransferError::Cancelled);
+    }
+    // A download with no journal starts at the file's start (see
+    // `worker::Start::Opened`): its first reads go with the open.
+    if fresh {
+        let read = claim_sizes(options, handshake_round_trip(handshake)).0;
+        first.read_with_the_open(read);
     }
     let asked = Instant::now();
     let file =

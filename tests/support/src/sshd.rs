@@ -180,6 +180,16 @@ impl SshServer {
         Self::start_serving(authorized, &program.display().to_string(), "")
     }
 
+    /// [`SshServer::start`], with `command` (run by the user's shell) as
+    /// the SFTP subsystem; `{served}` in it is replaced with the served
+    /// directory.
+    pub fn start_with_sftp_command(
+        authorized: &[&ClientKey],
+        command: &str,
+    ) -> anyhow::Result<SshServer> {
+        Self::start_serving(authorized, command, "")
+    }
+
     /// `subsystem` is the `Subsystem sftp` command (`{served}` is replaced).
     fn start_serving(
         authorized: &[&ClientKey],

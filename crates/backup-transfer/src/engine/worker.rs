@@ -15,8 +15,10 @@ use crate::session::{self, Connected};
 
 /// How a session starts.
 pub(super) enum Start {
-    /// The connection the download was opened on, with the file open.
-    Opened(Connected, ssh2::File),
+    /// The connection the download was opened on, with the file open, and
+    /// the range claimed for it first (at the file's start in a fresh
+    /// download, where the reads sent with the open are).
+    Opened(Connected, ssh2::File, Option<(u64, u64)>),
     /// A connection (and the file) opened since the first session's handshake.
     Joining(super::Joining),
     /// Connects itself.
@@ -27,10 +29,12 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, start: Start) {
     let spec = shared.spec;
     let options = &spec.options;
     let mut buf = vec![0u8; buffer_len(super::session_read_size(shared.read_size, index))];
-    let (mut held, mut joining) = match start {
-        Start::Opened(connection, file) => (Held::new(Some(connection), Some(file)), None),
-        Start::Joining(connecting) => (Held::new(None, None), Some(connecting)),
-        Start::Fresh => (Held::new(None, None), None),
+    let (mut held, mut joining, mut first_range) = match start {
+        Start::Opened(connection, file, range) => {
+            (Held::new(Some(connection), Some(file)), None, range)
+        }
+        Start::Joining(connecting) => (Held::new(None, None), Some(connecting), None),
+        Start::Fresh => (Held::new(None, None), None, None),
     };
     let mut failures = 0u32;
     let mut connected_once = held.connection.is_some();
@@ -60,6 +64,8 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, start: Start) {
             if plan.abort || index >= plan.stop_from {
                 // Failed elsewhere, or the ramp retired this session.
                 None
+            } else if let Some(range) = first_range.take() {
+                Some(range)
             } else {
                 let at_work = plan.active;
                 plan.claims.claim(index, at_work)

@@ -7,7 +7,7 @@ use backup_transfer::{
 use std::time::Duration;
 use test_support::proxy::{Direction, FaultProxy};
 
-use test_support::sshd::{ClientKey, KeyKind};
+use test_support::sshd::{ClientKey, KeyKind, SshServer};
 
 use crate::support::{Served, listing, sha256_hex};
 
@@ -209,9 +209,48 @@ fn the_file_is_opened_in_the_flight_that_starts_sftp() {
     let done = download_after(&spec, None, &mut |_| {}, &CancelToken::new()).expect("download");
     assert_eq!(std::fs::read(&done.path).expect("read"), served.contents);
     // Banner, key-exchange offer, exchange, login with the channel open;
-    // the subsystem request; INIT and the open; the read; the close. With
-    // the version awaited before the open (stock libssh2), 9.
+    // the subsystem request; INIT, the open and the first reads; the close.
+    // With the reads awaiting the open's handle, 8; with the version
+    // awaited before the open too (stock libssh2), 9.
     let flights = proxy.client_flights();
     assert_eq!(flights.len(), 1, "one connection");
-    assert!(flights[0] <= 8, "{flights:?} flights");
+    assert!(flights[0] <= 7, "{flights:?} flights");
+}
+
+#[test]
+fn reads_sent_with_the_open_to_a_server_with_other_handles_are_asked_again() {
+    // The first reads go with the open and name the handle OpenSSH's
+    // sftp-server gives the first file (see vendor/libssh2-sys/PATCHES.md).
+    // A server behind OpenSSH's sshd that gives another handle answers them
+    // with errors: they are dropped, the reads are asked again with its
+    // handle, and the download is whole and exact.
+    let served = Served::new(3 * 1024 * 1024 + 17);
+    let bin = tempfile::tempdir().expect("bin");
+    let log = bin.path().join("unknown-handles.log");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/transfer/fixtures/sftp_other_handles.py"
+    );
+    let command = format!("python3 {script} {{served}} {}", log.display());
+    let server = SshServer::start_with_sftp_command(&[&served.key], &command).expect("sshd");
+    server
+        .put_file(&served.remote, &served.contents)
+        .expect("put");
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec(dest.path());
+    spec.endpoint.port = server.port;
+    spec.host_keys = HostKeyPolicy {
+        accept: Some(server.host_key_fingerprints[0].clone()),
+        ..HostKeyPolicy::default()
+    };
+    // One session without a second try: a read error fails the download.
+    spec.options.streams = 1;
+    spec.options.max_retries = 0;
+    let done = download_after(&spec, None, &mut |_| {}, &CancelToken::new()).expect("download");
+    assert_eq!(std::fs::read(&done.path).expect("read"), served.contents);
+    let unknown = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        unknown.lines().count() > 1 && unknown.contains(r"b'\x00\x00\x00\x00'"),
+        "the first reads named a handle this server never gave: {unknown:?}"
+    );
 }

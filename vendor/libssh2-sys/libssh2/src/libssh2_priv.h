@@ -694,6 +694,7 @@ struct flags {
     int compress;    /* LIBSSH2_FLAG_COMPRESS */
     int quote_paths; /* LIBSSH2_FLAG_QUOTE_PATHS */
     int sftp_eager;  /* LIBSSH2_FLAG_SFTP_EAGER (Backup Desk patch) */
+    int sftp_speculate; /* LIBSSH2_FLAG_SFTP_SPECULATE (Backup Desk patch) */
 };
 
 #if defined(__clang__) && __clang_major__ >= 13

@@ -1340,6 +1340,9 @@ int libssh2_session_flag(LIBSSH2_SESSION *session, int flag, int value)
     case LIBSSH2_FLAG_SFTP_EAGER:
         session->flag.sftp_eager = value;
         break;
+    case LIBSSH2_FLAG_SFTP_SPECULATE:
+        session->flag.sftp_speculate = value;
+        break;
     default:
         return LIBSSH2_ERROR_INVAL;  /* unknown flag */
     }

@@ -130,6 +130,9 @@ static void sftp_zombie_request_remove(LIBSSH2_SFTP *sftp, uint32_t request_id)
     }
 }
 
+/* Backup Desk patch (LIBSSH2_FLAG_SFTP_SPECULATE), see sftp_open. */
+static void sftp_spec_settle(LIBSSH2_SFTP *sftp, LIBSSH2_SFTP_HANDLE *fp);
+
 static int sftp_zombie_request_add(LIBSSH2_SFTP *sftp, uint32_t request_id)
 {
     LIBSSH2_SESSION *session = sftp->channel->session;
@@ -1037,6 +1040,7 @@ sftp_init_ready:
     session->sftpInit_channel = NULL;
 
     ssh2_list_init(&sftp_handle->sftp_handles);
+    ssh2_list_init(&sftp_handle->spec_chunks);
 
     return sftp_handle;
 
@@ -1142,6 +1146,7 @@ static int sftp_shutdown(LIBSSH2_SFTP *sftp)
     if(sftp->fsync_packet)
         SSH2_SAFEFREE(session, sftp->fsync_packet);
 
+    sftp_spec_settle(sftp, NULL);
     sftp_packet_flush(sftp);
 
     /* TODO: We should consider walking over the sftp_handles list and kill
@@ -1168,6 +1173,51 @@ int libssh2_sftp_shutdown(LIBSSH2_SFTP *sftp)
  * SFTP File and Directory Ops *
  *******************************/
 
+/* Backup Desk patch (LIBSSH2_FLAG_SFTP_SPECULATE): the handle OpenSSH's
+   sftp-server gives the first file a session opens (its slot 0, as a
+   32-bit number), and the size of an FXP_READ that names it. */
+static const unsigned char sftp_spec_handle[4] = { 0, 0, 0, 0 };
+#define SFTP_SPEC_READ_LEN (25 + sizeof(sftp_spec_handle))
+
+/* Backup Desk patch: the reads sent with the open (spec_chunks) go to the
+   handle `fp` when the server gave it the handle they name, and are given
+   up on otherwise (no handle: the open failed; another handle: another
+   server, whose answers are errors). Given up on like a flushed read
+   (sftp_packetlist_flush): an answer already in is dropped, one still to
+   come is marked a zombie and dropped when it comes. */
+static void sftp_spec_settle(LIBSSH2_SFTP *sftp, LIBSSH2_SFTP_HANDLE *fp)
+{
+    LIBSSH2_SESSION *session = sftp->channel->session;
+    struct sftp_pipeline_chunk *chunk = ssh2_list_first(&sftp->spec_chunks);
+    int keep = fp && fp->handle_len == sizeof(sftp_spec_handle) &&
+        !memcmp(fp->handle, sftp_spec_handle, sizeof(sftp_spec_handle));
+
+    while(chunk) {
+        struct sftp_pipeline_chunk *next = ssh2_list_next(&chunk->node);
+        ssh2_list_remove(&chunk->node);
+        if(keep) {
+            ssh2_list_add(&fp->packet_list, &chunk->node);
+            fp->u.file.offset_sent = chunk->offset + chunk->len;
+            fp->u.file.speculated = 1;
+        }
+        else {
+            unsigned char *data;
+            size_t data_len;
+            int rc = sftp_packet_ask(sftp, SSH_FXP_STATUS,
+                                     chunk->request_id, &data, &data_len);
+            if(rc)
+                rc = sftp_packet_ask(sftp, SSH_FXP_DATA,
+                                     chunk->request_id, &data, &data_len);
+            if(!rc)
+                SSH2_FREE(session, data);
+            else
+                sftp_zombie_request_add(sftp, chunk->request_id);
+            SSH2_FREE(session, chunk);
+        }
+        chunk = next;
+    }
+}
+
 static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
                                       const char *filename,
                                       size_t filename_len,
@@ -1181,6 +1231,9 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
     unsigned char *s;
     ssize_t rc;
     int open_file = open_type == LIBSSH2_SFTP_OPENFILE ? 1 : 0;
+    size_t spec_bytes = 0;  /* Backup Desk patch: see below */
+    size_t spec_count = 0;
+    libssh2_uint64_t spec_offset = 0;
 
     if(sftp->open_state == ssh2_NB_state_idle) {
 
@@ -1204,8 +1257,38 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
 
         packet_len += (uint32_t)filename_len;
 
+        /* Backup Desk patch (LIBSSH2_FLAG_SFTP_SPECULATE): the first file
+           this session opens for reading from an OpenSSH server has its
+           start asked for behind the open, with the handle sftp-server
+           gives it, as sftp_read would ask: the same read-ahead, in reads
+           of MAX_SFTP_READ_SIZE, with the window widened for it first. */
+        if(open_file && (flags & LIBSSH2_FXF_READ) &&
+           session->flag.sftp_speculate > 0 && !sftp->spec_tried &&
+           !ssh2_list_first(&sftp->sftp_handles) &&
+           session->remote.banner &&
+           strstr((const char *)session->remote.banner, "OpenSSH")) {
+            spec_bytes = (size_t)session->flag.sftp_speculate * 4;
+            if(spec_bytes > LIBSSH2_CHANNEL_WINDOW_DEFAULT * 4)
+                spec_bytes = LIBSSH2_CHANNEL_WINDOW_DEFAULT * 4;
+            if(spec_bytes > libssh2_channel_window_read_ex(channel, NULL,
+                                                           NULL)) {
+                rc = ssh2_channel_receive_window_adjust(
+                    channel, (uint32_t)(spec_bytes * 8), 1, NULL);
+                if(rc == LIBSSH2_ERROR_EAGAIN) {
+                    ssh2_err(session, LIBSSH2_ERROR_EAGAIN,
+                             "Would block widening the window for FXP_OPEN");
+                    return NULL;
+                }
+                if(rc)
+                    spec_bytes = 0; /* the reads wait for the handle */
+            }
+            spec_count = (spec_bytes + MAX_SFTP_READ_SIZE - 1) /
+                MAX_SFTP_READ_SIZE;
+        }
+
         sftp->last_errno = LIBSSH2_FX_OK;
-        sftp->open_packet_len = packet_len;
+        sftp->open_packet_len = packet_len +
+            (uint32_t)(spec_count * SFTP_SPEC_READ_LEN);
 
         /* surprise! this starts out with nothing sent */
         sftp->open_packet_sent = 0;
@@ -1221,7 +1304,7 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
             (open_file ? SSH2_SFTP_ATTR_PFILETYPE_FILE :
              SSH2_SFTP_ATTR_PFILETYPE_DIR);
 
-        ssh2_store_u32(&s, sftp->open_packet_len - 4);
+        ssh2_store_u32(&s, packet_len - 4);
         *(s++) = open_file ? SSH_FXP_OPEN : SSH_FXP_OPENDIR;
         sftp->open_request_id = sftp->request_id++;
         ssh2_store_u32(&s, sftp->open_request_id);
@@ -1231,6 +1314,32 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
             ssh2_store_u32(&s, flags);
             s += sftp_attr2bin(s, &attrs);
         }
+
+        /* Backup Desk patch: the reads, in the same buffer (sent with the
+           open, in order, by the code below). */
+        while(spec_count--) {
+            struct sftp_pipeline_chunk *chunk =
+                SSH2_ALLOC(session, sizeof(struct sftp_pipeline_chunk));
+            uint32_t size = (uint32_t)SSH2_MIN(spec_bytes - spec_offset,
+                                               MAX_SFTP_READ_SIZE);
+            if(!chunk)
+                break; /* fewer reads: the rest wait for the handle */
+            chunk->offset = spec_offset;
+            chunk->len = size;
+            chunk->lefttosend = 0;
+            chunk->sent = SFTP_SPEC_READ_LEN;
+            chunk->request_id = sftp->request_id++;
+            ssh2_store_u32(&s, (uint32_t)(SFTP_SPEC_READ_LEN - 4));
+            *(s++) = SSH_FXP_READ;
+            ssh2_store_u32(&s, chunk->request_id);
+            ssh2_store_str(&s, sftp_spec_handle, sizeof(sftp_spec_handle));
+            ssh2_store_u64(&s, spec_offset);
+            ssh2_store_u32(&s, size);
+            ssh2_list_add(&sftp->spec_chunks, &chunk->node);
+            spec_offset += size;
+            sftp->spec_tried = 1;
+        }
+        sftp->open_packet_len = (uint32_t)(s - sftp->open_packet);
 
         ssh2_deb((session, LIBSSH2_TRACE_SFTP, "Sending %s open request",
                   open_file ? "file" : "directory"));
@@ -1252,6 +1361,7 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
             ssh2_err(session, (int)rc, "Unable to send FXP_OPEN*");
             SSH2_SAFEFREE(session, sftp->open_packet);
             sftp->open_state = ssh2_NB_state_idle;
+            sftp_spec_settle(sftp, NULL);
             return NULL;
         }
 
@@ -1282,12 +1392,14 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
         else if(rc == LIBSSH2_ERROR_BUFFER_TOO_SMALL) {
             if(data_len > 0)
                 SSH2_FREE(session, data);
+            sftp_spec_settle(sftp, NULL);
             ssh2_err(session, LIBSSH2_ERROR_SFTP_PROTOCOL,
                      "Response too small");
             return NULL;
         }
         sftp->open_state = ssh2_NB_state_idle;
         if(rc) {
+            sftp_spec_settle(sftp, NULL);
             ssh2_err(session, (int)rc, "Timeout waiting for status message");
             return NULL;
         }
@@ -1300,6 +1412,7 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
             int badness = 1;
 
             if(data_len < 9) {
+                sftp_spec_settle(sftp, NULL);
                 ssh2_err(session, LIBSSH2_ERROR_SFTP_PROTOCOL,
                          "Too small FXP_STATUS");
                 SSH2_FREE(session, data);
@@ -1325,6 +1438,7 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
                 else if(rc == LIBSSH2_ERROR_BUFFER_TOO_SMALL) {
                     if(data_len > 0)
                         SSH2_FREE(session, data);
+                    sftp_spec_settle(sftp, NULL);
                     ssh2_err(session, LIBSSH2_ERROR_SFTP_PROTOCOL,
                              "Too small FXP_HANDLE");
                     return NULL;
@@ -1335,6 +1449,7 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
             }
 
             if(badness) {
+                sftp_spec_settle(sftp, NULL);
                 ssh2_err(session, LIBSSH2_ERROR_SFTP_PROTOCOL,
                          "Failed opening remote file");
                 ssh2_deb((session, LIBSSH2_TRACE_SFTP, "got FXP_STATUS %u",
@@ -1345,6 +1460,7 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
         }
 
         if(data_len < 10) {
+            sftp_spec_settle(sftp, NULL);
             ssh2_err(session, LIBSSH2_ERROR_SFTP_PROTOCOL,
                      "Too small FXP_HANDLE");
             SSH2_FREE(session, data);
@@ -1353,6 +1469,7 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
 
         fp = SSH2_CALLOC(session, sizeof(LIBSSH2_SFTP_HANDLE));
         if(!fp) {
+            sftp_spec_settle(sftp, NULL);
             ssh2_err(session, LIBSSH2_ERROR_ALLOC,
                      "Unable to allocate new SFTP handle structure");
             SSH2_FREE(session, data);
@@ -1381,6 +1498,9 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
 
         fp->u.file.offset = 0;
         fp->u.file.offset_sent = 0;
+        /* Backup Desk patch: the reads sent with the open, if its handle
+           is the one they name. */
+        sftp_spec_settle(sftp, fp);
 
         ssh2_deb((session, LIBSSH2_TRACE_SFTP, "Open command successful"));
         return fp;
@@ -2543,6 +2663,12 @@ void libssh2_sftp_seek64(LIBSSH2_SFTP_HANDLE *handle, libssh2_uint64_t offset)
     if(!handle)
         return;
     if(handle->u.file.offset == offset && handle->u.file.offset_sent == offset)
+        return;
+    /* Backup Desk patch: a handle reading from where the reads sent with
+       its open (LIBSSH2_FLAG_SFTP_SPECULATE) left keeps them, and what
+       came of them. */
+    if(handle->u.file.speculated && handle->u.file.offset == offset &&
+       !handle->u.file.eof)
         return;
 
     handle->u.file.offset = handle->u.file.offset_sent = offset;

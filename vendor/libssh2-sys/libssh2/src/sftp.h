@@ -101,6 +101,11 @@ struct _LIBSSH2_SFTP_HANDLE {
             size_t data_left;
 
             char eof; /* we have read to the end */
+
+            /* Backup Desk patch: the reads sent with the open were kept
+               (LIBSSH2_FLAG_SFTP_SPECULATE); a seek to where the handle
+               reads next keeps them. */
+            char speculated;
         } file;
         struct ssh2_sftp_handle_dir_data {
             uint32_t names_left;
@@ -148,6 +153,12 @@ struct _LIBSSH2_SFTP {
 
     /* Time that sftp_packet_requirev() started reading */
     ssh2_time_t requirev_start;
+
+    /* Backup Desk patch (LIBSSH2_FLAG_SFTP_SPECULATE): the FXP_READs sent
+       behind the first FXP_OPEN with the handle guessed for it, until its
+       answer; and whether that was tried. */
+    struct list_head spec_chunks;
+    int spec_tried;
 
     /* State variables used in libssh2_sftp_open_ex() */
     ssh2_NB_states open_state;
