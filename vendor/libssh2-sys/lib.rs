@@ -33,8 +33,9 @@ pub const LIBSSH2_FLAG_COMPRESS: c_int = 2;
 /// subsystem request and `SSH_FXP_INIT` are sent.
 pub const LIBSSH2_FLAG_SFTP_EAGER: c_int = 100;
 /// Backup Desk patch (see PATCHES.md): with N > 0, the first file a new
-/// SFTP session opens on an OpenSSH server has 4 × N bytes from its start
-/// asked for in the flight of its open, with the handle guessed for it.
+/// SFTP session opens on an OpenSSH server has its first N bytes (at most
+/// 8 MiB) asked for in the flight of its open, with the handle guessed
+/// for it.
 pub const LIBSSH2_FLAG_SFTP_SPECULATE: c_int = 101;
 
 pub const LIBSSH2_HOSTKEY_TYPE_UNKNOWN: c_int = 0;

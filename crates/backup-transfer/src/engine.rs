@@ -566,10 +566,13 @@ fn open_first(
         return Err(TransferError::Cancelled);
     }
     // A download with no journal starts at the file's start (see
-    // `worker::Start::Opened`): its first reads go with the open.
+    // `worker::Start::Opened`): its first reads go with the open, as much
+    // as a read asks for (libssh2 reads ahead 4 × the read). (Twice that,
+    // to fill a 200 ms link until the other sessions join, gained nothing
+    // measurable: 11.96 s against 11.94 s.)
     if fresh {
         let read = claim_sizes(options, handshake_round_trip(handshake)).0;
-        first.read_with_the_open(read);
+        first.read_with_the_open(4 * read);
     }
     let asked = Instant::now();
     let file =

@@ -321,17 +321,16 @@ fn start_sftp_eagerly(session: &Session) {
 }
 
 impl Connected {
-    /// Has the first file this session opens read from its start in the
-    /// flight of its open, before the open's answer: as a read of
-    /// `read_size` would ask (four reads ahead), with the handle OpenSSH's
-    /// sftp-server gives the first file it opens (libssh2 patched, see
-    /// `vendor/libssh2-sys`). A round trip less before the first byte of a
-    /// download that starts at the file's start; what another server
-    /// answers to the guessed handle is dropped, and its reads wait for the
-    /// open as before.
+    /// Has the first `bytes` (at most 8 MiB) of the first file this
+    /// session opens asked for in the flight of its open, before the open's
+    /// answer, with the handle OpenSSH's sftp-server gives the first file
+    /// it opens (libssh2 patched, see `vendor/libssh2-sys`). A round trip
+    /// less before the first byte of a download that starts at the file's
+    /// start; what another server answers to the guessed handle is dropped,
+    /// and its reads wait for the open as before.
     #[allow(unsafe_code)]
-    pub fn read_with_the_open(&self, read_size: usize) {
-        let value = i32::try_from(read_size).unwrap_or(i32::MAX);
+    pub fn read_with_the_open(&self, bytes: usize) {
+        let value = i32::try_from(bytes).unwrap_or(i32::MAX);
         let mut raw = self._session.raw();
         // SAFETY: `raw` is the live session, locked for the call;
         // `libssh2_session_flag` only stores the value.

@@ -363,8 +363,8 @@ typedef struct _LIBSSH2_SK_SIG_INFO {
    answer (a round trip less before it is answered). */
 #define LIBSSH2_FLAG_SFTP_EAGER     100
 /* Backup Desk patch: with a value of N > 0, the first file a new SFTP
-   session opens for reading from an OpenSSH server has 4 x N bytes from its
-   start asked for in the flight of its SSH_FXP_OPEN, with the handle
+   session opens for reading from an OpenSSH server has its first N bytes
+   (at most 8 MiB) asked for in the flight of its SSH_FXP_OPEN, with the handle
    OpenSSH's sftp-server gives the first file it opens; kept when the
    handle is that one, given up on otherwise (a round trip less before the
    first byte). */

@@ -1259,15 +1259,16 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
 
         /* Backup Desk patch (LIBSSH2_FLAG_SFTP_SPECULATE): the first file
            this session opens for reading from an OpenSSH server has its
-           start asked for behind the open, with the handle sftp-server
-           gives it, as sftp_read would ask: the same read-ahead, in reads
-           of MAX_SFTP_READ_SIZE, with the window widened for it first. */
+           first N bytes (at most sftp_read's most read-ahead) asked for
+           behind the open, with the handle sftp-server gives it, as
+           sftp_read asks: in reads of MAX_SFTP_READ_SIZE, with the window
+           widened for them first. */
         if(open_file && (flags & LIBSSH2_FXF_READ) &&
            session->flag.sftp_speculate > 0 && !sftp->spec_tried &&
            !ssh2_list_first(&sftp->sftp_handles) &&
            session->remote.banner &&
            strstr((const char *)session->remote.banner, "OpenSSH")) {
-            spec_bytes = (size_t)session->flag.sftp_speculate * 4;
+            spec_bytes = (size_t)session->flag.sftp_speculate;
             if(spec_bytes > LIBSSH2_CHANNEL_WINDOW_DEFAULT * 4)
                 spec_bytes = LIBSSH2_CHANNEL_WINDOW_DEFAULT * 4;
             if(spec_bytes > libssh2_channel_window_read_ex(channel, NULL,
