@@ -246,7 +246,7 @@ pub fn download_after(
     let boot = journal::current_boot();
     // Without a journal (looked for before the one of this download is
     // saved, below) the download starts at the file's start.
-    let fresh = partial::partial_paths(&spec.dest_dir, &spec.backup_id)
+    let no_journal = partial::partial_paths(&spec.dest_dir, &spec.backup_id)
         .is_ok_and(|(_, journal)| !journal.exists());
     // The partial file is made ready (locked, its space reserved, its
     // journal synced: tens of milliseconds of disk work) while the first
@@ -283,7 +283,7 @@ pub fn download_after(
             partial.save_journal(&journal)?;
             Ok((partial, journal, fresh))
         });
-        let connected = open_first(spec, early, fresh, cancel);
+        let connected = open_first(spec, early, no_journal, cancel);
         let prepared = prepared.join().unwrap_or_else(|_| {
             Err(TransferError::Invalid(
                 "preparing the partial file stopped".into(),
@@ -541,7 +541,7 @@ struct First {
 fn open_first(
     spec: &DownloadSpec,
     early: Option<EarlyConnection>,
-    fresh: bool,
+    no_journal: bool,
     cancel: &CancelToken,
 ) -> Result<First, TransferError> {
     let options = &spec.options;
@@ -570,7 +570,7 @@ fn open_first(
     // as a read asks for (libssh2 reads ahead 4 × the read). (Twice that,
     // to fill a 200 ms link until the other sessions join, gained nothing
     // measurable: 11.96 s against 11.94 s.)
-    if fresh {
+    if no_journal {
         let read = claim_sizes(options, handshake_round_trip(handshake)).0;
         first.read_with_the_open(4 * read);
     }

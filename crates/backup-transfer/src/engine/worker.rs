@@ -56,16 +56,23 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, start: Start) {
         shared.changed.notify_all();
     };
     'units: loop {
+        let first = first_range.take();
         if shared.cancel.is_cancelled() {
+            if let Some((start, _)) = first {
+                shared.lock().claims.release(index, start);
+            }
             return finish(None);
         }
         let claimed = {
             let mut plan = shared.lock();
             if plan.abort || index >= plan.stop_from {
                 // Failed elsewhere, or the ramp retired this session.
+                if let Some((start, _)) = first {
+                    plan.claims.release(index, start);
+                }
                 None
-            } else if let Some(range) = first_range.take() {
-                Some(range)
+            } else if first.is_some() {
+                first
             } else {
                 let at_work = plan.active;
                 plan.claims.claim(index, at_work)

@@ -254,3 +254,43 @@ fn reads_sent_with_the_open_to_a_server_with_other_handles_are_asked_again() {
         "the first reads named a handle this server never gave: {unknown:?}"
     );
 }
+
+#[test]
+fn reads_sent_with_the_open_that_fail_are_a_read_error_a_new_session_gets_over() {
+    // A server that gives the guessed handle but fails the reads sent with
+    // the open (as one that ran them before the open would): the kept reads
+    // answer with errors, the session reads again on a new connection (whose
+    // reads wait for its open), and the download is whole and exact.
+    let served = Served::new(3 * 1024 * 1024 + 17);
+    let bin = tempfile::tempdir().expect("bin");
+    let (log, marker) = (bin.path().join("reads.log"), bin.path().join("failed-once"));
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/transfer/fixtures/sftp_other_handles.py"
+    );
+    let command = format!(
+        "python3 {script} {{served}} {} {}",
+        log.display(),
+        marker.display()
+    );
+    let server = SshServer::start_with_sftp_command(&[&served.key], &command).expect("sshd");
+    server
+        .put_file(&served.remote, &served.contents)
+        .expect("put");
+    let dest = tempfile::tempdir().expect("dest");
+    let mut spec = served.spec(dest.path());
+    spec.endpoint.port = server.port;
+    spec.host_keys = HostKeyPolicy {
+        accept: Some(server.host_key_fingerprints[0].clone()),
+        ..HostKeyPolicy::default()
+    };
+    spec.options.streams = 1;
+    spec.options.max_retries = 1;
+    let done = download_after(&spec, None, &mut |_| {}, &CancelToken::new()).expect("download");
+    assert_eq!(std::fs::read(&done.path).expect("read"), served.contents);
+    let failed = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        failed.contains("failed read"),
+        "the first connection's reads failed: {failed:?}"
+    );
+}

@@ -1263,7 +1263,7 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
            behind the open, with the handle sftp-server gives it, as
            sftp_read asks: in reads of MAX_SFTP_READ_SIZE, with the window
            widened for them first. */
-        if(open_file && (flags & LIBSSH2_FXF_READ) &&
+        if(open_file && flags == LIBSSH2_FXF_READ &&
            session->flag.sftp_speculate > 0 && !sftp->spec_tried &&
            !ssh2_list_first(&sftp->sftp_handles) &&
            session->remote.banner &&
@@ -1285,6 +1285,9 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
             }
             spec_count = (spec_bytes + MAX_SFTP_READ_SIZE - 1) /
                 MAX_SFTP_READ_SIZE;
+            if(packet_len > UINT32_MAX - spec_count * SFTP_SPEC_READ_LEN)
+                spec_count = 0;
+            sftp->spec_tried = 1;
         }
 
         sftp->last_errno = LIBSSH2_FX_OK;
@@ -1338,7 +1341,6 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
             ssh2_store_u32(&s, size);
             ssh2_list_add(&sftp->spec_chunks, &chunk->node);
             spec_offset += size;
-            sftp->spec_tried = 1;
         }
         sftp->open_packet_len = (uint32_t)(s - sftp->open_packet);
 
@@ -1560,6 +1562,10 @@ static ssize_t sftp_read(LIBSSH2_SFTP_HANDLE *handle,
     struct ssh2_sftp_handle_file_data *filep = &handle->u.file;
     size_t bytes_in_buffer = 0;
     char *sliding_bufferp = buffer;
+
+    /* Backup Desk patch: the seek that keeps the reads sent with the open
+       (see libssh2_sftp_seek64) is the one before the first read only. */
+    filep->speculated = 0;
 
     /* This function can be interrupted in three different places where it
        might need to wait for data from the network.  It returns EAGAIN to
@@ -2665,9 +2671,9 @@ void libssh2_sftp_seek64(LIBSSH2_SFTP_HANDLE *handle, libssh2_uint64_t offset)
         return;
     if(handle->u.file.offset == offset && handle->u.file.offset_sent == offset)
         return;
-    /* Backup Desk patch: a handle reading from where the reads sent with
-       its open (LIBSSH2_FLAG_SFTP_SPECULATE) left keeps them, and what
-       came of them. */
+    /* Backup Desk patch: a handle that has not read yet keeps the reads
+       sent with its open (LIBSSH2_FLAG_SFTP_SPECULATE) when the seek is to
+       where they start. */
     if(handle->u.file.speculated && handle->u.file.offset == offset &&
        !handle->u.file.eof)
         return;

@@ -103,8 +103,8 @@ struct _LIBSSH2_SFTP_HANDLE {
             char eof; /* we have read to the end */
 
             /* Backup Desk patch: the reads sent with the open were kept
-               (LIBSSH2_FLAG_SFTP_SPECULATE); a seek to where the handle
-               reads next keeps them. */
+               (LIBSSH2_FLAG_SFTP_SPECULATE) and nothing was read yet; a
+               seek to where they start keeps them. */
             char speculated;
         } file;
         struct ssh2_sftp_handle_dir_data {
