@@ -321,12 +321,17 @@ mod tests {
             !ramp.may_add(t0 + 400 * MS, 1 << 40, 1),
             "joining: the one connected is being taken"
         );
-        let mut most = Ramp::new(1, Some(1), 400 * MS, t0);
-        feed(&mut most, t0, (10, 200), (0, 1_000_000), 1);
-        assert!(
-            !most.may_add(t0 + 200 * MS, 1 << 40, 1),
-            "at the most already"
-        );
+        assert!(!connects_one_more(1, Some(1), 1), "at the most already");
+    }
+
+    /// Whether a ramp of at most `most` sessions, starting with `start`
+    /// (`None`: fixed), with `moving` of them moving 100 MB/s for 400 ms,
+    /// would have one more session connect.
+    fn connects_one_more(most: usize, start: Option<usize>, moving: usize) -> bool {
+        let t0 = Instant::now();
+        let mut ramp = Ramp::new(most, start, 400 * MS, t0);
+        feed(&mut ramp, t0, (10, 390), (0, 1_000_000), moving);
+        ramp.may_add(t0 + 390 * MS, 1 << 40, 1)
     }
 
     #[test]
@@ -346,13 +351,8 @@ mod tests {
                 "{per_tick} bytes a tick after 1 000 000"
             );
         }
-        let t0 = Instant::now();
-        let mut settled = Ramp::new(4, None, 400 * MS, t0);
-        feed(&mut settled, t0, (10, 400), (0, 1_000_000), 4);
-        assert!(
-            !settled.may_add(t0 + 400 * MS, 1 << 40, 1),
-            "fixed: no ramp"
-        );
+        assert!(connects_one_more(8, Some(1), 1), "a ramp that may grow");
+        assert!(!connects_one_more(4, None, 4), "fixed: no ramp");
     }
 
     #[test]

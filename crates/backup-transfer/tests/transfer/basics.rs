@@ -1,8 +1,6 @@
 //! Byte-exact downloads: small, empty, every key kind, with progress.
 
-use backup_transfer::{
-    CancelToken, HostKeyPolicy, Progress, TransferError, download, partial_paths,
-};
+use backup_transfer::{CancelToken, Progress, TransferError, download, partial_paths};
 use test_support::sshd::{ClientKey, KeyKind, SshServer};
 
 use crate::support::{Served, listing, sha256_hex};
@@ -355,12 +353,7 @@ fn a_server_that_refuses_sftp_is_a_clear_error_not_a_wait() {
 /// with nothing written. Returns what it said.
 fn fails_at_once_with_nothing_written(served: &Served, server: &SshServer) -> String {
     let dest = tempfile::tempdir().expect("dest");
-    let mut spec = served.spec(dest.path());
-    spec.endpoint.port = server.port;
-    spec.host_keys = HostKeyPolicy {
-        accept: Some(server.host_key_fingerprints[0].clone()),
-        ..HostKeyPolicy::default()
-    };
+    let mut spec = served.spec_for(server, dest.path());
     spec.options.max_retries = 0;
     let started = std::time::Instant::now();
     let result = download(&spec, &mut |_| {}, &CancelToken::new());

@@ -223,35 +223,11 @@ fn reads_sent_with_the_open_to_a_server_with_other_handles_are_asked_again() {
     // sftp-server gives the first file (see vendor/libssh2-sys/PATCHES.md).
     // A server behind OpenSSH's sshd that gives another handle answers them
     // with errors: they are dropped, the reads are asked again with its
-    // handle, and the download is whole and exact.
-    let served = Served::new(3 * 1024 * 1024 + 17);
-    let bin = tempfile::tempdir().expect("bin");
-    let log = bin.path().join("unknown-handles.log");
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/transfer/fixtures/sftp_other_handles.py"
-    );
-    let command = format!("python3 {script} {{served}} {}", log.display());
-    let server = SshServer::start_with_sftp_command(&[&served.key], &command).expect("sshd");
-    server
-        .put_file(&served.remote, &served.contents)
-        .expect("put");
-    let dest = tempfile::tempdir().expect("dest");
-    let mut spec = served.spec(dest.path());
-    spec.endpoint.port = server.port;
-    spec.host_keys = HostKeyPolicy {
-        accept: Some(server.host_key_fingerprints[0].clone()),
-        ..HostKeyPolicy::default()
-    };
-    // One session without a second try: a read error fails the download.
-    spec.options.streams = 1;
-    spec.options.max_retries = 0;
-    let done = download_after(&spec, None, &mut |_| {}, &CancelToken::new()).expect("download");
-    assert_eq!(std::fs::read(&done.path).expect("read"), served.contents);
-    let unknown = std::fs::read_to_string(&log).unwrap_or_default();
+    // handle, and the download is whole and exact, with no second try.
+    let log = stand_in_download(false, 0);
     assert!(
-        unknown.lines().count() > 1 && unknown.contains(r"b'\x00\x00\x00\x00'"),
-        "the first reads named a handle this server never gave: {unknown:?}"
+        log.lines().count() > 1 && log.contains(r"b'\x00\x00\x00\x00'"),
+        "the first reads named a handle this server never gave: {log:?}"
     );
 }
 
@@ -261,36 +237,40 @@ fn reads_sent_with_the_open_that_fail_are_a_read_error_a_new_session_gets_over()
     // the open (as one that ran them before the open would): the kept reads
     // answer with errors, the session reads again on a new connection (whose
     // reads wait for its open), and the download is whole and exact.
+    let log = stand_in_download(true, 1);
+    assert!(
+        log.contains("failed read"),
+        "the first connection's reads failed: {log:?}"
+    );
+}
+
+/// Downloads a file of a few MiB with one session and `retries` second
+/// tries from OpenSSH's sshd running the tests' own SFTP server
+/// (`fixtures/sftp_other_handles.py`: handles other than OpenSSH's; with
+/// `fail_first`, the guessed handle and every read failed, once); expects
+/// it whole and exact, and returns the server's log of the reads it
+/// refused.
+fn stand_in_download(fail_first: bool, retries: u32) -> String {
     let served = Served::new(3 * 1024 * 1024 + 17);
     let bin = tempfile::tempdir().expect("bin");
-    let (log, marker) = (bin.path().join("reads.log"), bin.path().join("failed-once"));
+    let log = bin.path().join("reads.log");
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/transfer/fixtures/sftp_other_handles.py"
     );
-    let command = format!(
-        "python3 {script} {{served}} {} {}",
-        log.display(),
-        marker.display()
-    );
+    let mut command = format!("python3 {script} {{served}} {}", log.display());
+    if fail_first {
+        command += &format!(" {}", bin.path().join("failed-once").display());
+    }
     let server = SshServer::start_with_sftp_command(&[&served.key], &command).expect("sshd");
     server
         .put_file(&served.remote, &served.contents)
         .expect("put");
     let dest = tempfile::tempdir().expect("dest");
-    let mut spec = served.spec(dest.path());
-    spec.endpoint.port = server.port;
-    spec.host_keys = HostKeyPolicy {
-        accept: Some(server.host_key_fingerprints[0].clone()),
-        ..HostKeyPolicy::default()
-    };
+    let mut spec = served.spec_for(&server, dest.path());
     spec.options.streams = 1;
-    spec.options.max_retries = 1;
+    spec.options.max_retries = retries;
     let done = download_after(&spec, None, &mut |_| {}, &CancelToken::new()).expect("download");
     assert_eq!(std::fs::read(&done.path).expect("read"), served.contents);
-    let failed = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(
-        failed.contains("failed read"),
-        "the first connection's reads failed: {failed:?}"
-    );
+    std::fs::read_to_string(&log).unwrap_or_default()
 }

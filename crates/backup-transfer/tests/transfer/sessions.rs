@@ -1,10 +1,11 @@
 //! As many sessions as the link needs: the ramp against a real sshd through
 //! the proxy, on a link one session fills and on one it cannot.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use backup_transfer::{CancelToken, download};
+use backup_transfer::{CancelToken, DownloadSpec, download};
 use test_support::proxy::FaultProxy;
 
 use crate::support::{Served, sha256_hex};
@@ -35,19 +36,29 @@ fn a_link_one_session_fills_is_left_to_one_session() {
     assert!(done.first_byte > Duration::ZERO);
 }
 
-#[test]
-fn a_long_thin_link_gets_sessions_while_the_rate_rises() {
-    let served = Served::new(20 * 1024 * 1024);
+/// The round trip of [`thin_link`].
+const THIN_RTT: Duration = Duration::from_millis(60);
+
+/// A long thin pipe: no cap, but each session has only 4 × 32 KiB in
+/// flight per 60 ms round trip (about 2 MB/s), so every added session adds
+/// its share. Returns the proxy and an "Automatic" spec of up to 8
+/// sessions through it, into `dest`.
+fn thin_link(served: &Served, dest: &Path) -> (FaultProxy, DownloadSpec) {
     let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
-    // No cap, but each session has only 4 × 32 KiB in flight per 60 ms round
-    // trip (about 2 MB/s): every added session adds its share.
-    proxy.set_link(Duration::from_millis(60), None);
-    let dest = tempfile::tempdir().expect("dest");
-    let mut spec = served.spec_via(proxy.port, dest.path());
+    proxy.set_link(THIN_RTT, None);
+    let mut spec = served.spec_via(proxy.port, dest);
     spec.options.adaptive = true;
     spec.options.streams = 8;
     spec.options.read_size = 32 * 1024;
     spec.options.segment_size = 32 * 1024 * 1024;
+    (proxy, spec)
+}
+
+#[test]
+fn a_long_thin_link_gets_sessions_while_the_rate_rises() {
+    let served = Served::new(20 * 1024 * 1024);
+    let dest = tempfile::tempdir().expect("dest");
+    let (proxy, spec) = thin_link(&served, dest.path());
     let done = download(&spec, &mut |_| {}, &CancelToken::new()).expect("download");
     assert_eq!(done.sha256, sha256_hex(&served.contents));
     assert!(
@@ -71,16 +82,9 @@ fn the_session_the_ramp_adds_next_connects_while_it_measures() {
     // whole set-up (about seven round trips) later: its connection comes
     // well before the ramp counts it. One connected only once the ramp asks
     // for it comes after.
-    let rtt = Duration::from_millis(60);
     let served = Served::new(20 * 1024 * 1024);
-    let proxy = FaultProxy::to_local_port(served.server.port).expect("proxy");
-    proxy.set_link(rtt, None);
     let dest = tempfile::tempdir().expect("dest");
-    let mut spec = served.spec_via(proxy.port, dest.path());
-    spec.options.adaptive = true;
-    spec.options.streams = 8;
-    spec.options.read_size = 32 * 1024;
-    spec.options.segment_size = 32 * 1024 * 1024;
+    let (proxy, mut spec) = thin_link(&served, dest.path());
     spec.options.progress_interval = Duration::ZERO;
     let finished = AtomicBool::new(false);
     let started = Instant::now();
@@ -103,7 +107,7 @@ fn the_session_the_ramp_adds_next_connects_while_it_measures() {
             .map(|(at, _)| *at)
             .expect("counted");
         assert!(
-            connected + rtt < asked,
+            connected + THIN_RTT < asked,
             "session {n} connected at {connected:?}, asked for at {asked:?}"
         );
     }

@@ -67,6 +67,17 @@ impl Served {
         self.spec_via(self.server.port, dest)
     }
 
+    /// Like [`Served::spec`] but from `server`, another server (its host
+    /// key accepted), into `dest`.
+    pub fn spec_for(&self, server: &SshServer, dest: &Path) -> DownloadSpec {
+        let mut spec = self.spec_via(server.port, dest);
+        spec.host_keys = HostKeyPolicy {
+            accept: Some(server.host_key_fingerprints[0].clone()),
+            ..HostKeyPolicy::default()
+        };
+        spec
+    }
+
     /// Like [`Served::spec`] but connecting to `port` (a proxy in front of the server).
     pub fn spec_via(&self, port: u16, dest: &Path) -> DownloadSpec {
         let pem = String::from_utf8(self.key.private_pem.clone()).expect("pem text");
