@@ -135,19 +135,15 @@ pub struct Journal {
 }
 
 /// A key for the record of written ranges of a download starting fresh:
-/// 64 random bits (from the system's random source, through the standard
-/// library's hasher keys), the process and a count.
+/// 64 random bits (the system's random source, as the project's other
+/// keys), the process and a count (unique on this machine even without
+/// randomness).
 pub fn new_written_key() -> String {
-    use std::hash::{BuildHasher, Hasher};
     static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let count = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let mut random = std::collections::hash_map::RandomState::new().build_hasher();
-    random.write_u64(count);
-    format!(
-        "{:016x}-{:x}-{count:x}",
-        random.finish(),
-        std::process::id()
-    )
+    let mut random = [0u8; 8];
+    let _ = getrandom::fill(&mut random);
+    format!("{}-{:x}-{count:x}", to_hex(&random), std::process::id())
 }
 
 /// Ranges written to the partial file, not all synced, by a system that was

@@ -310,13 +310,19 @@ fn log_in(
 /// travels with it, and its answer comes with the version, a round trip
 /// sooner. (The subsystem request's answer is still awaited: OpenSSH's sshd
 /// opens the channel's window only then.)
-#[allow(unsafe_code)]
 fn start_sftp_eagerly(session: &Session) {
+    set_flag(session, libssh2_sys::LIBSSH2_FLAG_SFTP_EAGER, 1);
+}
+
+/// Sets one of libssh2's session flags (among them the patched ones, see
+/// `vendor/libssh2-sys`).
+#[allow(unsafe_code)]
+fn set_flag(session: &Session, flag: std::ffi::c_int, value: std::ffi::c_int) {
     let mut raw = session.raw();
     // SAFETY: `raw` is the live session, locked for the call;
     // `libssh2_session_flag` only stores the value.
     unsafe {
-        libssh2_sys::libssh2_session_flag(&mut *raw, libssh2_sys::LIBSSH2_FLAG_SFTP_EAGER, 1);
+        libssh2_sys::libssh2_session_flag(&mut *raw, flag, value);
     }
 }
 
@@ -328,19 +334,13 @@ impl Connected {
     /// less before the first byte of a download that starts at the file's
     /// start; what another server answers to the guessed handle is dropped,
     /// and its reads wait for the open as before.
-    #[allow(unsafe_code)]
     pub fn read_with_the_open(&self, bytes: usize) {
-        let value = i32::try_from(bytes).unwrap_or(i32::MAX);
-        let mut raw = self._session.raw();
-        // SAFETY: `raw` is the live session, locked for the call;
-        // `libssh2_session_flag` only stores the value.
-        unsafe {
-            libssh2_sys::libssh2_session_flag(
-                &mut *raw,
-                libssh2_sys::LIBSSH2_FLAG_SFTP_SPECULATE,
-                value,
-            );
-        }
+        let value = std::ffi::c_int::try_from(bytes).unwrap_or(std::ffi::c_int::MAX);
+        set_flag(
+            &self._session,
+            libssh2_sys::LIBSSH2_FLAG_SFTP_SPECULATE,
+            value,
+        );
     }
 }
 

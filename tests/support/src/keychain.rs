@@ -9,7 +9,7 @@
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -147,31 +147,35 @@ impl SecretService {
     }
 
     fn keyring_pid(&self) -> u32 {
+        self.keyring().id()
+    }
+
+    fn keyring(&self) -> MutexGuard<'_, Child> {
         self.keyring
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .id()
+    }
+
+    /// How gnome-keyring-daemon ended, `None` while it runs.
+    fn ended(&self) -> std::io::Result<Option<ExitStatus>> {
+        self.keyring().try_wait()
     }
 
     /// Whether gnome-keyring-daemon still runs and, if not, how it ended
     /// and what it logged: for the message of a test that failed because
     /// the keychain went away.
     pub fn state(&self) -> String {
-        let mut keyring = self
-            .keyring
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let log = || {
-            let text = fs::read_to_string(self.dir.path().join(KEYRING_LOG)).unwrap_or_default();
-            let lines: Vec<&str> = text.lines().collect();
-            lines[lines.len().saturating_sub(40)..].join("\n")
-        };
-        match keyring.try_wait() {
-            Ok(None) => RUNNING.into(),
-            Ok(Some(status)) => format!(
-                "gnome-keyring-daemon has ended ({status}); the end of its log:\n{}",
-                log()
-            ),
+        match self.ended() {
+            Ok(None) => "gnome-keyring-daemon runs".into(),
+            Ok(Some(status)) => {
+                let text =
+                    fs::read_to_string(self.dir.path().join(KEYRING_LOG)).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().collect();
+                format!(
+                    "gnome-keyring-daemon has ended ({status}); the end of its log:\n{}",
+                    lines[lines.len().saturating_sub(40)..].join("\n")
+                )
+            }
             Err(e) => format!("gnome-keyring-daemon: {e}"),
         }
     }
@@ -188,7 +192,7 @@ impl SecretService {
         }
         // It exits, and the bus sees its name go.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while self.state() == RUNNING || self.owns_name() {
+        while matches!(self.ended(), Ok(None)) || self.owns_name() {
             if Instant::now() > deadline {
                 bail!("gnome-keyring-daemon did not go 10 s after SIGTERM");
             }
@@ -338,9 +342,6 @@ impl Drop for SecretService {
         }
     }
 }
-
-/// What [`SecretService::state`] says of a keyring that runs.
-const RUNNING: &str = "gnome-keyring-daemon runs";
 
 /// gnome-keyring-daemon's output, in the service's directory.
 const KEYRING_LOG: &str = "keyring.log";

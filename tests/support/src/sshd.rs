@@ -177,7 +177,7 @@ impl SshServer {
         authorized: &[&ClientKey],
         program: &Path,
     ) -> anyhow::Result<SshServer> {
-        Self::start_serving(authorized, &program.display().to_string(), "")
+        Self::start_with_sftp_command(authorized, &program.display().to_string())
     }
 
     /// [`SshServer::start`], with `command` (run by the user's shell) as

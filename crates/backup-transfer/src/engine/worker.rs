@@ -57,16 +57,10 @@ pub(super) fn worker(shared: &Shared<'_>, index: usize, start: Start) {
     };
     'units: loop {
         let first = first_range.take();
-        if shared.cancel.is_cancelled() {
-            if let Some((start, _)) = first {
-                shared.lock().claims.release(index, start);
-            }
-            return finish(None);
-        }
         let claimed = {
             let mut plan = shared.lock();
-            if plan.abort || index >= plan.stop_from {
-                // Failed elsewhere, or the ramp retired this session.
+            if shared.cancel.is_cancelled() || plan.abort || index >= plan.stop_from {
+                // Cancelled, failed elsewhere, or the ramp retired this session.
                 if let Some((start, _)) = first {
                     plan.claims.release(index, start);
                 }
