@@ -37,6 +37,12 @@ pub const LIBSSH2_FLAG_SFTP_EAGER: c_int = 100;
 /// 8 MiB) asked for in the flight of its open, with the handle guessed
 /// for it.
 pub const LIBSSH2_FLAG_SFTP_SPECULATE: c_int = 101;
+/// Backup Desk patch (see PATCHES.md): with N > 0, SFTP's subsystem request
+/// on a session's first channel to an OpenSSH server goes in the flight of
+/// the channel's open, naming the server's channel N - 1 (OpenSSH's first
+/// is 0); another number in the confirmation fails the SFTP start with
+/// [`LIBSSH2_ERROR_SFTP_CHANNEL_GUESS`].
+pub const LIBSSH2_FLAG_SFTP_CHANNEL_GUESS: c_int = 102;
 
 pub const LIBSSH2_HOSTKEY_TYPE_UNKNOWN: c_int = 0;
 pub const LIBSSH2_HOSTKEY_TYPE_RSA: c_int = 1;
@@ -98,6 +104,8 @@ pub const LIBSSH2_ERROR_INVAL: c_int = -34;
 pub const LIBSSH2_ERROR_INVALID_POLL_TYPE: c_int = -35;
 pub const LIBSSH2_ERROR_PUBLICKEY_PROTOCOL: c_int = -36;
 pub const LIBSSH2_ERROR_EAGAIN: c_int = -37;
+/// Backup Desk patch: see [`LIBSSH2_FLAG_SFTP_CHANNEL_GUESS`].
+pub const LIBSSH2_ERROR_SFTP_CHANNEL_GUESS: c_int = -100;
 pub const LIBSSH2_ERROR_BUFFER_TOO_SMALL: c_int = -38;
 pub const LIBSSH2_ERROR_BAD_USE: c_int = -39;
 pub const LIBSSH2_ERROR_COMPRESS: c_int = -40;

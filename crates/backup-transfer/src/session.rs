@@ -182,7 +182,12 @@ impl EarlyConnection {
         if !self.presents(pinned) || !self.reaches(endpoint) || self.sftp.is_some() {
             return Some(self);
         }
-        self.sftp = Some(log_in(&self.session, &self.socket, endpoint, key, timeouts).ok()?);
+        match log_in(&self.session, &self.socket, endpoint, key, timeouts) {
+            Ok(Some(sftp)) => self.sftp = Some(sftp),
+            // Refused, or SFTP's channel was not the one guessed: the
+            // download connects again (says why, or does not guess).
+            _ => return None,
+        }
         Some(self)
     }
 
@@ -231,7 +236,13 @@ impl EarlyConnection {
         hostkey::check(policy, &endpoint.host, &fingerprint, key_type)?;
         let sftp = match sftp {
             Some(sftp) => sftp,
-            None => log_in(&session, &socket, endpoint, key, timeouts)?,
+            None => match log_in(&session, &socket, endpoint, key, timeouts)? {
+                Some(sftp) => sftp,
+                // The server numbered SFTP's channel otherwise than OpenSSH
+                // does, and ended the connection: a new one, which does not
+                // guess (see `start_sftp_eagerly`).
+                None => return connect(endpoint, key, policy, timeouts),
+            },
         };
         Ok(Connected {
             sftp,
@@ -248,15 +259,19 @@ impl EarlyConnection {
 /// channel be asked for while the login's answer is awaited, and the server
 /// handles both in order. A refused login is reported as such; the channel
 /// asked for after it goes with the session. SFTP starts eagerly (see
-/// [`start_sftp_eagerly`]): the first request travels with its set-up.
+/// [`start_sftp_eagerly`]): its subsystem request travels with the channel's
+/// open, and its first request with its set-up. `None` when the server
+/// numbered SFTP's channel otherwise than the subsystem request guessed
+/// (the server then ends the connection; the endpoint is remembered, and a
+/// new connection does not guess).
 fn log_in(
     session: &Session,
     socket: &TcpStream,
     endpoint: &Endpoint,
     key: &PrivateKey,
     timeouts: &Timeouts,
-) -> Result<Sftp, TransferError> {
-    start_sftp_eagerly(session);
+) -> Result<Option<Sftp>, TransferError> {
+    start_sftp_eagerly(session, endpoint);
     let request = || {
         session.userauth_pubkey_memory(
             &endpoint.username,
@@ -290,7 +305,14 @@ fn log_in(
     ack_at_once(socket);
     let sftp = match sftp {
         Some(sftp) => sftp,
-        None => session.sftp().map_err(|e| network("starting SFTP", e))?,
+        None => match session.sftp() {
+            Ok(sftp) => sftp,
+            Err(e) if e.code() == ssh2::ErrorCode::Session(CHANNEL_GUESS_REFUSED) => {
+                channel_guesses::refused(endpoint);
+                return Ok(None);
+            }
+            Err(e) => return Err(network("starting SFTP", e)),
+        },
     };
     // Keepalives once SFTP is up, not before: libssh2 sends the first at
     // its next wait, and a send while waiting on the channel lets
@@ -301,17 +323,83 @@ fn log_in(
         true,
         timeouts.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32,
     );
-    Ok(sftp)
+    Ok(Some(sftp))
 }
 
-/// Makes SFTP's set-up on `session` return once `SSH_FXP_INIT` is sent,
-/// not after the server's version (libssh2 patched, see
-/// `vendor/libssh2-sys`): the first SFTP request (the file's open) then
-/// travels with it, and its answer comes with the version, a round trip
-/// sooner. (The subsystem request's answer is still awaited: OpenSSH's sshd
-/// opens the channel's window only then.)
-fn start_sftp_eagerly(session: &Session) {
+/// Makes SFTP's set-up on `session` take a round trip less twice (libssh2
+/// patched, see `vendor/libssh2-sys`):
+/// - its subsystem request goes with the channel's open, naming the
+///   channel number OpenSSH's sshd gives a connection's first channel (0),
+///   before the server's confirmation says it; unless `endpoint` numbered
+///   it otherwise before (see [`channel_guesses`]). Only to a server whose
+///   banner says OpenSSH;
+/// - it returns once `SSH_FXP_INIT` is sent, not after the server's
+///   version: the first SFTP request (the file's open) then travels with
+///   it, and its answer comes with the version. (The subsystem request's
+///   answer is still awaited: OpenSSH's sshd opens the channel's window
+///   only then.)
+fn start_sftp_eagerly(session: &Session, endpoint: &Endpoint) {
     set_flag(session, libssh2_sys::LIBSSH2_FLAG_SFTP_EAGER, 1);
+    let guess = channel_guesses::guess(endpoint).map_or(0, |number| {
+        std::ffi::c_int::try_from(number).map_or(0, |number| number.saturating_add(1))
+    });
+    set_flag(session, libssh2_sys::LIBSSH2_FLAG_SFTP_CHANNEL_GUESS, guess);
+}
+
+/// libssh2's error (patched) when the server's confirmation of SFTP's
+/// channel gives another number than the subsystem request sent with the
+/// open named.
+const CHANNEL_GUESS_REFUSED: std::ffi::c_int = libssh2_sys::LIBSSH2_ERROR_SFTP_CHANNEL_GUESS;
+
+/// The servers whose first channel was not numbered as OpenSSH's sshd
+/// numbers it (0), as far as this process has seen: their sessions send
+/// SFTP's subsystem request after the channel's confirmation. A guess that
+/// misses costs one connection (the server ends it), once per server.
+mod channel_guesses {
+    use std::sync::Mutex;
+
+    use super::Endpoint;
+
+    /// Per server (host, port): `None` for no guess, else the number to guess.
+    type Seen = Vec<((String, u16), Option<u32>)>;
+
+    /// At most this many servers are remembered (the oldest is forgotten).
+    const MOST: usize = 64;
+
+    static SEEN: Mutex<Seen> = Mutex::new(Vec::new());
+
+    fn seen() -> std::sync::MutexGuard<'static, Seen> {
+        SEEN.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn set(endpoint: &Endpoint, guess: Option<u32>) {
+        let key = (endpoint.host.clone(), endpoint.port);
+        let mut seen = seen();
+        seen.retain(|(server, _)| *server != key);
+        if seen.len() >= MOST {
+            seen.remove(0);
+        }
+        seen.push((key, guess));
+    }
+
+    /// The channel number to guess for SFTP's channel on `endpoint`.
+    pub(super) fn guess(endpoint: &Endpoint) -> Option<u32> {
+        seen()
+            .iter()
+            .find(|((host, port), _)| *host == endpoint.host && *port == endpoint.port)
+            .map_or(Some(0), |(_, guess)| *guess)
+    }
+
+    /// `endpoint` numbered SFTP's channel otherwise than guessed.
+    pub(super) fn refused(endpoint: &Endpoint) {
+        set(endpoint, None);
+    }
+
+    /// Makes sessions to `endpoint` guess `number` (a wrong one, in tests).
+    #[cfg(test)]
+    pub(super) fn make(endpoint: &Endpoint, number: u32) {
+        set(endpoint, Some(number));
+    }
 }
 
 /// Sets one of libssh2's session flags (among them the patched ones, see
@@ -494,6 +582,59 @@ mod tests {
         assert!(!socket.tcp_quickack().expect("read"));
         ack_at_once(&client);
         assert!(socket.tcp_quickack().expect("read"));
+    }
+
+    /// A server that numbers SFTP's channel otherwise than the subsystem
+    /// request sent with the channel's open said gets a new connection,
+    /// which does not guess; remembered for the next ones. Made with a wrong
+    /// guess (1) against OpenSSH's sshd, whose first channel is 0 (the right
+    /// guess is every other test's).
+    #[test]
+    fn a_subsystem_request_sent_to_a_channel_the_server_did_not_give_goes_again_without_a_guess() {
+        use std::io::Read;
+        use test_support::sshd::{ClientKey, KeyKind, SshServer};
+
+        let client = ClientKey::generate(KeyKind::Ed25519, None).expect("key");
+        let server = SshServer::start(&[&client]).expect("sshd");
+        let remote = server.put_file("a.bin", b"the archive").expect("put");
+        let endpoint = Endpoint {
+            host: "127.0.0.1".into(),
+            port: server.port,
+            username: server.user.clone(),
+        };
+        let pem = String::from_utf8(client.private_pem.clone()).expect("pem");
+        let key = PrivateKey::new(pem, None);
+        let pin = server.host_key_fingerprints[0].clone();
+        let policy = HostKeyPolicy {
+            pinned: Some(pin.clone()),
+            ..HostKeyPolicy::default()
+        };
+        let timeouts = Timeouts::default();
+
+        // An early login with the pin: dropped, the download connects again.
+        channel_guesses::make(&endpoint, 1);
+        let early = connect_early(&endpoint, &timeouts).expect("handshake");
+        assert!(
+            early
+                .log_in_if_pinned(&pin, &key, &endpoint, &timeouts)
+                .is_none()
+        );
+        assert_eq!(channel_guesses::guess(&endpoint), None, "remembered");
+        assert_eq!(server.logins(), 1);
+
+        // A connection: the first one ends, a second one starts SFTP.
+        channel_guesses::make(&endpoint, 1);
+        let connected = connect(&endpoint, &key, &policy, &timeouts).expect("connected again");
+        let mut contents = Vec::new();
+        connected
+            .sftp
+            .open(std::path::Path::new(&remote))
+            .expect("open")
+            .read_to_end(&mut contents)
+            .expect("read");
+        assert_eq!(contents, b"the archive");
+        assert_eq!(channel_guesses::guess(&endpoint), None, "remembered");
+        assert_eq!(server.logins(), 3, "one more connection, not a loop");
     }
 
     #[test]

@@ -369,6 +369,14 @@ typedef struct _LIBSSH2_SK_SIG_INFO {
    handle is that one, given up on otherwise (a round trip less before the
    first byte). */
 #define LIBSSH2_FLAG_SFTP_SPECULATE 101
+/* Backup Desk patch: with a value of N > 0, the SFTP subsystem request on
+   the first channel a session opens to an OpenSSH server goes in the flight
+   of the channel's open, naming the server's channel number N - 1 (OpenSSH
+   numbers its first channel 0) before the server's confirmation gives it;
+   a confirmation with another number fails libssh2_sftp_init() with
+   LIBSSH2_ERROR_SFTP_CHANNEL_GUESS (a round trip less before SFTP
+   starts). */
+#define LIBSSH2_FLAG_SFTP_CHANNEL_GUESS 102
 
 #if defined(__clang__) && __clang_major__ >= 13
 #pragma clang diagnostic push
@@ -539,6 +547,8 @@ typedef struct _LIBSSH2_POLLFD {
 #define LIBSSH2_ERROR_HASH_INIT                 (-53)
 #define LIBSSH2_ERROR_HASH_CALC                 (-54)
 #define LIBSSH2_ERROR_STORE_OVERFLOW            (-55)
+/* Backup Desk patch: see LIBSSH2_FLAG_SFTP_CHANNEL_GUESS */
+#define LIBSSH2_ERROR_SFTP_CHANNEL_GUESS        (-100)
 
 /* this is a define to provide the old (<= 1.2.7) name */
 #define LIBSSH2_ERROR_BANNER_NONE LIBSSH2_ERROR_BANNER_RECV

@@ -695,6 +695,8 @@ struct flags {
     int quote_paths; /* LIBSSH2_FLAG_QUOTE_PATHS */
     int sftp_eager;  /* LIBSSH2_FLAG_SFTP_EAGER (Backup Desk patch) */
     int sftp_speculate; /* LIBSSH2_FLAG_SFTP_SPECULATE (Backup Desk patch) */
+    int sftp_channel_guess; /* LIBSSH2_FLAG_SFTP_CHANNEL_GUESS (Backup Desk
+                               patch) */
 };
 
 #if defined(__clang__) && __clang_major__ >= 13
@@ -950,6 +952,10 @@ struct _LIBSSH2_SESSION {
     LIBSSH2_CHANNEL *sftpInit_channel;
     unsigned char sftpInit_buffer[9];   /* sftp_header(5){excludes request_id}
                                            + version_id(4) */
+    /* Backup Desk patch (LIBSSH2_FLAG_SFTP_CHANNEL_GUESS): the subsystem
+       request sent with the channel's open, and how far it is */
+    unsigned char sftpInit_request[27];
+    int sftpInit_guess;  /* 0 none, 1 sending, 2 sent */
     size_t sftpInit_sent; /* number of bytes from the buffer that have been
                              sent */
 

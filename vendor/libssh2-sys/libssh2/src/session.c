@@ -1343,6 +1343,9 @@ int libssh2_session_flag(LIBSSH2_SESSION *session, int flag, int value)
     case LIBSSH2_FLAG_SFTP_SPECULATE:
         session->flag.sftp_speculate = value;
         break;
+    case LIBSSH2_FLAG_SFTP_CHANNEL_GUESS:
+        session->flag.sftp_channel_guess = value;
+        break;
     default:
         return LIBSSH2_ERROR_INVAL;  /* unknown flag */
     }

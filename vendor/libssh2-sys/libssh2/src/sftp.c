@@ -852,6 +852,55 @@ LIBSSH2_CHANNEL_CLOSE_FUNC(sftp_dtor)
 /*
  * Startup an SFTP session
  */
+/* Backup Desk patch (LIBSSH2_FLAG_SFTP_CHANNEL_GUESS): sends SFTP's
+   subsystem request behind the open of the channel it is for, before the
+   server's confirmation says the channel's number there: the number the
+   flag guesses (its value - 1). OpenSSH numbers a connection's channels
+   from 0, the first free slot (channel_new in its channels.c), so the first
+   channel a session opens is 0 there. Only for the session's first
+   channel, to a server whose banner says OpenSSH; sftp_init checks the
+   number the confirmation gives. Returns 0 when sent (the channel then
+   waits for its answer as if ssh2_channel_process_startup had sent it) or
+   not wanted, LIBSSH2_ERROR_EAGAIN while the send is under way (it is
+   called again before anything else is sent), another error when it
+   failed. */
+static int sftp_request_subsystem_early(LIBSSH2_SESSION *session)
+{
+    LIBSSH2_CHANNEL *channel = session->open_channel;
+    int rc;
+
+    if(session->sftpInit_guess == 0) {
+        unsigned char *s = session->sftpInit_request;
+
+        if(session->flag.sftp_channel_guess <= 0 || !channel ||
+           session->open_state != ssh2_NB_state_sent ||
+           channel->local.id != 0 || !session->remote.banner ||
+           !strstr((const char *)session->remote.banner, "OpenSSH"))
+            return 0;
+        channel->remote.id = (uint32_t)(session->flag.sftp_channel_guess - 1);
+        *(s++) = SSH_MSG_CHANNEL_REQUEST;
+        ssh2_store_u32(&s, channel->remote.id);
+        ssh2_store_str(&s, "subsystem", sizeof("subsystem") - 1);
+        *(s++) = 0x01; /* want reply */
+        ssh2_store_str(&s, "sftp", sizeof("sftp") - 1);
+        session->sftpInit_guess = 1;
+    }
+
+    if(session->sftpInit_guess == 1) {
+        rc = ssh2_transport_send(session, session->sftpInit_request,
+                                 sizeof(session->sftpInit_request), NULL, 0);
+        if(rc)
+            return rc;
+        memset(&channel->process_packet_requirev_state, 0,
+               sizeof(channel->process_packet_requirev_state));
+        ssh2_htonu32(channel->process_local_channel, channel->local.id);
+        channel->process_state = ssh2_NB_state_sent;
+        session->sftpInit_guess = 2;
+    }
+
+    return 0;
+}
+
 static LIBSSH2_SFTP *sftp_init(LIBSSH2_SESSION *session)
 {
     unsigned char *data;
@@ -876,28 +925,70 @@ static LIBSSH2_SFTP *sftp_init(LIBSSH2_SESSION *session)
 
         assert(!session->sftpInit_sftp);
         session->sftpInit_sftp = NULL;
+        session->sftpInit_guess = 0;
         session->sftpInit_state = ssh2_NB_state_created;
     }
 
     sftp_handle = session->sftpInit_sftp;
 
     if(session->sftpInit_state == ssh2_NB_state_created) {
+        /* Backup Desk patch: a subsystem request sent early and cut short
+           by a full socket is finished first. */
+        if(session->sftpInit_guess == 1) {
+            rc = sftp_request_subsystem_early(session);
+            if(rc == LIBSSH2_ERROR_EAGAIN) {
+                ssh2_err(session, LIBSSH2_ERROR_EAGAIN,
+                         "Would block requesting SFTP subsystem");
+                return NULL;
+            }
+            else if(rc) {
+                ssh2_err(session, (int)rc,
+                         "Unable to request SFTP subsystem");
+                session->sftpInit_guess = 0;
+                session->sftpInit_state = ssh2_NB_state_idle;
+                return NULL;
+            }
+        }
         session->sftpInit_channel =
             ssh2_channel_open(session, "session", sizeof("session") - 1,
                               LIBSSH2_CHANNEL_WINDOW_DEFAULT,
                               LIBSSH2_CHANNEL_PACKET_DEFAULT, NULL, 0);
         if(!session->sftpInit_channel) {
-            if(libssh2_session_last_errno(session) == LIBSSH2_ERROR_EAGAIN)
+            if(libssh2_session_last_errno(session) == LIBSSH2_ERROR_EAGAIN) {
+                /* Backup Desk patch: the open is on its way, its subsystem
+                   request follows it (LIBSSH2_FLAG_SFTP_CHANNEL_GUESS) */
+                rc = sftp_request_subsystem_early(session);
+                if(rc && rc != LIBSSH2_ERROR_EAGAIN) {
+                    ssh2_err(session, (int)rc,
+                             "Unable to request SFTP subsystem");
+                    session->sftpInit_guess = 0;
+                    session->sftpInit_state = ssh2_NB_state_idle;
+                    return NULL;
+                }
                 ssh2_err(session, LIBSSH2_ERROR_EAGAIN,
                          "Would block starting up channel");
+            }
             else {
                 ssh2_err(session, LIBSSH2_ERROR_CHANNEL_FAILURE,
                          "Unable to startup channel");
+                session->sftpInit_guess = 0;
                 session->sftpInit_state = ssh2_NB_state_idle;
             }
             return NULL;
         }
 
+        /* Backup Desk patch: the subsystem request sent with the open named
+           the channel the server gave it, or went elsewhere. */
+        if(session->sftpInit_guess == 2 &&
+           session->sftpInit_channel->remote.id !=
+           (uint32_t)(session->flag.sftp_channel_guess - 1)) {
+            ssh2_err(session, LIBSSH2_ERROR_SFTP_CHANNEL_GUESS,
+                     "The server numbered SFTP's channel otherwise than "
+                     "the subsystem request sent with its open");
+            session->sftpInit_guess = 0;
+            goto sftp_init_error;
+        }
+        session->sftpInit_guess = 0;
         session->sftpInit_state = ssh2_NB_state_sent;
     }
 
