@@ -182,7 +182,8 @@ impl EarlyConnection {
         if !self.presents(pinned) || !self.reaches(endpoint) || self.sftp.is_some() {
             return Some(self);
         }
-        match log_in(&self.session, &self.socket, endpoint, key, timeouts) {
+        let guess = channel_guesses::guess(endpoint);
+        match log_in(&self.session, &self.socket, endpoint, key, timeouts, guess) {
             Ok(Some(sftp)) => self.sftp = Some(sftp),
             // Refused, or SFTP's channel was not the one guessed: the
             // download connects again (says why, or does not guess).
@@ -225,6 +226,22 @@ impl EarlyConnection {
         policy: &HostKeyPolicy,
         timeouts: &Timeouts,
     ) -> Result<Connected, TransferError> {
+        let guess = channel_guesses::guess(endpoint);
+        self.finish_guessing(endpoint, key, policy, timeouts, guess)
+    }
+
+    /// [`EarlyConnection::finish`], SFTP's subsystem request naming the
+    /// channel number `guess` before the server's confirmation (see
+    /// [`start_sftp_eagerly`]); when SFTP does not start that way, once
+    /// more on a new connection, without a guess.
+    fn finish_guessing(
+        self,
+        endpoint: &Endpoint,
+        key: &PrivateKey,
+        policy: &HostKeyPolicy,
+        timeouts: &Timeouts,
+        guess: Option<u32>,
+    ) -> Result<Connected, TransferError> {
         let EarlyConnection {
             session,
             socket,
@@ -236,12 +253,16 @@ impl EarlyConnection {
         hostkey::check(policy, &endpoint.host, &fingerprint, key_type)?;
         let sftp = match sftp {
             Some(sftp) => sftp,
-            None => match log_in(&session, &socket, endpoint, key, timeouts)? {
+            None => match log_in(&session, &socket, endpoint, key, timeouts, guess)? {
                 Some(sftp) => sftp,
-                // The server numbered SFTP's channel otherwise than OpenSSH
-                // does, and ended the connection: a new one, which does not
-                // guess (see `start_sftp_eagerly`).
-                None => return connect(endpoint, key, policy, timeouts),
+                None => {
+                    // SFTP did not start behind a guessed channel number
+                    // (the server may have ended the connection): a new
+                    // connection, which does not guess.
+                    drop((session, socket));
+                    return handshake(endpoint, timeouts)?
+                        .finish_guessing(endpoint, key, policy, timeouts, None);
+                }
             },
         };
         Ok(Connected {
@@ -260,18 +281,21 @@ impl EarlyConnection {
 /// handles both in order. A refused login is reported as such; the channel
 /// asked for after it goes with the session. SFTP starts eagerly (see
 /// [`start_sftp_eagerly`]): its subsystem request travels with the channel's
-/// open, and its first request with its set-up. `None` when the server
-/// numbered SFTP's channel otherwise than the subsystem request guessed
-/// (the server then ends the connection; the endpoint is remembered, and a
-/// new connection does not guess).
+/// open, naming `guess` as the server's number for the channel, and its
+/// first request with its set-up. `None` when SFTP did not start after a
+/// guess, to an OpenSSH server: the server numbered the channel otherwise
+/// (it then ends the connection), or refused or failed something that a
+/// connection without the guess may not; the endpoint is remembered, and a
+/// new connection does not guess (and says what fails, if it does).
 fn log_in(
     session: &Session,
     socket: &TcpStream,
     endpoint: &Endpoint,
     key: &PrivateKey,
     timeouts: &Timeouts,
+    guess: Option<u32>,
 ) -> Result<Option<Sftp>, TransferError> {
-    start_sftp_eagerly(session, endpoint);
+    start_sftp_eagerly(session, guess);
     let request = || {
         session.userauth_pubkey_memory(
             &endpoint.username,
@@ -282,8 +306,11 @@ fn log_in(
     };
     session.set_blocking(false);
     let sent = request();
-    // The login is on its way: SFTP's channel open follows it now. Any
-    // answer but "would block" leaves SFTP to start after the login.
+    // The login is on its way: SFTP's channel open (and its subsystem
+    // request) follow it now. Any answer but "would block" leaves SFTP to
+    // start after the login. (Less than a kilobyte in all, into a new
+    // connection's empty send buffer: no send is cut short here, which
+    // libssh2 would finish only at SFTP's next call, after the login.)
     let sftp = match &sent {
         Err(e) if would_block(e) => session.sftp().ok(),
         _ => None,
@@ -307,7 +334,12 @@ fn log_in(
         Some(sftp) => sftp,
         None => match session.sftp() {
             Ok(sftp) => sftp,
-            Err(e) if e.code() == ssh2::ErrorCode::Session(CHANNEL_GUESS_REFUSED) => {
+            Err(_)
+                if guess.is_some() && session.banner().is_some_and(|b| b.contains("OpenSSH")) =>
+            {
+                // Most likely the guess: another number
+                // (`LIBSSH2_ERROR_SFTP_CHANNEL_GUESS`), or a server that
+                // only says it is OpenSSH and took the request otherwise.
                 channel_guesses::refused(endpoint);
                 return Ok(None);
             }
@@ -329,32 +361,30 @@ fn log_in(
 /// Makes SFTP's set-up on `session` take a round trip less twice (libssh2
 /// patched, see `vendor/libssh2-sys`):
 /// - its subsystem request goes with the channel's open, naming the
-///   channel number OpenSSH's sshd gives a connection's first channel (0),
-///   before the server's confirmation says it; unless `endpoint` numbered
-///   it otherwise before (see [`channel_guesses`]). Only to a server whose
-///   banner says OpenSSH;
+///   channel number `guess` (OpenSSH's sshd gives a connection's first
+///   channel 0; see [`channel_guesses`]) before the server's confirmation
+///   says it; a confirmation with another number fails SFTP's start
+///   (`LIBSSH2_ERROR_SFTP_CHANNEL_GUESS`). Only to a server whose banner
+///   says OpenSSH;
 /// - it returns once `SSH_FXP_INIT` is sent, not after the server's
 ///   version: the first SFTP request (the file's open) then travels with
 ///   it, and its answer comes with the version. (The subsystem request's
 ///   answer is still awaited: OpenSSH's sshd opens the channel's window
 ///   only then.)
-fn start_sftp_eagerly(session: &Session, endpoint: &Endpoint) {
+fn start_sftp_eagerly(session: &Session, guess: Option<u32>) {
     set_flag(session, libssh2_sys::LIBSSH2_FLAG_SFTP_EAGER, 1);
-    let guess = channel_guesses::guess(endpoint).map_or(0, |number| {
+    let guess = guess.map_or(0, |number| {
         std::ffi::c_int::try_from(number).map_or(0, |number| number.saturating_add(1))
     });
     set_flag(session, libssh2_sys::LIBSSH2_FLAG_SFTP_CHANNEL_GUESS, guess);
 }
 
-/// libssh2's error (patched) when the server's confirmation of SFTP's
-/// channel gives another number than the subsystem request sent with the
-/// open named.
-const CHANNEL_GUESS_REFUSED: std::ffi::c_int = libssh2_sys::LIBSSH2_ERROR_SFTP_CHANNEL_GUESS;
-
-/// The servers whose first channel was not numbered as OpenSSH's sshd
-/// numbers it (0), as far as this process has seen: their sessions send
-/// SFTP's subsystem request after the channel's confirmation. A guess that
-/// misses costs one connection (the server ends it), once per server.
+/// The servers on which SFTP did not start behind a guessed channel number
+/// (OpenSSH's sshd numbers a connection's first channel 0), as far as this
+/// process has seen: their sessions send SFTP's subsystem request after the
+/// channel's confirmation. A guess that misses costs one connection (the
+/// server ends it), once per server (and per session connecting while it
+/// was first found out).
 mod channel_guesses {
     use std::sync::Mutex;
 

@@ -162,11 +162,18 @@ impl SshServer {
     /// Like [`SshServer::start`], with extra `sshd_config` lines appended
     /// (e.g. `MaxSessions 2`).
     pub fn start_with(authorized: &[&ClientKey], extra_config: &str) -> anyhow::Result<SshServer> {
-        Self::start_serving(authorized, "internal-sftp -d {served}", extra_config)
+        Self::start_serving(authorized, Some("internal-sftp -d {served}"), extra_config)
+    }
+
+    /// A server with no SFTP subsystem: it logs users in and refuses the
+    /// `sftp` subsystem request (`SSH_MSG_CHANNEL_FAILURE`).
+    pub fn start_refusing_sftp(authorized: &[&ClientKey]) -> anyhow::Result<SshServer> {
+        Self::start_serving(authorized, None, "")
     }
 
     /// A server whose SFTP subsystem is a program that does not exist: it
-    /// logs users in and refuses the `sftp` subsystem request.
+    /// logs users in and accepts the `sftp` subsystem request, whose
+    /// channel then ends before any answer.
     pub fn start_without_sftp(authorized: &[&ClientKey]) -> anyhow::Result<SshServer> {
         Self::start_with_sftp_program(authorized, Path::new("/nonexistent/sftp-server"))
     }
@@ -187,13 +194,14 @@ impl SshServer {
         authorized: &[&ClientKey],
         command: &str,
     ) -> anyhow::Result<SshServer> {
-        Self::start_serving(authorized, command, "")
+        Self::start_serving(authorized, Some(command), "")
     }
 
-    /// `subsystem` is the `Subsystem sftp` command (`{served}` is replaced).
+    /// `subsystem` is the `Subsystem sftp` command (`{served}` is
+    /// replaced); `None`: no SFTP.
     fn start_serving(
         authorized: &[&ClientKey],
-        subsystem: &str,
+        subsystem: Option<&str>,
         extra_config: &str,
     ) -> anyhow::Result<SshServer> {
         let sshd = find_program("sshd").context("sshd not found: install openssh-server")?;
@@ -223,10 +231,13 @@ impl SshServer {
                 "AuthorizedKeysFile {ak}\nAuthenticationMethods publickey\nPubkeyAuthentication yes\n\
                  PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
                  StrictModes no\nPermitRootLogin prohibit-password\nAllowUsers {user}\n\
-                 Subsystem sftp {subsystem}\nLogLevel INFO\nMaxSessions 32\n\
+                 {subsystem}LogLevel INFO\nMaxSessions 32\n\
                  MaxStartups 64:30:128\nClientAliveInterval 0\n{extra_config}\n",
                 ak = authorized_keys.display(),
-                subsystem = subsystem.replace("{served}", &served_dir.display().to_string()),
+                subsystem = subsystem.map_or(String::new(), |command| format!(
+                    "Subsystem sftp {}\n",
+                    command.replace("{served}", &served_dir.display().to_string())
+                )),
             ));
             fs::write(&config, text)?;
             match launch(&sshd, &config, port) {

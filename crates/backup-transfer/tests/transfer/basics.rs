@@ -348,6 +348,21 @@ fn a_server_that_refuses_sftp_is_a_clear_error_not_a_wait() {
     assert!(why.contains("SFTP"), "{why}");
 }
 
+#[test]
+fn a_refused_subsystem_request_is_asked_again_without_a_guessed_channel_then_said() {
+    // The subsystem request goes with the channel's open, naming the
+    // channel number OpenSSH gives the first channel (see
+    // vendor/libssh2-sys/PATCHES.md, change 6). A refusal could be of that
+    // guess (from a server that only says it is OpenSSH): a second
+    // connection asks after the channel's confirmation, and its refusal is
+    // said, at once, with nothing written.
+    let served = Served::new(1000);
+    let server = SshServer::start_refusing_sftp(&[&served.key]).expect("sshd");
+    let why = fails_at_once_with_nothing_written(&served, &server);
+    assert!(why.contains("SFTP"), "{why}");
+    assert_eq!(server.logins(), 2, "once with the guess, once without");
+}
+
 /// Downloads `served` from `server` (its host key accepted, no retries):
 /// the attempt must fail as a network error before any operation timeout,
 /// with nothing written. Returns what it said.

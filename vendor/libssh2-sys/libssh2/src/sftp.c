@@ -859,11 +859,11 @@ LIBSSH2_CHANNEL_CLOSE_FUNC(sftp_dtor)
    from 0, the first free slot (channel_new in its channels.c), so the first
    channel a session opens is 0 there. Only for the session's first
    channel, to a server whose banner says OpenSSH; sftp_init checks the
-   number the confirmation gives. Returns 0 when sent (the channel then
-   waits for its answer as if ssh2_channel_process_startup had sent it) or
-   not wanted, LIBSSH2_ERROR_EAGAIN while the send is under way (it is
-   called again before anything else is sent), another error when it
-   failed. */
+   number the confirmation gives against the one sent (bytes 1-4 of the
+   request). Returns 0 when sent (the channel then waits for its answer as
+   if ssh2_channel_process_startup had sent it) or not wanted,
+   LIBSSH2_ERROR_EAGAIN while the send is under way (sftp_init finishes it
+   before anything else), another error when it failed. */
 static int sftp_request_subsystem_early(LIBSSH2_SESSION *session)
 {
     LIBSSH2_CHANNEL *channel = session->open_channel;
@@ -872,8 +872,11 @@ static int sftp_request_subsystem_early(LIBSSH2_SESSION *session)
     if(session->sftpInit_guess == 0) {
         unsigned char *s = session->sftpInit_request;
 
+        /* (and not while another packet is partly sent: only its sender
+           can finish it, and it may be one libssh2 sends as it reads) */
         if(session->flag.sftp_channel_guess <= 0 || !channel ||
            session->open_state != ssh2_NB_state_sent ||
+           session->packet.olen ||
            channel->local.id != 0 || !session->remote.banner ||
            !strstr((const char *)session->remote.banner, "OpenSSH"))
             return 0;
@@ -981,7 +984,7 @@ static LIBSSH2_SFTP *sftp_init(LIBSSH2_SESSION *session)
            the channel the server gave it, or went elsewhere. */
         if(session->sftpInit_guess == 2 &&
            session->sftpInit_channel->remote.id !=
-           (uint32_t)(session->flag.sftp_channel_guess - 1)) {
+           ssh2_ntohu32(session->sftpInit_request + 1)) {
             ssh2_err(session, LIBSSH2_ERROR_SFTP_CHANNEL_GUESS,
                      "The server numbered SFTP's channel otherwise than "
                      "the subsystem request sent with its open");
