@@ -341,26 +341,36 @@ fn an_sftp_server_that_answers_before_its_version_is_a_clear_error() {
 fn a_server_that_refuses_sftp_is_a_clear_error_not_a_wait() {
     // The SFTP set-up waits for the subsystem request's answer (see
     // vendor/libssh2-sys/PATCHES.md): a refusal ends the attempt at once,
-    // with nothing written.
-    let served = Served::new(1000);
-    let server = SshServer::start_without_sftp(&[&served.key]).expect("sshd");
-    let why = fails_at_once_with_nothing_written(&served, &server);
-    assert!(why.contains("SFTP"), "{why}");
-}
-
-#[test]
-fn a_refused_subsystem_request_is_asked_again_without_a_guessed_channel_then_said() {
-    // The subsystem request goes with the channel's open, naming the
-    // channel number OpenSSH gives the first channel (see
-    // vendor/libssh2-sys/PATCHES.md, change 6). A refusal could be of that
-    // guess (from a server that only says it is OpenSSH): a second
-    // connection asks after the channel's confirmation, and its refusal is
-    // said, at once, with nothing written.
-    let served = Served::new(1000);
-    let server = SshServer::start_refusing_sftp(&[&served.key]).expect("sshd");
-    let why = fails_at_once_with_nothing_written(&served, &server);
-    assert!(why.contains("SFTP"), "{why}");
-    assert_eq!(server.logins(), 2, "once with the guess, once without");
+    // with nothing written; so does a subsystem whose program is missing
+    // (accepted, then the channel ends). The request goes with the
+    // channel's open, naming the channel number OpenSSH gives the first
+    // channel (change 6): a refusal could be of that guess (from a server
+    // that only says it is OpenSSH), so a second connection asks after the
+    // channel's confirmation, and its refusal is what is said.
+    type Start = fn(&ClientKey) -> SshServer;
+    let cases: [(&str, Start, usize); 2] = [
+        (
+            "refused",
+            |key| SshServer::start_refusing_sftp(&[key]).expect("sshd"),
+            2,
+        ),
+        (
+            "program missing",
+            |key| SshServer::start_without_sftp(&[key]).expect("sshd"),
+            1,
+        ),
+    ];
+    for (what, start, logins) in cases {
+        let served = Served::new(1000);
+        let server = start(&served.key);
+        let why = fails_at_once_with_nothing_written(&served, &server);
+        assert!(why.contains("SFTP"), "{what}: {why}");
+        assert_eq!(
+            server.logins(),
+            logins,
+            "{what}: once with the guess, then without"
+        );
+    }
 }
 
 /// Downloads `served` from `server` (its host key accepted, no retries):
