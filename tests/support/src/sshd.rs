@@ -160,7 +160,8 @@ impl SshServer {
     }
 
     /// Like [`SshServer::start`], with extra `sshd_config` lines appended
-    /// (e.g. `MaxSessions 2`).
+    /// (e.g. `MaxSessions 2`; `{served}` in them is replaced with the
+    /// served directory).
     pub fn start_with(authorized: &[&ClientKey], extra_config: &str) -> anyhow::Result<SshServer> {
         Self::start_serving(authorized, Some("internal-sftp -d {served}"), extra_config)
     }
@@ -232,8 +233,9 @@ impl SshServer {
                  PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
                  StrictModes no\nPermitRootLogin prohibit-password\nAllowUsers {user}\n\
                  {subsystem}LogLevel INFO\nMaxSessions 32\n\
-                 MaxStartups 64:30:128\nClientAliveInterval 0\n{extra_config}\n",
+                 MaxStartups 64:30:128\nClientAliveInterval 0\n{extra}\n",
                 ak = authorized_keys.display(),
+                extra = extra_config.replace("{served}", &served_dir.display().to_string()),
                 subsystem = subsystem.map_or(String::new(), |command| format!(
                     "Subsystem sftp {}\n",
                     command.replace("{served}", &served_dir.display().to_string())

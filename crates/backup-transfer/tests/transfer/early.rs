@@ -221,6 +221,19 @@ fn the_file_is_opened_in_the_flight_that_starts_sftp() {
     assert!(flights[0] <= 6, "{flights:?} flights");
 }
 
+/// An account limited to SFTP, as providers set them up
+/// (`ForceCommand internal-sftp`): the subsystem request sent with the
+/// channel's open, on the guessed channel number, starts it at once; no
+/// second connection.
+#[test]
+fn the_subsystem_request_sent_with_the_open_starts_sftp_for_an_sftp_only_account() {
+    let served = Served::new(300_000);
+    let server = SshServer::start_with(&[&served.key], "ForceCommand internal-sftp -d {served}")
+        .expect("sshd");
+    download_whole_with_one_session(&served, &server, 0);
+    assert_eq!(server.logins(), 1, "no second connection without the guess");
+}
+
 #[test]
 fn reads_sent_with_the_open_to_a_server_with_other_handles_are_asked_again() {
     // The first reads go with the open and name the handle OpenSSH's
@@ -267,14 +280,20 @@ fn stand_in_download(fail_first: bool, retries: u32) -> String {
         command += &format!(" {}", bin.path().join("failed-once").display());
     }
     let server = SshServer::start_with_sftp_command(&[&served.key], &command).expect("sshd");
+    download_whole_with_one_session(&served, &server, retries);
+    std::fs::read_to_string(&log).unwrap_or_default()
+}
+
+/// Puts `served`'s file on `server` and downloads it with one session and
+/// `retries` second tries; expects it whole and exact.
+fn download_whole_with_one_session(served: &Served, server: &SshServer, retries: u32) {
     server
         .put_file(&served.remote, &served.contents)
         .expect("put");
     let dest = tempfile::tempdir().expect("dest");
-    let mut spec = served.spec_for(&server, dest.path());
+    let mut spec = served.spec_for(server, dest.path());
     spec.options.streams = 1;
     spec.options.max_retries = retries;
     let done = download_after(&spec, None, &mut |_| {}, &CancelToken::new()).expect("download");
     assert_eq!(std::fs::read(&done.path).expect("read"), served.contents);
-    std::fs::read_to_string(&log).unwrap_or_default()
 }
