@@ -386,49 +386,41 @@ fn start_sftp_eagerly(session: &Session, guess: Option<u32>) {
 /// server ends it), once per server (and per session connecting while it
 /// was first found out).
 mod channel_guesses {
-    use std::sync::Mutex;
+    use std::sync::{Mutex, MutexGuard};
 
     use super::Endpoint;
 
-    /// Per server (host, port): `None` for no guess, else the number to guess.
-    type Seen = Vec<((String, u16), Option<u32>)>;
+    /// The number OpenSSH's sshd gives a connection's first channel.
+    const OPENSSH_FIRST_CHANNEL: u32 = 0;
 
     /// At most this many servers are remembered (the oldest is forgotten).
     const MOST: usize = 64;
 
-    static SEEN: Mutex<Seen> = Mutex::new(Vec::new());
+    /// The servers (host, port) that did not take the guess.
+    static REFUSED: Mutex<Vec<(String, u16)>> = Mutex::new(Vec::new());
 
-    fn seen() -> std::sync::MutexGuard<'static, Seen> {
-        SEEN.lock().unwrap_or_else(|p| p.into_inner())
+    fn refused_servers() -> MutexGuard<'static, Vec<(String, u16)>> {
+        REFUSED.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn set(endpoint: &Endpoint, guess: Option<u32>) {
-        let key = (endpoint.host.clone(), endpoint.port);
-        let mut seen = seen();
-        seen.retain(|(server, _)| *server != key);
-        if seen.len() >= MOST {
-            seen.remove(0);
-        }
-        seen.push((key, guess));
+    fn is(endpoint: &Endpoint, (host, port): &(String, u16)) -> bool {
+        *host == endpoint.host && *port == endpoint.port
     }
 
-    /// The channel number to guess for SFTP's channel on `endpoint`.
+    /// The channel number to guess for SFTP's channel on `endpoint`, if any.
     pub(super) fn guess(endpoint: &Endpoint) -> Option<u32> {
-        seen()
-            .iter()
-            .find(|((host, port), _)| *host == endpoint.host && *port == endpoint.port)
-            .map_or(Some(0), |(_, guess)| *guess)
+        let refused = refused_servers().iter().any(|server| is(endpoint, server));
+        (!refused).then_some(OPENSSH_FIRST_CHANNEL)
     }
 
-    /// `endpoint` numbered SFTP's channel otherwise than guessed.
+    /// SFTP did not start on `endpoint` behind a guessed channel number.
     pub(super) fn refused(endpoint: &Endpoint) {
-        set(endpoint, None);
-    }
-
-    /// Makes sessions to `endpoint` guess `number` (a wrong one, in tests).
-    #[cfg(test)]
-    pub(super) fn make(endpoint: &Endpoint, number: u32) {
-        set(endpoint, Some(number));
+        let mut servers = refused_servers();
+        servers.retain(|server| !is(endpoint, server));
+        if servers.len() >= MOST {
+            servers.remove(0);
+        }
+        servers.push((endpoint.host.clone(), endpoint.port));
     }
 }
 
@@ -637,27 +629,34 @@ mod tests {
         };
         let pem = String::from_utf8(client.private_pem.clone()).expect("pem");
         let key = PrivateKey::new(pem, None);
-        let pin = server.host_key_fingerprints[0].clone();
         let policy = HostKeyPolicy {
-            pinned: Some(pin.clone()),
+            pinned: Some(server.host_key_fingerprints[0].clone()),
             ..HostKeyPolicy::default()
         };
         let timeouts = Timeouts::default();
+        let wrong = Some(1);
 
-        // An early login with the pin: dropped, the download connects again.
-        channel_guesses::make(&endpoint, 1);
+        // The login with a wrong guess: no SFTP, and the server remembered.
+        assert_eq!(channel_guesses::guess(&endpoint), Some(0));
         let early = connect_early(&endpoint, &timeouts).expect("handshake");
-        assert!(
-            early
-                .log_in_if_pinned(&pin, &key, &endpoint, &timeouts)
-                .is_none()
+        let sftp = log_in(
+            &early.session,
+            &early.socket,
+            &endpoint,
+            &key,
+            &timeouts,
+            wrong,
         );
+        assert!(matches!(sftp, Ok(None)), "not started");
         assert_eq!(channel_guesses::guess(&endpoint), None, "remembered");
         assert_eq!(server.logins(), 1);
 
-        // A connection: the first one ends, a second one starts SFTP.
-        channel_guesses::make(&endpoint, 1);
-        let connected = connect(&endpoint, &key, &policy, &timeouts).expect("connected again");
+        // A connection with a wrong guess: the first one ends, a second one
+        // (without a guess) starts SFTP.
+        let connected = connect_early(&endpoint, &timeouts)
+            .expect("handshake")
+            .finish_guessing(&endpoint, &key, &policy, &timeouts, wrong)
+            .expect("connected again");
         let mut contents = Vec::new();
         connected
             .sftp
@@ -666,7 +665,6 @@ mod tests {
             .read_to_end(&mut contents)
             .expect("read");
         assert_eq!(contents, b"the archive");
-        assert_eq!(channel_guesses::guess(&endpoint), None, "remembered");
         assert_eq!(server.logins(), 3, "one more connection, not a loop");
     }
 

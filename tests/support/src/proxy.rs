@@ -94,6 +94,8 @@ struct Control {
     pacers: [Mutex<Instant>; 2],
     stalled: AtomicBool,
     cut: Mutex<Option<u64>>,
+    /// The armed cut also refuses new connections from then on.
+    down_at_cut: AtomicBool,
     forwarded: [AtomicU64; 2],
     accepted: AtomicU64,
     refuse: AtomicBool,
@@ -140,6 +142,7 @@ impl FaultProxy {
             pacers: [Mutex::new(now), Mutex::new(now)],
             stalled: AtomicBool::new(false),
             cut: Mutex::new(None),
+            down_at_cut: AtomicBool::new(false),
             forwarded: [AtomicU64::new(0), AtomicU64::new(0)],
             accepted: AtomicU64::new(0),
             refuse: AtomicBool::new(false),
@@ -185,6 +188,16 @@ impl FaultProxy {
     /// Closes every open connection once `bytes` more bytes went down
     /// (summed over all connections). One-shot: later connections are fine.
     pub fn cut_after_down_bytes(&self, bytes: u64) {
+        self.control.down_at_cut.store(false, Ordering::SeqCst);
+        *lock(&self.control.cut) = Some(bytes);
+    }
+
+    /// Like [`FaultProxy::cut_after_down_bytes`], and refuses new
+    /// connections from then on, like a network that went down, until
+    /// `set_refusing(false)`: no session connecting after the cut (a late
+    /// one, on a loaded machine) gets through.
+    pub fn go_down_after_down_bytes(&self, bytes: u64) {
+        self.control.down_at_cut.store(true, Ordering::SeqCst);
         *lock(&self.control.cut) = Some(bytes);
     }
 
@@ -253,6 +266,10 @@ impl Control {
         match *cut {
             Some(remaining) if (len as u64) >= remaining => {
                 *cut = None;
+                // Refusing before any connection is closed (see `accept_loop`).
+                if self.down_at_cut.swap(false, Ordering::SeqCst) {
+                    self.refuse.store(true, Ordering::SeqCst);
+                }
                 (remaining as usize, true)
             }
             Some(remaining) => {
@@ -324,6 +341,13 @@ fn accept_loop(listener: TcpListener, control: Arc<Control>) {
             let mut live = lock(&control.live);
             live.push(c3);
             live.push(s3);
+        }
+        // Refused since the check above, by a cut that may have closed the
+        // live connections before this one joined them.
+        if control.refuse.load(Ordering::SeqCst) {
+            let _ = client.shutdown(Shutdown::Both);
+            let _ = server.shutdown(Shutdown::Both);
+            continue;
         }
         let flights = Arc::new(Flights {
             given: AtomicBool::new(true),

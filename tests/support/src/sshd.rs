@@ -217,6 +217,7 @@ impl SshServer {
             fs::create_dir_all("/run/sshd")?;
         }
         let user = current_user();
+        let served = served_dir.display().to_string();
         let mut last_error = None;
         for _attempt in 0..5 {
             let port = free_port();
@@ -235,10 +236,10 @@ impl SshServer {
                  {subsystem}LogLevel INFO\nMaxSessions 32\n\
                  MaxStartups 64:30:128\nClientAliveInterval 0\n{extra}\n",
                 ak = authorized_keys.display(),
-                extra = extra_config.replace("{served}", &served_dir.display().to_string()),
+                extra = extra_config.replace("{served}", &served),
                 subsystem = subsystem.map_or(String::new(), |command| format!(
                     "Subsystem sftp {}\n",
-                    command.replace("{served}", &served_dir.display().to_string())
+                    command.replace("{served}", &served)
                 )),
             ));
             fs::write(&config, text)?;

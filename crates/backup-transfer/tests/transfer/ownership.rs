@@ -9,7 +9,7 @@ use backup_transfer::{
 };
 use test_support::proxy::{Direction, FaultProxy};
 
-use crate::support::{BACKUP_ID, Served, listing, one_session, payload, sha256_hex};
+use crate::support::{BACKUP_ID, Served, listing, payload, sha256_hex};
 
 /// Waits until `bytes` went down through `proxy` (the download is under way
 /// and holds its partial file).
@@ -78,9 +78,10 @@ fn two_backups_with_the_same_file_name_keep_their_own_bytes() {
     // Backup A is interrupted half-way: its partial download stays.
     let mut first = served.spec_via(proxy.port, dest.path());
     first.options.max_retries = 0;
-    proxy.cut_after_down_bytes(size / 2);
-    let cut = download(&one_session(&first), &mut |_| {}, &CancelToken::new());
+    proxy.go_down_after_down_bytes(size / 2);
+    let cut = download(&first, &mut |_| {}, &CancelToken::new());
     assert!(matches!(cut, Err(TransferError::Network(_))), "{cut:?}");
+    proxy.set_refusing(false);
     let kept = resumable_bytes(dest.path(), BACKUP_ID).expect("A's partial is kept");
     assert!(kept > 0, "A got somewhere before the cut");
 
@@ -127,8 +128,8 @@ fn a_damaged_journal_restarts_the_download_cleanly_and_it_verifies() {
     let dest = tempfile::tempdir().expect("dest");
     let mut cut_spec = served.spec_via(proxy.port, dest.path());
     cut_spec.options.max_retries = 0;
-    proxy.cut_after_down_bytes(size / 2);
-    assert!(download(&one_session(&cut_spec), &mut |_| {}, &CancelToken::new()).is_err());
+    proxy.go_down_after_down_bytes(size / 2);
+    assert!(download(&cut_spec, &mut |_| {}, &CancelToken::new()).is_err());
     let (part, journal) = partial_paths(dest.path(), BACKUP_ID).expect("valid id");
     let part_bytes = std::fs::read(&part).expect("partial");
     let genuine: serde_json::Value =

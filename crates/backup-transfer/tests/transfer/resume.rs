@@ -9,7 +9,7 @@ use backup_transfer::{
 };
 use test_support::proxy::{Direction, FaultProxy};
 
-use crate::support::{Served, one_session, payload, sha256_hex};
+use crate::support::{Served, payload, sha256_hex};
 
 /// A small deterministic generator for the cut offsets.
 fn offsets(n: usize, max: u64) -> Vec<u64> {
@@ -58,16 +58,17 @@ fn cut_at_half() -> (Served, FaultProxy, tempfile::TempDir, DownloadSpec) {
     let dest = tempfile::tempdir().expect("dest");
     let mut spec = served.spec_via(proxy.port, dest.path());
     spec.options.max_retries = 0;
-    // Lost at the cut: what the session had in flight, at most 4 × 64 KiB.
+    // Lost at the cut: what the sessions had in flight, at most
+    // 4 × 4 × 64 KiB.
     spec.options.read_size = 64 * 1024;
-    proxy.cut_after_down_bytes(size / 2);
-    // One session: the cut is one-shot, and a session connecting after it
-    // (on a loaded machine) would finish the download.
-    let first = download(&one_session(&spec), &mut |_| {}, &CancelToken::new());
+    proxy.go_down_after_down_bytes(size / 2);
+    let first = download(&spec, &mut |_| {}, &CancelToken::new());
     assert!(
         matches!(first, Err(TransferError::Network(_))),
         "no retries allowed: {first:?}"
     );
+    // The network is back.
+    proxy.set_refusing(false);
     (served, proxy, dest, spec)
 }
 
@@ -128,8 +129,9 @@ fn a_replaced_remote_file_restarts_the_download_instead_of_splicing() {
     let dest = tempfile::tempdir().expect("dest");
     let mut spec = served.spec_via(proxy.port, dest.path());
     spec.options.max_retries = 0;
-    proxy.cut_after_down_bytes(size as u64 / 2);
-    assert!(download(&one_session(&spec), &mut |_| {}, &CancelToken::new()).is_err());
+    proxy.go_down_after_down_bytes(size as u64 / 2);
+    assert!(download(&spec, &mut |_| {}, &CancelToken::new()).is_err());
+    proxy.set_refusing(false);
     // The provider regenerates the archive: same name and size, new bytes and mtime.
     let replacement = payload(size, 99);
     let path = served.server.served_dir.join(&served.remote);

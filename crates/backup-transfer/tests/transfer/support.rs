@@ -117,15 +117,6 @@ impl Served {
     }
 }
 
-/// `spec` with one session: for a download a one-shot cut must end (with
-/// no retries), which a session connecting after the cut (on a loaded
-/// machine) would otherwise finish.
-pub fn one_session(spec: &DownloadSpec) -> DownloadSpec {
-    let mut spec = spec.clone();
-    spec.options.streams = 1;
-    spec
-}
-
 /// Files in `dir`, sorted.
 pub fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

@@ -852,6 +852,15 @@ LIBSSH2_CHANNEL_CLOSE_FUNC(sftp_dtor)
 /*
  * Startup an SFTP session
  */
+/* Backup Desk patch: whether the server's banner says OpenSSH, whose sshd
+   and sftp-server give what LIBSSH2_FLAG_SFTP_CHANNEL_GUESS and
+   LIBSSH2_FLAG_SFTP_SPECULATE guess. */
+static int sftp_server_is_openssh(LIBSSH2_SESSION *session)
+{
+    return session->remote.banner &&
+        strstr((const char *)session->remote.banner, "OpenSSH") != NULL;
+}
+
 /* Backup Desk patch (LIBSSH2_FLAG_SFTP_CHANNEL_GUESS): sends SFTP's
    subsystem request behind the open of the channel it is for, before the
    server's confirmation says the channel's number there: the number the
@@ -877,8 +886,7 @@ static int sftp_request_subsystem_early(LIBSSH2_SESSION *session)
         if(session->flag.sftp_channel_guess <= 0 || !channel ||
            session->open_state != ssh2_NB_state_sent ||
            session->packet.olen ||
-           channel->local.id != 0 || !session->remote.banner ||
-           !strstr((const char *)session->remote.banner, "OpenSSH"))
+           channel->local.id != 0 || !sftp_server_is_openssh(session))
             return 0;
         channel->remote.id = (uint32_t)(session->flag.sftp_channel_guess - 1);
         *(s++) = SSH_MSG_CHANNEL_REQUEST;
@@ -1360,8 +1368,7 @@ static LIBSSH2_SFTP_HANDLE *sftp_open(LIBSSH2_SFTP *sftp,
         if(open_file && flags == LIBSSH2_FXF_READ &&
            session->flag.sftp_speculate > 0 && !sftp->spec_tried &&
            !ssh2_list_first(&sftp->sftp_handles) &&
-           session->remote.banner &&
-           strstr((const char *)session->remote.banner, "OpenSSH")) {
+           sftp_server_is_openssh(session)) {
             spec_bytes = (size_t)session->flag.sftp_speculate;
             if(spec_bytes > LIBSSH2_CHANNEL_WINDOW_DEFAULT * 4)
                 spec_bytes = LIBSSH2_CHANNEL_WINDOW_DEFAULT * 4;
